@@ -1,0 +1,417 @@
+"""`syndicate.toml` plus the environment, read into typed, validated settings.
+
+Every key of SPEC section 10 is optional; a folder with only `articles/` works.
+Secrets never come from the file: only from the environment.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from syndicate.errors import ConfigError, Problem
+
+CONFIG_NAME = "syndicate.toml"
+DEFAULT_BASE_URL = "http://localhost:8080/"
+FeedFormat = Literal["rss", "atom", "json"]
+FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
+URL_PLACEHOLDERS = frozenset({"base_url", "site", "section", "slug", "id", "year", "month", "day"})
+SUBJECT_PLACEHOLDERS = frozenset({"site", "date", "edition"})
+# Where a key only comes from the environment, say which variable instead.
+FILE_FORBIDDEN = {
+    ("smtp", "password"): "SYNDICATE_SMTP_PASSWORD",
+    ("site", "secret_key"): "SYNDICATE_SECRET_KEY",
+    ("dkim", "key"): "SYNDICATE_DKIM_KEY",
+}
+
+
+def _absolute_http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"not a valid regular expression ({exc})") from None
+    return value
+
+
+def _placeholders(template: str) -> set[str]:
+    try:
+        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as exc:
+        raise ValueError(f"malformed pattern ({exc})") from None
+
+
+HttpUrl = Annotated[str, AfterValidator(_absolute_http_url)]
+Regex = Annotated[str, AfterValidator(_regex)]
+
+
+class _Table(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, populate_by_name=True)
+
+
+class SiteSettings(_Table):
+    title: str | None = None
+    base_url: HttpUrl = DEFAULT_BASE_URL
+    sections: list[str] = Field(default_factory=list)
+    url_pattern: str = "{base_url}{section}/{slug}/"
+    language: str = "en"
+    # Extensions beyond SPEC section 10.
+    timezone: str = "UTC"
+    section_aliases: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("sections")
+    @classmethod
+    def _unique_sections(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for name in value:
+            if not name.strip():
+                raise ValueError("a section name is empty")
+            if name.casefold() in seen:
+                raise ValueError(f"section {name!r} is listed twice")
+            seen.add(name.casefold())
+        return [name.strip() for name in value]
+
+    @field_validator("url_pattern")
+    @classmethod
+    def _known_placeholders(cls, value: str) -> str:
+        unknown = _placeholders(value) - URL_PLACEHOLDERS
+        if unknown:
+            known = ", ".join(sorted(URL_PLACEHOLDERS))
+            raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; known: {known}")
+        if "slug" not in _placeholders(value) and "id" not in _placeholders(value):
+            raise ValueError("must contain {slug} or {id}, or every article gets the same URL")
+        return value
+
+    @field_validator("language")
+    @classmethod
+    def _language_tag(cls, value: str) -> str:
+        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+            raise ValueError(f"not a language tag such as 'en' or 'pt-BR': {value!r}")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _absolute_urls(self) -> SiteSettings:
+        sample = self.url_pattern.format(
+            base_url=self.base_url,
+            site="example.com",
+            section="world",
+            slug="s",
+            id="i",
+            year="2026",
+            month="01",
+            day="01",
+        )
+        if not sample.startswith(("http://", "https://")):
+            raise ValueError("url_pattern must start with {base_url} or an absolute http(s) URL")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+
+class ImportSettings(_Table):
+    boilerplate: list[Regex] = Field(default_factory=list)
+    # Extension: set to false to use only the site's own patterns.
+    keep_default_boilerplate: bool = True
+
+
+class FeedSettings(_Table):
+    formats: list[FeedFormat] = Field(default_factory=lambda: list(FEED_FORMATS))
+    entries: int = Field(default=50, ge=1, le=10_000)
+    hubs: list[HttpUrl] = Field(default_factory=list)
+
+    @field_validator("formats")
+    @classmethod
+    def _some_formats(cls, value: list[FeedFormat]) -> list[FeedFormat]:
+        if not value:
+            raise ValueError("list at least one of 'rss', 'atom', 'json'")
+        return list(dict.fromkeys(value))
+
+
+class DigestSettings(_Table):
+    from_: str | None = Field(default=None, alias="from")
+    subject: str = "{site} digest: {date}"
+    since: str = "last-edition"
+
+    @field_validator("from_")
+    @classmethod
+    def _mailbox(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from email.utils import parseaddr
+
+        from email_validator import EmailNotValidError, validate_email
+
+        if "\n" in value or "\r" in value:
+            raise ValueError("must be one line")
+        _, address = parseaddr(value)
+        try:
+            validate_email(address, check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError(f"not a valid address ({exc})") from None
+        return value
+
+    @field_validator("subject")
+    @classmethod
+    def _subject(cls, value: str) -> str:
+        unknown = _placeholders(value) - SUBJECT_PLACEHOLDERS
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder {{{sorted(unknown)[0]}}}; known: date, edition, site"
+            )
+        if "\n" in value or "\r" in value:
+            raise ValueError("must be one line")
+        return value
+
+    @field_validator("since")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        if value != "last-edition" and not re.fullmatch(r"[1-9][0-9]*[hdw]", value):
+            raise ValueError(f"use 'last-edition' or a window such as '7d', '12h', '2w': {value!r}")
+        return value
+
+
+class DispatchSettings(_Table):
+    backend: Literal["outbox", "smtp"] = "outbox"
+    rate: float = Field(default=0, ge=0)
+    connections: int = Field(default=4, ge=1, le=100)
+
+
+class SmtpSettings(_Table):
+    host: str = "localhost"
+    port: int = Field(default=587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str = ""
+
+
+class Settings(_Table):
+    site: SiteSettings = Field(default_factory=SiteSettings)
+    import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
+    feeds: FeedSettings = Field(default_factory=FeedSettings)
+    digest: DigestSettings = Field(default_factory=DigestSettings)
+    dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+
+
+@dataclass(frozen=True)
+class Secrets:
+    """Values that exist only in the environment, never in a file."""
+
+    smtp_password: SecretStr | None = None
+    secret_key: SecretStr | None = None
+    dkim_key_path: Path | None = None
+
+
+@dataclass(frozen=True)
+class SitePaths:
+    """Where everything of one site folder lives (SPEC section 9)."""
+
+    root: Path
+
+    @property
+    def config(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    @property
+    def articles(self) -> Path:
+        return self.root / "articles"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def feeds(self) -> Path:
+        return self.root / "feeds"
+
+    @property
+    def digests(self) -> Path:
+        return self.root / "digests"
+
+    @property
+    def outbox(self) -> Path:
+        return self.root / "outbox"
+
+    @property
+    def state_db(self) -> Path:
+        return self.root / ".syndicate" / "state.db"
+
+    @property
+    def subscribers(self) -> Path:
+        return self.root / "subscribers.csv"
+
+
+@dataclass(frozen=True)
+class LoadedConfig:
+    settings: Settings
+    secrets: Secrets
+    paths: SitePaths
+    warnings: tuple[Problem, ...]
+
+    @property
+    def title(self) -> str:
+        return self.settings.site.title or self.paths.root.resolve().name
+
+
+_ENV_OVERRIDES = {
+    "SYNDICATE_SMTP_HOST": "host",
+    "SYNDICATE_SMTP_PORT": "port",
+    "SYNDICATE_SMTP_SECURITY": "security",
+    "SYNDICATE_SMTP_USERNAME": "username",
+}
+
+
+def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
+    """Read `root/syndicate.toml` (if any) and the environment into settings."""
+    paths = SitePaths(root)
+    text, data = _read_toml(paths.config)
+    name = str(paths.config)
+    for (table, key), variable in FILE_FORBIDDEN.items():
+        section = data.get(table)
+        if isinstance(section, dict) and key in section:
+            raise ConfigError(
+                f"secrets are not read from files; set the environment variable {variable}",
+                file=name,
+                line=_key_line(text, (table, key)),
+                field=f"{table}.{key}",
+            )
+    smtp = data.get("smtp", {})
+    if isinstance(smtp, dict):
+        smtp = dict(smtp)
+        for variable, key in _ENV_OVERRIDES.items():
+            if variable not in environ:
+                continue
+            value: str | int = environ[variable]
+            if key == "port":
+                if not environ[variable].strip().isdigit():
+                    raise ConfigError(
+                        f"must be a port number, got {environ[variable]!r}", field=variable
+                    )
+                value = int(environ[variable])
+            smtp[key] = value
+        data = {**data, "smtp": smtp}
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        loc = tuple(str(part) for part in first["loc"])
+        key = ".".join(loc) or "(top level)"
+        message = _pydantic_message(first)
+        raise ConfigError(message, file=name, line=_key_line(text, loc), field=key) from None
+    warnings: list[Problem] = []
+    if settings.site.base_url == DEFAULT_BASE_URL:
+        warnings.append(
+            Problem(
+                f"not set; URLs will start with {DEFAULT_BASE_URL}",
+                file=name if text else None,
+                field="site.base_url",
+            )
+        )
+    return LoadedConfig(
+        settings=settings, secrets=_secrets(environ), paths=paths, warnings=tuple(warnings)
+    )
+
+
+def _secrets(environ: Mapping[str, str]) -> Secrets:
+    def secret(variable: str) -> SecretStr | None:
+        value = environ.get(variable)
+        return SecretStr(value) if value else None
+
+    dkim = environ.get("SYNDICATE_DKIM_KEY")
+    return Secrets(
+        smtp_password=secret("SYNDICATE_SMTP_PASSWORD"),
+        secret_key=secret("SYNDICATE_SECRET_KEY"),
+        dkim_key_path=Path(dkim) if dkim else None,
+    )
+
+
+def _read_toml(path: Path) -> tuple[str, dict[str, object]]:
+    if not path.exists():
+        return "", {}
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"not UTF-8 ({exc.reason})", file=path) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read ({exc.strerror})", file=path) from None
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        line = int(match.group(1)) if match else None
+        raise ConfigError(f"invalid TOML: {message}", file=path, line=line) from None
+
+
+def _pydantic_message(error: Mapping[str, object]) -> str:
+    kind = str(error.get("type", ""))
+    if kind == "extra_forbidden":
+        return "unknown key"
+    message = str(error.get("msg", "invalid value"))
+    message = message.removeprefix("Value error, ")
+    if "input" in error and kind.endswith("_type"):
+        message += f" (got {type(error['input']).__name__} {error['input']!r})"
+    return message
+
+
+def _key_line(text: str, loc: tuple[str, ...]) -> int | None:
+    """Best-effort line of `loc` (table, key, ...) in the TOML text, for error messages."""
+    if not text or not loc:
+        return None
+    table, key = (loc[0], loc[1]) if len(loc) > 1 else ("", loc[0])
+    current = ""
+    header = None
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = raw.strip()
+        if line.startswith("["):
+            current = line.strip("[] ").strip().strip('"')
+            if current == table and header is None:
+                header = number
+            continue
+        name = line.split("=", 1)[0].strip().strip('"')
+        if "=" in line and current == table and name == key:
+            return number
+    return header

@@ -1,0 +1,75 @@
+"""The exception tree: one root, one class per kind of failure the user can fix.
+
+The CLI prints any `SyndicateError` as one line (``file:line: field: message``)
+and exits with its ``exit_status``; anything else is a bug and may show a traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One error or warning about the input, located as precisely as we can."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = self.file if self.line is None else f"{self.file}:{self.line}"
+            where += ": "
+        field = f"{self.field}: " if self.field else ""
+        return f"{where}{field}{self.message}"
+
+    def as_json(self) -> dict[str, str | int | None]:
+        return {"file": self.file, "line": self.line, "field": self.field, "message": self.message}
+
+
+class SyndicateError(Exception):
+    """Root of every error that bad input, config or environment can cause."""
+
+    exit_status = 2
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.problem = Problem(
+            message=message,
+            file=None if file is None else str(file),
+            line=line,
+            field=field,
+        )
+        super().__init__(str(self.problem))
+
+    @property
+    def message(self) -> str:
+        return self.problem.message
+
+
+class ConfigError(SyndicateError, ValueError):
+    """`syndicate.toml` or the environment is wrong: nothing can run."""
+
+
+class RecordError(SyndicateError, ValueError):
+    """One article record cannot be loaded; the others still can."""
+
+    exit_status = 1
+
+
+class StateError(SyndicateError):
+    """The state store is unreadable, locked, or from a newer version."""
+
+
+class SiteError(SyndicateError, FileNotFoundError):
+    """The site folder (or something it must contain) is missing or unusable."""

@@ -1,0 +1,88 @@
+"""Load: every record file under a site's `articles/`, into `RawArticle` values.
+
+A bad record is an error naming its file, line and field; the others still load.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from syndicate.errors import Problem, RecordError, SiteError
+from syndicate.loaders.jsonrecords import load_json, load_jsonl
+from syndicate.loaders.markdown import load_markdown
+from syndicate.loaders.scraped import ScrapeRules, load_scraped
+from syndicate.records import RawArticle, Source
+from syndicate.text import decode
+
+RECORD_SUFFIXES = (".md", ".json", ".jsonl", ".txt")
+MAX_FILE_BYTES = 20 * 1024 * 1024
+
+__all__ = ["RECORD_SUFFIXES", "LoadResult", "ScrapeRules", "find_record_files", "load_articles"]
+
+
+@dataclass
+class LoadResult:
+    records: list[RawArticle] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def find_record_files(articles_dir: Path) -> list[Path]:
+    """Record files under `articles_dir`, sorted; hidden files and folders are skipped."""
+    if not articles_dir.is_dir():
+        raise SiteError(f"no articles folder at {articles_dir}", file=articles_dir)
+    found = []
+    for path in articles_dir.rglob("*"):
+        relative = path.relative_to(articles_dir)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if path.suffix.lower() in RECORD_SUFFIXES and path.is_file():
+            found.append(path)
+    return sorted(found, key=lambda p: p.relative_to(articles_dir).as_posix())
+
+
+def load_articles(
+    articles_dir: Path,
+    rules: ScrapeRules,
+    on_file: Callable[[Path], None] | None = None,
+) -> LoadResult:
+    """Load every record file under `articles_dir` (recursively)."""
+    result = LoadResult()
+    for path in find_record_files(articles_dir):
+        relative = path.relative_to(articles_dir).as_posix()
+        name = f"articles/{relative}"
+        stem = relative.rsplit(".", 1)[0]
+        try:
+            records, errors = _load_file(path, name, stem, rules, result.warnings)
+        except RecordError as exc:
+            records, errors = [], [exc]
+        result.records.extend(records)
+        result.errors.extend(error.problem for error in errors)
+        if on_file is not None:
+            on_file(path)
+    return result
+
+
+def _load_file(
+    path: Path, name: str, stem: str, rules: ScrapeRules, warnings: list[Problem]
+) -> tuple[list[RawArticle], list[RecordError]]:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise RecordError(f"file is {size} bytes; the limit is {MAX_FILE_BYTES}", file=name)
+        data = path.read_bytes()
+    except OSError as exc:
+        raise RecordError(f"cannot read ({exc.strerror})", file=name) from None
+    text, fallback = decode(data)
+    if fallback:
+        warnings.append(Problem("not UTF-8; read as Windows-1252", file=name))
+    suffix = path.suffix.lower()
+    if suffix == ".md":
+        return [load_markdown(text, Source(name, 1), stem, warnings)], []
+    if suffix == ".txt":
+        return [load_scraped(text, Source(name, 1), stem, rules, warnings)], []
+    if suffix == ".jsonl":
+        return load_jsonl(text, name, stem, warnings)
+    return load_json(text, name, stem, warnings)

@@ -1,0 +1,64 @@
+"""`*.md` records: YAML front matter and a Markdown body."""
+
+from __future__ import annotations
+
+import re
+
+import frontmatter
+import yaml
+from markdown_it import MarkdownIt
+
+from syndicate.errors import Problem, RecordError
+from syndicate.loaders.fields import raw_article_from_mapping
+from syndicate.records import RawArticle, Source
+
+_MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_TOP_KEY = re.compile(r"""^(["']?)([^\s:"'#][^:"']*)\1\s*:""")
+_HEADING = re.compile(r"\A\s*#\s+(.+?)\s*#*\s*(\n|\Z)")
+
+
+def load_markdown(
+    text: str, source: Source, fallback_id: str, warnings: list[Problem]
+) -> RawArticle:
+    """One Markdown record; raises `RecordError` naming the file, line and field."""
+    try:
+        metadata, content = frontmatter.parse(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        # The front matter starts on line 2, after the opening '---'.
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise RecordError(
+            f"front matter is not valid YAML: {problem}", file=source.file, line=line
+        ) from None
+    if not isinstance(metadata, dict):
+        raise RecordError("front matter must be a mapping of fields", file=source.file, line=2)
+    metadata = dict(metadata)
+    key_lines = _key_lines(text)
+    if not metadata.get("title"):
+        heading = _HEADING.match(content)
+        if heading:
+            metadata["title"] = heading.group(1)
+            content = content[heading.end() :]
+    return raw_article_from_mapping(
+        metadata,
+        source=source,
+        line_of=lambda key: key_lines.get(key, 1),
+        body=_MARKDOWN.render(content),
+        fallback_id=fallback_id,
+        warnings=warnings,
+    )
+
+
+def _key_lines(text: str) -> dict[str, int]:
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        return {}
+    found: dict[str, int] = {}
+    for number, line in enumerate(lines[1:], start=2):
+        if line.strip() in ("---", "..."):
+            break
+        match = _TOP_KEY.match(line)
+        if match:
+            found.setdefault(match.group(2).strip(), number)
+    return found

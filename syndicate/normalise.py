@@ -1,0 +1,306 @@
+"""Normalise: raw records into complete `Article` values with stable identity.
+
+Ids, URLs, slugs, sections, dates, sanitised bodies and plain-text fields are
+settled here, so that every later stage can trust them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import quote, urljoin, urlsplit
+from zoneinfo import ZoneInfo
+
+from syndicate.config import SiteSettings
+from syndicate.errors import Problem, RecordError
+from syndicate.records import Article, Image, RawArticle
+from syndicate.related import resolve_related
+from syndicate.sanitise import first_paragraph_text, sanitise_html, shorten
+from syndicate.text import one_line, slugify
+
+FirstSeen = Callable[[Sequence[str]], Mapping[str, datetime]]
+_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+
+
+@dataclass
+class NormaliseResult:
+    articles: list[Article] = field(default_factory=list)
+    sections: list[str] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def normalise(
+    records: Sequence[RawArticle], site: SiteSettings, first_seen: FirstSeen
+) -> NormaliseResult:
+    """Turn loaded records into articles; a bad record is an error, the others go on.
+
+    `first_seen(ids)` returns when each id was first seen (recording new ones):
+    the date of records that have none, and the order that settles slug clashes.
+    """
+    result = NormaliseResult()
+    unique = _unique_ids(records, result.errors)
+    seen = first_seen([article_id for article_id, _ in unique])
+    sections = _SectionMap(site, [raw for _, raw in unique], result.warnings)
+    slugs = _assign_slugs(unique, seen)
+    drafts: list[tuple[Article, RawArticle]] = []
+    for article_id, raw in unique:
+        try:
+            article = _article(
+                raw,
+                article_id,
+                slugs[article_id],
+                seen[article_id],
+                site,
+                sections,
+                result.warnings,
+            )
+        except RecordError as exc:
+            result.errors.append(exc.problem)
+            continue
+        drafts.append((article, raw))
+    _warn_duplicate_urls([a for a, _ in drafts], result.warnings)
+    result.articles = resolve_related(drafts, result.warnings)
+    result.articles.sort(key=lambda a: (a.published, a.id), reverse=True)
+    result.sections = sections.order([a.section for a in result.articles])
+    return result
+
+
+def _unique_ids(
+    records: Sequence[RawArticle], errors: list[Problem]
+) -> list[tuple[str, RawArticle]]:
+    first_by_id: dict[str, RawArticle] = {}
+    unique: list[tuple[str, RawArticle]] = []
+    for raw in records:
+        article_id = one_line(raw.id or raw.url or raw.fallback_id)
+        if not article_id:
+            errors.append(
+                Problem(
+                    "no id, url or usable file name",
+                    file=raw.source.file,
+                    line=raw.source.line,
+                    field="id",
+                )
+            )
+            continue
+        earlier = first_by_id.get(article_id)
+        if earlier is not None:
+            errors.append(
+                Problem(
+                    f"duplicate id {article_id!r}: also in {earlier.source} (that one is kept)",
+                    file=raw.source.file,
+                    line=raw.line_of("id"),
+                    field="id",
+                )
+            )
+            continue
+        first_by_id[article_id] = raw
+        unique.append((article_id, raw))
+    return unique
+
+
+def _assign_slugs(
+    unique: list[tuple[str, RawArticle]], seen: Mapping[str, datetime]
+) -> dict[str, str]:
+    """A unique slug per article; on a clash the earliest-seen keeps the plain one."""
+    order = sorted(unique, key=lambda item: (seen[item[0]], item[0]))
+    taken: set[str] = set()
+    slugs: dict[str, str] = {}
+    for article_id, raw in order:
+        base = slugify(raw.title) or slugify(article_id) or "article"
+        slug, number = base, 2
+        while slug in taken:
+            slug, number = f"{base}-{number}", number + 1
+        taken.add(slug)
+        slugs[article_id] = slug
+    return slugs
+
+
+class _SectionMap:
+    """Section names in records mapped onto the configured ones, and their order."""
+
+    def __init__(self, site: SiteSettings, records: Sequence[RawArticle], warnings: list[Problem]):
+        self.configured = list(site.sections)
+        self._by_key = {name.casefold(): name for name in self.configured}
+        for alias, target in site.section_aliases.items():
+            self._by_key[alias.casefold()] = self._by_key.get(target.casefold(), target)
+        self._warnings = warnings
+        self._warned: set[str] = set()
+
+    def section_of(self, raw: RawArticle) -> str:
+        name = one_line(raw.section or "")
+        if not name:
+            parts = raw.source.file.split("/")
+            # articles/<folder>/...: the folder names the section.
+            name = parts[1].replace("-", " ").replace("_", " ").title() if len(parts) > 2 else ""
+        if not name:
+            raise RecordError(
+                "no section, and the file is not in a section folder",
+                file=raw.source.file,
+                line=raw.source.line,
+                field="section",
+            )
+        key = name.casefold()
+        if key not in self._by_key:
+            self._by_key[key] = name
+            if self.configured and key not in self._warned:
+                self._warned.add(key)
+                self._warnings.append(
+                    Problem(
+                        f"section {name!r} is not in site.sections; it comes after them",
+                        file=raw.source.file,
+                        line=raw.line_of("section"),
+                        field="section",
+                    )
+                )
+        return self._by_key[key]
+
+    def order(self, found: Sequence[str]) -> list[str]:
+        """Configured sections first, in their order; then the rest, World first, A-Z."""
+        extra = sorted(
+            set(found) - set(self.configured), key=lambda s: (s.casefold() != "world", s.casefold())
+        )
+        return self.configured + extra
+
+
+def _article(
+    raw: RawArticle,
+    article_id: str,
+    slug: str,
+    seen: datetime,
+    site: SiteSettings,
+    sections: _SectionMap,
+    warnings: list[Problem],
+) -> Article:
+    def fail(name: str, message: str) -> RecordError:
+        return RecordError(message, file=raw.source.file, line=raw.line_of(name), field=name)
+
+    title = one_line(raw.title)
+    if not title:
+        raise fail("title", "empty once control characters and spaces are removed")
+    section = sections.section_of(raw)
+    zone = site.zone
+    published = _aware(raw.published, zone) if raw.published else seen
+    updated = _aware(raw.updated, zone) if raw.updated else published
+    if updated < published:
+        warnings.append(
+            Problem(
+                "updated is before published; using published",
+                file=raw.source.file,
+                line=raw.line_of("updated"),
+                field="updated",
+            )
+        )
+        updated = published
+    site_name = one_line(raw.site or "") or site.host
+    url = _article_url(raw, article_id, slug, section, site_name, published, site, fail)
+    body = sanitise_html(raw.body, url) if raw.body.strip() else ""
+    summary = one_line(raw.summary or "")
+    if not summary and body:
+        summary = shorten(first_paragraph_text(body))
+    if not body and not summary:
+        warnings.append(
+            Problem(
+                "no body and no summary", file=raw.source.file, line=raw.source.line, field="body"
+            )
+        )
+    return Article(
+        id=article_id,
+        title=title,
+        url=url,
+        slug=slug,
+        section=section,
+        site=site_name,
+        published=published,
+        updated=updated,
+        authors=tuple(dict.fromkeys(a for a in map(one_line, raw.authors) if a)),
+        summary=summary,
+        body=body,
+        image=_image(raw, url, title, fail, warnings),
+        tags=_tags(raw.tags),
+        related=(),
+        source=raw.source,
+        first_seen=seen,
+    )
+
+
+def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _article_url(
+    raw: RawArticle,
+    article_id: str,
+    slug: str,
+    section: str,
+    site_name: str,
+    published: datetime,
+    site: SiteSettings,
+    fail: Callable[[str, str], RecordError],
+) -> str:
+    if raw.url:
+        url = urljoin(site.base_url, raw.url.strip())
+        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+            raise fail("url", f"not an http(s) URL: {raw.url!r}")
+        return quote(url, safe=_URL_SAFE)
+    url = site.url_pattern.format(
+        base_url=site.base_url,
+        site=site_name,
+        section=slugify(section) or "news",
+        slug=slug,
+        id=quote(article_id, safe="/"),
+        year=f"{published.year:04d}",
+        month=f"{published.month:02d}",
+        day=f"{published.day:02d}",
+    )
+    return quote(url, safe=_URL_SAFE)
+
+
+def _image(
+    raw: RawArticle,
+    url: str,
+    title: str,
+    fail: Callable[[str, str], RecordError],
+    warnings: list[Problem],
+) -> Image | None:
+    if not raw.image_url:
+        return None
+    image_url = urljoin(url, raw.image_url.strip())
+    if urlsplit(image_url).scheme not in ("http", "https"):
+        raise fail("image", f"not an http(s) URL: {raw.image_url!r}")
+    alt = one_line(raw.image_alt or "")
+    if not alt:
+        warnings.append(
+            Problem(
+                "image has no alt text; the title stands in for it",
+                file=raw.source.file,
+                line=raw.line_of("image"),
+                field="image",
+            )
+        )
+        alt = title
+    return Image(url=quote(image_url, safe=_URL_SAFE), alt=alt)
+
+
+def _tags(tags: Sequence[str]) -> tuple[str, ...]:
+    kept: dict[str, str] = {}
+    for tag in map(one_line, tags):
+        if tag and tag.casefold() not in kept:
+            kept[tag.casefold()] = tag
+    return tuple(kept.values())
+
+
+def _warn_duplicate_urls(articles: Sequence[Article], warnings: list[Problem]) -> None:
+    owner: dict[str, Article] = {}
+    for article in articles:
+        other = owner.setdefault(article.url, article)
+        if other is not article:
+            warnings.append(
+                Problem(
+                    f"same URL as {other.source}: {article.url}",
+                    file=article.source.file,
+                    line=article.source.line,
+                    field="url",
+                )
+            )

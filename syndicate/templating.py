@@ -1,0 +1,41 @@
+"""Where templates come from: the site's own `templates/` first, then ours.
+
+Our defaults ship inside the wheel as `syndicate/templates/`; in a source
+checkout they are the top-level `templates/` folder.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jinja2
+
+_PACKAGED = Path(__file__).resolve().parent / "templates"
+_CHECKOUT = Path(__file__).resolve().parent.parent / "templates"
+
+
+def default_templates_dir() -> Path:
+    return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
+
+
+def template_search_path(site_templates: Path | None) -> list[Path]:
+    """Folders to look in, first match wins: a site overrides our files one by one."""
+    path = [default_templates_dir()]
+    if site_templates is not None and site_templates.is_dir():
+        path.insert(0, site_templates)
+    return path
+
+
+def template_environment(
+    site_templates: Path | None, *, autoescape: bool = True
+) -> jinja2.Environment:
+    environment = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in template_search_path(site_templates)]),
+        autoescape=autoescape,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    # A TOML basic string: JSON's escapes are all valid TOML.
+    environment.filters["toml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    return environment

@@ -1,0 +1,74 @@
+"""Text helpers shared by the stages: decoding, XML-safe cleaning, slugs."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Characters XML 1.0 forbids anywhere, even escaped: C0 controls other than
+# tab/LF/CR, lone surrogates, and the non-characters U+FFFE and U+FFFF.
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# C1 controls are legal XML but discouraged and never wanted in text.
+_C1 = re.compile("[\x7f-\x84\x86-\x9f]")
+_SPACES = re.compile(r"\s+")
+
+
+def xml_safe(text: str) -> str:
+    """Remove every character that XML 1.0 cannot carry."""
+    return _C1.sub("", _XML_ILLEGAL.sub("", text))
+
+
+def one_line(text: str) -> str:
+    """XML-safe text with every run of whitespace (newlines included) made one space."""
+    return _SPACES.sub(" ", xml_safe(text)).strip()
+
+
+def decode(data: bytes) -> tuple[str, bool]:
+    """Decode a file's bytes: UTF-8 (a byte-order mark is dropped), else Windows-1252.
+
+    Returns the text with newlines made LF, and whether the fallback was needed.
+    """
+    for bom, codec in ((b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16")):
+        if data.startswith(bom):
+            text = data.decode(codec, errors="replace")
+            break
+    else:
+        try:
+            text = data.decode("utf-8-sig")
+            fallback = False
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+            fallback = True
+        return _newlines(text), fallback
+    return _newlines(text), False
+
+
+def _newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+
+
+def slugify(text: str, max_length: int = 80) -> str:
+    """A readable URL slug that keeps letters of every script: 'Καστρόπολη' stays Greek.
+
+    Accents on Latin letters go ('é' becomes 'e'); marks of other scripts stay,
+    since Devanagari or Greek words are unreadable without them. Case folds;
+    each run of anything but letters, marks and digits becomes one hyphen.
+    """
+    kept: list[str] = []
+    previous = ""
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.combining(char) and previous.isascii():
+            continue
+        kept.append(char)
+        previous = char if not unicodedata.combining(char) else previous
+    folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
+    slug = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in folded)
+    slug = "-".join(slug.split())
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug
+
+
+def normalised_title(text: str) -> str:
+    """The key for matching a title loosely: case, accents, punctuation and spacing ignored."""
+    return " ".join(slugify(text, max_length=10_000).split("-"))
