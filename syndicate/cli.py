@@ -83,8 +83,8 @@ def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
     with _reporting():
         site = _load(site_dir, show_progress=not as_json)
     _print_problems(site.errors, "error", "red")
+    _print_problems(site.warnings, "warning", "yellow")
     if not as_json:
-        _print_problems(site.warnings, "warning", "yellow")
         table = Table("id", "section", "published", "title", "related")
         for article in site.articles:
             linked = sum(1 for link in article.related if link.url)

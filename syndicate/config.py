@@ -23,8 +23,8 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from syndicate.errors import ConfigError, Problem
@@ -102,13 +102,19 @@ class SiteSettings(_Table):
 
     @field_validator("url_pattern")
     @classmethod
-    def _known_placeholders(cls, value: str) -> str:
+    def _known_placeholders(cls, value: str, info: ValidationInfo) -> str:
         unknown = _placeholders(value) - URL_PLACEHOLDERS
         if unknown:
             known = ", ".join(sorted(URL_PLACEHOLDERS))
             raise ValueError(f"unknown placeholder {{{sorted(unknown)[0]}}}; known: {known}")
         if "slug" not in _placeholders(value) and "id" not in _placeholders(value):
             raise ValueError("must contain {slug} or {id}, or every article gets the same URL")
+        sample = value.format(
+            base_url=info.data.get("base_url", DEFAULT_BASE_URL), site="example.com",
+            section="world", slug="s", id="i", year="2026", month="01", day="01",
+        )  # fmt: skip
+        if not sample.startswith(("http://", "https://")):
+            raise ValueError("must start with {base_url} or an absolute http(s) URL")
         return value
 
     @field_validator("language")
@@ -126,22 +132,6 @@ class SiteSettings(_Table):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
-
-    @model_validator(mode="after")
-    def _absolute_urls(self) -> SiteSettings:
-        sample = self.url_pattern.format(
-            base_url=self.base_url,
-            site="example.com",
-            section="world",
-            slug="s",
-            id="i",
-            year="2026",
-            month="01",
-            day="01",
-        )
-        if not sample.startswith(("http://", "https://")):
-            raise ValueError("url_pattern must start with {base_url} or an absolute http(s) URL")
-        return self
 
     @property
     def zone(self) -> ZoneInfo:
@@ -408,7 +398,7 @@ def _key_line(text: str, loc: tuple[str, ...]) -> int | None:
         line = raw.strip()
         if line.startswith("["):
             current = line.strip("[] ").strip().strip('"')
-            if current == table and header is None:
+            if current == (table or key) and header is None:
                 header = number
             continue
         name = line.split("=", 1)[0].strip().strip('"')

@@ -58,6 +58,9 @@ def load_articles(
             records, errors = _load_file(path, name, stem, rules, result.warnings)
         except RecordError as exc:
             records, errors = [], [exc]
+        except RecursionError:
+            errors = [RecordError("nested too deeply to read", file=name)]
+            records = []
         result.records.extend(records)
         result.errors.extend(error.problem for error in errors)
         if on_file is not None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 
 from syndicate.errors import Problem, RecordError
@@ -21,8 +21,17 @@ def load_markdown(
     text: str, source: Source, fallback_id: str, warnings: list[Problem]
 ) -> RawArticle:
     """One Markdown record; raises `RecordError` naming the file, line and field."""
+    handler = YAMLHandler()
+    metadata: object = {}
+    content = text
     try:
-        metadata, content = frontmatter.parse(text)
+        if handler.detect(text):
+            front, content = handler.split(text)
+            metadata = handler.load(front) or {}
+    except ValueError:
+        raise RecordError(
+            "front matter has no closing '---' line", file=source.file, line=1
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         # The front matter starts on line 2, after the opening '---'.
@@ -33,7 +42,7 @@ def load_markdown(
         ) from None
     if not isinstance(metadata, dict):
         raise RecordError("front matter must be a mapping of fields", file=source.file, line=2)
-    metadata = dict(metadata)
+    metadata = {str(key): value for key, value in metadata.items()}
     key_lines = _key_lines(text)
     if not metadata.get("title"):
         heading = _HEADING.match(content)

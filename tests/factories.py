@@ -1,0 +1,79 @@
+"""Small builders of test data: write only what a test is about."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from syndicate.config import SiteSettings
+from syndicate.records import RawArticle, RelatedRef, Source
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def raw_article(title: str = "A Story", **fields: Any) -> RawArticle:
+    """A loaded record; `file` sets the source path (default: one per title)."""
+    file = fields.pop("file", f"articles/world/{title.lower().replace(' ', '-')}.md")
+    line = fields.pop("line", 1)
+    fields.setdefault("fallback_id", file.removeprefix("articles/").rsplit(".", 1)[0])
+    fields.setdefault("body", "<p>Body.</p>")
+    related = fields.pop("related", ())
+    fields["related"] = tuple(
+        r if isinstance(r, RelatedRef) else RelatedRef("title", r) for r in related
+    )
+    return RawArticle(source=Source(file, line), title=title, **fields)
+
+
+def site_settings(**fields: Any) -> SiteSettings:
+    fields.setdefault("base_url", "https://news.example.com/")
+    return SiteSettings(**fields)
+
+
+def frozen_first_seen(moment: datetime = NOW) -> Any:
+    """A first-seen function for normalise(): every id first seen at `moment`."""
+    return lambda ids: {article_id: moment for article_id in ids}
+
+
+def markdown_record(front: Mapping[str, Any], body: str = "Some text.") -> str:
+    lines = ["---"]
+    for key, value in front.items():
+        lines.append(f"{key}: {json.dumps(value, ensure_ascii=False)}")
+    lines += ["---", body]
+    return "\n".join(lines) + "\n"
+
+
+def scraped_page(
+    headline: str,
+    section: str = "World",
+    site: str = "news.example.com",
+    paragraphs: Sequence[str] = ("First paragraph.",),
+    related: Sequence[str] = (),
+    footer: str = "We use cookies on this site. Accept Read More",
+) -> str:
+    parts = [f"{headline} | {section} | {site}", "", headline, "", headline, ""]
+    for paragraph in paragraphs:
+        parts += [paragraph, ""]
+    if related:
+        parts += ["Related posts", ""]
+        for title in related:
+            parts += [title, ""]
+    parts += ["", footer]
+    return "\n".join(parts)
+
+
+def write_site(root: Path, files: Mapping[str, str | bytes], config: str | None = None) -> Path:
+    """A site folder: `files` maps paths under `articles/` to their contents."""
+    (root / "articles").mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        (root / "syndicate.toml").write_text(config, "utf-8")
+    for name, content in files.items():
+        path = root / "articles" / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, "utf-8")
+    return root

@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from syndicate.cli import app
+from tests.factories import markdown_record, scraped_page, write_site
+
+runner = CliRunner()
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def small_site(root: Path) -> Path:
+    return write_site(
+        root,
+        {
+            "world/one.md": markdown_record(
+                {"title": "Budget <b>&</b> Bonds", "related": ["A Scraped Page", "Nothing"]}
+            ),
+            "world/page.txt": scraped_page("A Scraped Page", paragraphs=["One.", "Two."]),
+        },
+        config='[site]\nbase_url = "https://news.example.com/"\n',
+    )
+
+
+def test_articles_json_has_the_spec_shape(tmp_path: Path) -> None:
+    code, out, err = invoke("articles", str(small_site(tmp_path)), "--json")
+    assert code == 0
+    records = {r["id"]: r for r in json.loads(out)}
+    assert set(records) == {"world/one", "world/page"}
+    one = records["world/one"]
+    assert set(one) == {
+        "id", "title", "section", "site", "url", "published", "updated", "authors",
+        "summary", "body", "image", "tags", "source", "related",
+    }  # fmt: skip
+    assert one["title"] == "Budget <b>&</b> Bonds"
+    assert one["source"] == {"file": "articles/world/one.md", "line": 1}
+    assert one["related"] == [
+        {"title": "A Scraped Page", "url": "https://news.example.com/world/a-scraped-page/",
+         "id": "world/page"},
+        {"title": "Nothing", "url": None, "id": None},
+    ]  # fmt: skip
+    assert records["world/page"]["body"] == "<p>One.</p>\n<p>Two.</p>"
+    assert "Nothing" in err  # the unresolved related post is a warning on stderr
+
+
+def test_publish_json_report_and_exit_status_1_for_bad_records(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    (root / "articles/world/bad.md").write_text("---\ntitle: T\ntags: {x: 1}\n---\n")
+    code, out, err = invoke("publish", str(root), "--json")
+    assert code == 1
+    report = json.loads(out)
+    assert report["articles"] == 2
+    assert report["errors"] == [
+        {"file": "articles/world/bad.md", "line": 3, "field": "tags",
+         "message": "must be a list of text"},
+    ]  # fmt: skip
+    assert report["feeds"] is None and report["digest"] is None
+    assert report["warnings"][0]["field"] == "related"
+    assert "articles/world/bad.md:3: tags: must be a list of text" in err
+
+
+def test_publish_quiet_prints_only_errors(tmp_path: Path) -> None:
+    code, out, err = invoke("publish", str(small_site(tmp_path)), "--quiet")
+    assert (code, out, err) == (0, "", "")
+
+
+def test_bad_config_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    (root / "syndicate.toml").write_text("[feeds]\nentries = 'many'\n")
+    code, _out, err = invoke("publish", str(root))
+    assert code == 2
+    assert err.strip().count("\n") == 0
+    assert "syndicate.toml:2: feeds.entries:" in err
+
+
+def test_missing_site_folder_is_exit_2(tmp_path: Path) -> None:
+    code, _, err = invoke("articles", str(tmp_path / "nowhere"))
+    assert code == 2
+    assert "no articles folder" in err
+
+
+def test_init_creates_a_site_that_publishes(tmp_path: Path) -> None:
+    target = tmp_path / "Pellan Post"
+    code, out, _ = invoke("init", str(target), "--base-url", "https://pellan.example/")
+    assert code == 0
+    assert (target / "syndicate.toml").is_file()
+    assert (target / "subscribers.csv").is_file()
+    code, out, err = invoke("publish", str(target), "--json")
+    assert code == 0, err
+    report = json.loads(out)
+    assert report["articles"] >= 4
+    assert report["errors"] == []
+    assert '"Pellan Post"' in (target / "syndicate.toml").read_text()
+    code, _, err = invoke("init", str(target))
+    assert code == 2 and "not empty" in err
+
+
+def test_init_escapes_the_title_into_toml(tmp_path: Path) -> None:
+    title = 'Quote " and \\ backslash\nnewline'
+    code, _, _ = invoke("init", str(tmp_path / "s"), "--title", title)
+    assert code == 0
+    import tomllib
+
+    config = tomllib.loads((tmp_path / "s" / "syndicate.toml").read_text())
+    assert config["site"]["title"] == title
+
+
+def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    (root / "articles/world/nul.txt").write_bytes(b"\x00\xff\xfe\r\n\x1b[31m")
+    (root / "articles/world/bin.json").write_bytes(os.urandom(256))
+    (root / "articles/world/deep.json").write_text("[" * 100_000)
+    command = [sys.executable, "-m", "syndicate", "publish", str(root)]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count("error:") == 3

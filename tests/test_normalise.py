@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from syndicate.normalise import NormaliseResult, normalise
+from syndicate.records import RawArticle
+from tests.factories import NOW, frozen_first_seen, raw_article, site_settings
+
+
+def run(records: list[RawArticle], first_seen: Any = None, **site: Any) -> NormaliseResult:
+    return normalise(records, site_settings(**site), first_seen or frozen_first_seen())
+
+
+def test_ids_come_from_id_then_url_then_file() -> None:
+    result = run(
+        [
+            raw_article("A", id="explicit"),
+            raw_article("B", url="https://news.example.com/b/"),
+            raw_article("C", file="articles/world/c-story.md"),
+        ]
+    )
+    assert sorted(a.id for a in result.articles) == sorted(
+        ["explicit", "https://news.example.com/b/", "world/c-story"]
+    )
+
+
+def test_duplicate_ids_are_an_error_naming_both_files_and_the_first_is_kept() -> None:
+    result = run(
+        [
+            raw_article("First", id="same", file="articles/a.md", section="World"),
+            raw_article("Second", id="same", file="articles/b.json", line=4, section="World"),
+        ]
+    )
+    assert [a.title for a in result.articles] == ["First"]
+    [error] = result.errors
+    assert (error.file, error.field) == ("articles/b.json", "id")
+    assert "articles/a.md" in error.message
+
+
+def test_url_from_pattern_with_section_slug_and_date() -> None:
+    published = datetime(2026, 3, 7, 9, 0, tzinfo=UTC)
+    result = run(
+        [raw_article("Harbour Reopens!", section="World News", published=published)],
+        url_pattern="{base_url}{section}/{year}/{month}/{day}/{slug}/",
+    )
+    assert result.articles[0].url == (
+        "https://news.example.com/world-news/2026/03/07/harbour-reopens/"
+    )
+
+
+def test_non_latin_titles_keep_readable_slugs_and_percent_encoded_urls() -> None:
+    [article] = run([raw_article("Πλημμύρα στην Καστρόπολη")]).articles
+    assert article.slug == "πλημμύρα-στην-καστρόπολη"
+    assert article.url.isascii()
+    assert "%CF%80" in article.url  # the Greek letter pi, encoded
+
+
+def test_slug_clashes_go_to_the_later_first_seen() -> None:
+    old = raw_article("Same Title", id="old")
+    new = raw_article("Same Title", id="new")
+    seen = {"old": NOW - timedelta(days=3), "new": NOW}
+    result = run([new, old], first_seen=lambda ids: {i: seen[i] for i in ids})
+    slugs = {a.id: a.slug for a in result.articles}
+    assert slugs == {"old": "same-title", "new": "same-title-2"}
+    assert len({a.url for a in result.articles}) == 2
+
+
+def test_missing_dates_come_from_first_seen_and_naive_dates_from_the_site_zone() -> None:
+    seen = datetime(2026, 1, 2, 3, 4, tzinfo=UTC)
+    result = run(
+        [
+            raw_article("Undated", id="u"),
+            raw_article("Naive", id="n", published=datetime(2026, 6, 1, 12, 0)),
+        ],
+        first_seen=frozen_first_seen(seen),
+        timezone="Europe/Lisbon",
+    )
+    by_id = {a.id: a for a in result.articles}
+    assert by_id["u"].published == seen
+    assert by_id["u"].updated == seen
+    assert by_id["n"].published.utcoffset() == timedelta(hours=1)  # Lisbon summer time
+
+
+def test_updated_before_published_is_a_warning() -> None:
+    result = run(
+        [
+            raw_article(
+                "T",
+                published=datetime(2026, 5, 2, tzinfo=UTC),
+                updated=datetime(2026, 5, 1, tzinfo=UTC),
+            )
+        ]
+    )
+    assert result.articles[0].updated == result.articles[0].published
+    assert [w.field for w in result.warnings] == ["updated"]
+
+
+def test_sections_map_to_configured_names_and_order() -> None:
+    result = run(
+        [
+            raw_article("A", section="business"),
+            raw_article("B", section="INTL"),
+            raw_article("C", section="Sport"),
+            raw_article("D", file="articles/culture/d.md"),
+        ],
+        sections=["World", "Business", "Culture"],
+        section_aliases={"intl": "World"},
+    )
+    assert {a.title: a.section for a in result.articles} == {
+        "A": "Business",
+        "B": "World",
+        "C": "Sport",
+        "D": "Culture",
+    }
+    assert result.sections == ["World", "Business", "Culture", "Sport"]
+    assert [w.field for w in result.warnings] == ["section"]
+
+
+def test_without_configured_sections_world_comes_first_then_a_to_z() -> None:
+    result = run(
+        [
+            raw_article("A", section="Culture"),
+            raw_article("B", section="world"),
+            raw_article("C", section="Business"),
+        ]
+    )
+    assert result.sections == ["world", "Business", "Culture"]
+
+
+def test_record_without_section_outside_a_folder_is_an_error() -> None:
+    result = run([raw_article("A", file="articles/loose.md"), raw_article("B", section="World")])
+    assert [a.title for a in result.articles] == ["B"]
+    assert [(e.file, e.field) for e in result.errors] == [("articles/loose.md", "section")]
+
+
+def test_text_fields_are_plain_and_xml_safe() -> None:
+    [article] = run(
+        [
+            raw_article(
+                "Budget <b>&</b>\x00 Bonds\n",
+                summary="Line\x0bone\n  two",
+                authors=("A\x01", "A", ""),
+                tags=("Tax", "tax", "Bonds"),
+            )
+        ]
+    ).articles
+    assert article.title == "Budget <b>&</b> Bonds"
+    assert article.summary == "Lineone two"
+    assert article.authors == ("A",)
+    assert article.tags == ("Tax", "Bonds")
+
+
+def test_bodies_are_sanitised_and_urls_made_absolute() -> None:
+    body = '<p onclick="x()">Hi <a href="../other/">o</a><script>alert(1)</script></p>'
+    [article] = run([raw_article("T", body=body, url="https://news.example.com/world/t/")]).articles
+    assert "script" not in article.body
+    assert "onclick" not in article.body
+    assert 'href="https://news.example.com/world/other/"' in article.body
+
+
+def test_summary_is_derived_from_the_first_paragraph_when_missing() -> None:
+    long = "word " * 100
+    [article] = run([raw_article("T", body=f"<p>Short &amp; sweet.</p><p>{long}</p>")]).articles
+    assert article.summary == "Short & sweet."
+    [article] = run([raw_article("T", body=f"<p>{long}</p>")]).articles
+    assert len(article.summary) <= 280 and article.summary.endswith("…")
+
+
+def test_images_are_absolute_and_always_have_alt_text() -> None:
+    [article] = run([raw_article("Harbour", image_url="/img/h.jpg")]).articles
+    assert article.image is not None
+    assert article.image.url == "https://news.example.com/img/h.jpg"
+    assert article.image.alt == "Harbour"
+    [warning] = run([raw_article("Harbour", image_url="/img/h.jpg")]).warnings
+    assert warning.field == "image"
+
+
+def test_bad_urls_are_errors_for_that_record_only() -> None:
+    result = run(
+        [
+            raw_article("A", url="javascript:alert(1)"),
+            raw_article("B", image_url="data:image/png;base64,AAAA"),
+            raw_article("C"),
+        ]
+    )
+    assert [a.title for a in result.articles] == ["C"]
+    assert sorted(e.field or "" for e in result.errors) == ["image", "url"]
+
+
+def test_site_defaults_to_the_base_url_host() -> None:
+    result = run([raw_article("A"), raw_article("B", site="other.example.org")])
+    assert sorted(a.site for a in result.articles) == ["news.example.com", "other.example.org"]

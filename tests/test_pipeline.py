@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import timedelta
+from pathlib import Path
+
+from syndicate.pipeline import load_site
+from tests.factories import NOW, markdown_record, scraped_page, write_site
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_example_site(tmp_path: Path) -> Path:
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(REPO / "syndicate.toml", site)
+    shutil.copytree(REPO / "articles", site / "articles")
+    return site
+
+
+def test_the_example_site_loads_cleanly(tmp_path: Path) -> None:
+    site = load_site(copy_example_site(tmp_path), {}, now=NOW)
+    assert site.errors == ()
+    assert len(site.articles) >= 12
+    assert site.sections == ("World", "Business", "Culture")
+    formats = {a.source.file.rsplit(".", 1)[1] for a in site.articles}
+    assert formats == {"md", "json", "jsonl", "txt"}
+    # One related post on purpose points nowhere: it must be the only warning.
+    assert [w.field for w in site.warnings] == ["related"]
+    resolved = [r for a in site.articles for r in a.related if r.url]
+    assert len(resolved) >= 20
+
+
+def test_first_seen_dates_do_not_move_between_runs(tmp_path: Path) -> None:
+    root = write_site(
+        tmp_path,
+        {
+            "world/undated.md": markdown_record({"title": "Undated Story"}),
+            "world/page.txt": scraped_page("A Scraped Page"),
+        },
+    )
+    first = load_site(root, {}, now=NOW)
+    again = load_site(root, {}, now=NOW + timedelta(days=5))
+    assert [a.published for a in first.articles] == [NOW, NOW]
+    assert [a.published for a in again.articles] == [NOW, NOW]
+    # Editing the title keeps the id, so the date stays; the URL follows the new title.
+    (root / "articles/world/undated.md").write_text(markdown_record({"title": "Edited Title"}))
+    edited = load_site(root, {}, now=NOW + timedelta(days=9))
+    by_id = {a.id: a for a in edited.articles}
+    assert by_id["world/undated"].published == NOW
+    assert by_id["world/undated"].url.endswith("/world/edited-title/")
+    # A new record gets the time it was first seen.
+    (root / "articles/world/new.md").write_text(markdown_record({"title": "New"}))
+    newer = load_site(root, {}, now=NOW + timedelta(days=10))
+    assert {a.id: a.published for a in newer.articles}["world/new"] == NOW + timedelta(days=10)
+
+
+def test_bad_records_are_reported_and_the_others_still_load(tmp_path: Path) -> None:
+    root = write_site(
+        tmp_path,
+        {
+            "world/good.md": markdown_record({"title": "Good"}),
+            "world/bad.md": "---\ntitle: Bad\npublished: someday\n---\n",
+            "world/empty.txt": "\n\n",
+            "business/list.jsonl": json.dumps({"id": "x", "title": "X"}) + "\n{broken\n",
+            "world/dup.json": json.dumps({"id": "x", "title": "Duplicate"}),
+        },
+    )
+    site = load_site(root, {}, now=NOW)
+    assert sorted(a.title for a in site.articles) == ["Good", "X"]
+    located = sorted((e.file, e.line, e.field) for e in site.errors)
+    assert located == [
+        ("articles/business/list.jsonl", 2, None),
+        ("articles/world/bad.md", 3, "published"),
+        ("articles/world/dup.json", 1, "id"),
+        ("articles/world/empty.txt", 1, None),
+    ]
+    assert (
+        "articles/business/list.jsonl:1" in next(e for e in site.errors if e.field == "id").message
+    )

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from syndicate.errors import StateError
+from syndicate.state import SCHEMA_VERSION, StateStore
+from tests.factories import NOW
+
+
+def test_first_seen_is_recorded_once_and_survives_reopening(tmp_path: Path) -> None:
+    path = tmp_path / ".syndicate" / "state.db"
+    with StateStore(path) as store:
+        assert store.first_seen(["a", "b"], NOW) == {"a": NOW, "b": NOW}
+    later = NOW + timedelta(days=2)
+    with StateStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.first_seen(["b", "c"], later) == {"b": NOW, "c": later}
+
+
+def test_many_ids_in_one_call(tmp_path: Path) -> None:
+    ids = [f"id-{n}" for n in range(2500)]
+    with StateStore(tmp_path / "s.db") as store:
+        assert len(store.first_seen(ids, NOW)) == 2500
+
+
+def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "s.db") as store:
+        store.first_seen(["a"], NOW)
+        with pytest.raises(RuntimeError), store.transaction() as db:
+            db.execute("DELETE FROM first_seen")
+            raise RuntimeError("crash mid-way")
+        assert store.first_seen(["a"], NOW + timedelta(days=1)) == {"a": NOW}
+
+
+def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    with pytest.raises(StateError, match="newer"):
+        StateStore(path)
+
+
+def test_a_file_that_is_not_a_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    path.write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StateError, match="state store"):
+        StateStore(path)
+
+
+def test_wal_mode(tmp_path: Path) -> None:
+    StateStore(tmp_path / "s.db").close()
+    with sqlite3.connect(tmp_path / "s.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
