@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import frontmatter
+import yaml
 
 from benchmarks.sites import write_site
 from syndicate.pipeline import load_site
@@ -33,9 +33,10 @@ def median_seconds(work: Callable[[], object], runs: int = 3) -> float:
 
 
 def floor_load(root: Path) -> None:
-    """Reading and parsing the same files with the front-matter parser alone."""
+    """Reading the same files and parsing their front matter with PyYAML alone."""
     for path in sorted((root / "articles").rglob("*.md")):
-        frontmatter.parse(path.read_text("utf-8"))
+        _, front, _ = path.read_text("utf-8").split("---\n", 2)
+        yaml.load(front, Loader=yaml.CSafeLoader)
 
 
 def bench_load(size: int) -> dict[str, object]:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from pydantic import (
 )
 
 from syndicate.errors import ConfigError, Problem
+from syndicate.tomlfile import describe_first_error, key_line, read_toml
 
 CONFIG_NAME = "syndicate.toml"
 DEFAULT_BASE_URL = "http://localhost:8080/"
@@ -60,9 +60,13 @@ def _regex(value: str) -> str:
 
 def _placeholders(template: str) -> set[str]:
     try:
-        return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+        fields = [(n, spec, conv) for _, n, spec, conv in string.Formatter().parse(template)]
     except ValueError as exc:
         raise ValueError(f"malformed pattern ({exc})") from None
+    for name, spec, conversion in fields:
+        if name is not None and (spec or conversion or not name):
+            raise ValueError("placeholders are plain names such as {slug}, with no format or index")
+    return {name for name, _, _ in fields if name is not None}
 
 
 HttpUrl = Annotated[str, AfterValidator(_absolute_http_url)]
@@ -297,7 +301,7 @@ _ENV_OVERRIDES = {
 def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
     """Read `root/syndicate.toml` (if any) and the environment into settings."""
     paths = SitePaths(root)
-    text, data = _read_toml(paths.config)
+    text, data = read_toml(paths.config, ConfigError)
     name = str(paths.config)
     for (table, key), variable in FILE_FORBIDDEN.items():
         section = data.get(table)
@@ -305,34 +309,20 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
             raise ConfigError(
                 f"secrets are not read from files; set the environment variable {variable}",
                 file=name,
-                line=_key_line(text, (table, key)),
+                line=key_line(text, (table, key)),
                 field=f"{table}.{key}",
             )
-    smtp = data.get("smtp", {})
-    if isinstance(smtp, dict):
-        smtp = dict(smtp)
-        for variable, key in _ENV_OVERRIDES.items():
-            if variable not in environ:
-                continue
-            value: str | int = environ[variable]
-            if key == "port":
-                if not environ[variable].strip().isdigit():
-                    raise ConfigError(
-                        f"must be a port number, got {environ[variable]!r}", field=variable
-                    )
-                value = int(environ[variable])
-            smtp[key] = value
-        data = {**data, "smtp": smtp}
     try:
         settings = Settings.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        loc = tuple(str(part) for part in first["loc"])
-        key = ".".join(loc) or "(top level)"
-        message = _pydantic_message(first)
-        raise ConfigError(message, file=name, line=_key_line(text, loc), field=key) from None
+        loc, message = describe_first_error(exc)
+        raise ConfigError(
+            message, file=name, line=key_line(text, loc), field=".".join(loc) or "(top level)"
+        ) from None
+    settings = _with_environment(settings, environ)
     warnings: list[Problem] = []
-    if settings.site.base_url == DEFAULT_BASE_URL:
+    site_table = data.get("site")
+    if not isinstance(site_table, dict) or "base_url" not in site_table:
         warnings.append(
             Problem(
                 f"not set; URLs will start with {DEFAULT_BASE_URL}",
@@ -343,6 +333,26 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
     return LoadedConfig(
         settings=settings, secrets=_secrets(environ), paths=paths, warnings=tuple(warnings)
     )
+
+
+def _with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:
+    """SMTP settings overridden by SYNDICATE_SMTP_*; a bad value names its variable."""
+    changes: dict[str, object] = {}
+    for variable, key in _ENV_OVERRIDES.items():
+        if variable in environ:
+            value = environ[variable].strip()
+            changes[key] = (
+                int(value) if key == "port" and re.fullmatch("[0-9]{1,5}", value) else value
+            )
+    if not changes:
+        return settings
+    try:
+        smtp = SmtpSettings.model_validate({**settings.smtp.model_dump(), **changes})
+    except ValidationError as exc:
+        loc, message = describe_first_error(exc)
+        variable = next(v for v, k in _ENV_OVERRIDES.items() if k == loc[0])
+        raise ConfigError(f"{message} (got {environ[variable]!r})", field=variable) from None
+    return settings.model_copy(update={"smtp": smtp})
 
 
 def _secrets(environ: Mapping[str, str]) -> Secrets:
@@ -356,52 +366,3 @@ def _secrets(environ: Mapping[str, str]) -> Secrets:
         secret_key=secret("SYNDICATE_SECRET_KEY"),
         dkim_key_path=Path(dkim) if dkim else None,
     )
-
-
-def _read_toml(path: Path) -> tuple[str, dict[str, object]]:
-    if not path.exists():
-        return "", {}
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"not UTF-8 ({exc.reason})", file=path) from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read ({exc.strerror})", file=path) from None
-    try:
-        return text, tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        line = int(match.group(1)) if match else None
-        raise ConfigError(f"invalid TOML: {message}", file=path, line=line) from None
-
-
-def _pydantic_message(error: Mapping[str, object]) -> str:
-    kind = str(error.get("type", ""))
-    if kind == "extra_forbidden":
-        return "unknown key"
-    message = str(error.get("msg", "invalid value"))
-    message = message.removeprefix("Value error, ")
-    if "input" in error and kind.endswith("_type"):
-        message += f" (got {type(error['input']).__name__} {error['input']!r})"
-    return message
-
-
-def _key_line(text: str, loc: tuple[str, ...]) -> int | None:
-    """Best-effort line of `loc` (table, key, ...) in the TOML text, for error messages."""
-    if not text or not loc:
-        return None
-    table, key = (loc[0], loc[1]) if len(loc) > 1 else ("", loc[0])
-    current = ""
-    header = None
-    for number, raw in enumerate(text.splitlines(), start=1):
-        line = raw.strip()
-        if line.startswith("["):
-            current = line.strip("[] ").strip().strip('"')
-            if current == (table or key) and header is None:
-                header = number
-            continue
-        name = line.split("=", 1)[0].strip().strip('"')
-        if "=" in line and current == table and name == key:
-            return number
-    return header

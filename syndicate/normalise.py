@@ -6,7 +6,8 @@ settled here, so that every later stage can trust them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import quote, urljoin, urlsplit
@@ -14,13 +15,16 @@ from zoneinfo import ZoneInfo
 
 from syndicate.config import SiteSettings
 from syndicate.errors import Problem, RecordError
+from syndicate.identity import Identities
 from syndicate.records import Article, Image, RawArticle
 from syndicate.related import resolve_related
 from syndicate.sanitise import first_paragraph_text, sanitise_html, shorten
 from syndicate.text import one_line, slugify
 
-FirstSeen = Callable[[Sequence[str]], Mapping[str, datetime]]
 _URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
+_HOSTNAME = re.compile(
+    r"(?=.{1,253}$)[^\W_](?:[\w-]{0,62}[^\W_])?(?:\.[^\W_](?:[\w-]{0,62}[^\W_])?)*"
+)
 
 
 @dataclass
@@ -32,26 +36,25 @@ class NormaliseResult:
 
 
 def normalise(
-    records: Sequence[RawArticle], site: SiteSettings, first_seen: FirstSeen
+    records: Sequence[RawArticle], site: SiteSettings, identities: Identities
 ) -> NormaliseResult:
     """Turn loaded records into articles; a bad record is an error, the others go on.
 
-    `first_seen(ids)` returns when each id was first seen (recording new ones):
-    the date of records that have none, and the order that settles slug clashes.
+    `identities` gives each id its first-seen time (the date of records that have
+    none) and its slug, recording those of ids it has not seen before.
     """
     result = NormaliseResult()
     unique = _unique_ids(records, result.errors)
-    seen = first_seen([article_id for article_id, _ in unique])
+    known = identities([(article_id, _wanted_slug(raw, article_id)) for article_id, raw in unique])
     sections = _SectionMap(site, [raw for _, raw in unique], result.warnings)
-    slugs = _assign_slugs(unique, seen)
     drafts: list[tuple[Article, RawArticle]] = []
     for article_id, raw in unique:
         try:
             article = _article(
                 raw,
                 article_id,
-                slugs[article_id],
-                seen[article_id],
+                known[article_id].slug,
+                known[article_id].first_seen,
                 site,
                 sections,
                 result.warnings,
@@ -73,7 +76,7 @@ def _unique_ids(
     first_by_id: dict[str, RawArticle] = {}
     unique: list[tuple[str, RawArticle]] = []
     for raw in records:
-        article_id = one_line(raw.id or raw.url or raw.fallback_id)
+        article_id = one_line(raw.id or raw.fallback_id)
         if not article_id:
             errors.append(
                 Problem(
@@ -100,21 +103,8 @@ def _unique_ids(
     return unique
 
 
-def _assign_slugs(
-    unique: list[tuple[str, RawArticle]], seen: Mapping[str, datetime]
-) -> dict[str, str]:
-    """A unique slug per article; on a clash the earliest-seen keeps the plain one."""
-    order = sorted(unique, key=lambda item: (seen[item[0]], item[0]))
-    taken: set[str] = set()
-    slugs: dict[str, str] = {}
-    for article_id, raw in order:
-        base = slugify(raw.title) or slugify(article_id) or "article"
-        slug, number = base, 2
-        while slug in taken:
-            slug, number = f"{base}-{number}", number + 1
-        taken.add(slug)
-        slugs[article_id] = slug
-    return slugs
+def _wanted_slug(raw: RawArticle, article_id: str) -> str:
+    return slugify(raw.title) or slugify(article_id) or "article"
 
 
 class _SectionMap:
@@ -131,9 +121,8 @@ class _SectionMap:
     def section_of(self, raw: RawArticle) -> str:
         name = one_line(raw.section or "")
         if not name:
-            parts = raw.source.file.split("/")
             # articles/<folder>/...: the folder names the section.
-            name = parts[1].replace("-", " ").replace("_", " ").title() if len(parts) > 2 else ""
+            name = raw.folder.replace("-", " ").replace("_", " ").title()
         if not name:
             raise RecordError(
                 "no section, and the file is not in a section folder",
@@ -193,8 +182,17 @@ def _article(
             )
         )
         updated = published
-    site_name = one_line(raw.site or "") or site.host
+    site_name = _site_name(raw, site.host, warnings)
     url = _article_url(raw, article_id, slug, section, site_name, published, site, fail)
+    if not url.startswith(site.base_url):
+        warnings.append(
+            Problem(
+                f"URL is outside site.base_url ({site.base_url}): {url}",
+                file=raw.source.file,
+                line=raw.line_of("url"),
+                field="url",
+            )
+        )
     body = sanitise_html(raw.body, url) if raw.body.strip() else ""
     summary = one_line(raw.summary or "")
     if not summary and body:
@@ -240,10 +238,7 @@ def _article_url(
     fail: Callable[[str, str], RecordError],
 ) -> str:
     if raw.url:
-        url = urljoin(site.base_url, raw.url.strip())
-        if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-            raise fail("url", f"not an http(s) URL: {raw.url!r}")
-        return quote(url, safe=_URL_SAFE)
+        return absolute_url(site.base_url, raw.url, "url", fail)
     url = site.url_pattern.format(
         base_url=site.base_url,
         site=site_name,
@@ -266,9 +261,7 @@ def _image(
 ) -> Image | None:
     if not raw.image_url:
         return None
-    image_url = urljoin(url, raw.image_url.strip())
-    if urlsplit(image_url).scheme not in ("http", "https"):
-        raise fail("image", f"not an http(s) URL: {raw.image_url!r}")
+    image_url = absolute_url(url, raw.image_url, "image", fail)
     alt = one_line(raw.image_alt or "")
     if not alt:
         warnings.append(
@@ -280,7 +273,35 @@ def _image(
             )
         )
         alt = title
-    return Image(url=quote(image_url, safe=_URL_SAFE), alt=alt)
+    return Image(url=image_url, alt=alt)
+
+
+def absolute_url(base: str, value: str, name: str, fail: Callable[[str, str], RecordError]) -> str:
+    """`value` made absolute against `base` and percent-encoded; only http(s) with a host."""
+    cleaned = one_line(value)
+    try:
+        url = urljoin(base, cleaned)
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("not an http(s) URL with a host")
+    except ValueError as exc:
+        raise fail(name, f"{exc}: {value!r}") from None
+    return quote(url, safe=_URL_SAFE)
+
+
+def _site_name(raw: RawArticle, default: str, warnings: list[Problem]) -> str:
+    name = one_line(raw.site or "")
+    if name and not _HOSTNAME.fullmatch(name):
+        warnings.append(
+            Problem(
+                f"not a site domain, {default!r} used instead: {name!r}",
+                file=raw.source.file,
+                line=raw.line_of("site"),
+                field="site",
+            )
+        )
+        return default
+    return name.lower() or default
 
 
 def _tags(tags: Sequence[str]) -> tuple[str, ...]:

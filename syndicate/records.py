@@ -74,6 +74,8 @@ class RawArticle:
     field_lines: tuple[tuple[str, int], ...] = ()
     # An id made from the file's place when the record names none.
     fallback_id: str = ""
+    # The first folder under articles/ ("" for a file at its top): a default section.
+    folder: str = ""
 
     def line_of(self, name: str) -> int | None:
         return dict(self.field_lines).get(name, self.source.line)

@@ -32,7 +32,8 @@ def sanitise_html(body: str, base_url: str) -> str:
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
     )
-    return cleaned.strip()
+    # nh3 decodes character references (&#1;), so clean again after it.
+    return xml_safe(cleaned).strip()
 
 
 def plain_text(fragment: str) -> str:

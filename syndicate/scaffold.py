@@ -5,16 +5,30 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from syndicate.config import SiteSettings
 from syndicate.errors import SiteError
 from syndicate.templating import default_templates_dir, template_environment
+from syndicate.text import one_line
+from syndicate.tomlfile import describe_first_error
 
 SCAFFOLD = "scaffold"
 
 
-def create_site(target: Path, title: str, base_url: str) -> list[Path]:
-    """Write a config, sample articles and subscribers into `target`; returns the files."""
+def create_site(target: Path, title: str, base_url: str | None) -> list[Path]:
+    """Write a config, sample articles and subscribers into `target`; returns the files.
+
+    Without `base_url` the config leaves it commented out, so that publishing warns.
+    """
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise SiteError("already exists and is not empty; choose a new folder", file=target)
+    title = one_line(title)
+    if base_url is not None:
+        try:
+            SiteSettings(base_url=base_url)
+        except ValidationError as exc:
+            raise SiteError(describe_first_error(exc)[1], field="--base-url") from None
     source = default_templates_dir() / SCAFFOLD
     environment = template_environment(None, autoescape=False)
     written: list[Path] = []

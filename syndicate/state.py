@@ -8,20 +8,22 @@ order, inside the transaction that bumps the version.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
 from syndicate.errors import StateError
+from syndicate.identity import Identity, assign_new
 
 MIGRATIONS: tuple[str, ...] = (
-    # 1: when each article id was first seen, so that undated records keep their date.
+    # 1: each article id's first sight (the date of undated records) and its slug.
     """
-    CREATE TABLE first_seen (
+    CREATE TABLE article_identity (
         article_id TEXT PRIMARY KEY,
-        seen_at    TEXT NOT NULL
+        first_seen TEXT NOT NULL,
+        slug       TEXT NOT NULL UNIQUE
     ) WITHOUT ROWID;
     """,
 )
@@ -95,23 +97,31 @@ class StateStore:
                         db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number + 1}")
 
-    def first_seen(self, article_ids: Iterable[str], now: datetime) -> dict[str, datetime]:
-        """When each id was first seen; ids new to the store are recorded as seen `now`."""
-        ids = list(dict.fromkeys(article_ids))
+    def identities(
+        self, proposals: Sequence[tuple[str, str]], now: datetime
+    ) -> dict[str, Identity]:
+        """Each id's identity; ids new to the store get `now` and a free slug, recorded."""
+        ids = list(dict.fromkeys(article_id for article_id, _ in proposals))
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
         with self.transaction() as db:
-            db.executemany(
-                "INSERT OR IGNORE INTO first_seen (article_id, seen_at) VALUES (?, ?)",
-                [(article_id, stamp) for article_id in ids],
-            )
-            seen: dict[str, datetime] = {}
+            known: dict[str, Identity] = {}
             # Chunked: SQLite limits the number of parameters of one statement.
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
-                marks = ",".join("?" * len(chunk))
                 rows = db.execute(
-                    f"SELECT article_id, seen_at FROM first_seen WHERE article_id IN ({marks})",
+                    "SELECT article_id, first_seen, slug FROM article_identity"
+                    f" WHERE article_id IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
-                seen.update((row[0], datetime.fromisoformat(row[1])) for row in rows)
-        return seen
+                known.update(
+                    (row[0], Identity(datetime.fromisoformat(row[1]), row[2])) for row in rows
+                )
+            if len(known) < len(ids):
+                taken = {row[0] for row in db.execute("SELECT slug FROM article_identity")}
+                fresh = assign_new(proposals, known, taken, datetime.fromisoformat(stamp))
+                db.executemany(
+                    "INSERT INTO article_identity (article_id, first_seen, slug) VALUES (?, ?, ?)",
+                    [(i, stamp, identity.slug) for i, identity in fresh.items()],
+                )
+                known.update(fresh)
+        return known

@@ -36,6 +36,10 @@ def template_environment(
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    # A TOML basic string: JSON's escapes are all valid TOML.
-    environment.filters["toml"] = lambda value: json.dumps(str(value), ensure_ascii=False)
+    environment.filters["toml"] = toml_string
     return environment
+
+
+def toml_string(value: object) -> str:
+    """A TOML basic string: JSON's escapes are valid TOML; TOML also forbids a raw DEL."""
+    return json.dumps(str(value), ensure_ascii=False).replace("\x7f", "\\u007f")

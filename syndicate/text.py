@@ -44,7 +44,7 @@ def decode(data: bytes) -> tuple[str, bool]:
 
 
 def _newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n").replace("\u2028", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def slugify(text: str, max_length: int = 80) -> str:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from syndicate.config import SiteSettings
+from syndicate.identity import Identities, in_memory
 from syndicate.records import RawArticle, RelatedRef, Source
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
@@ -18,7 +19,9 @@ def raw_article(title: str = "A Story", **fields: Any) -> RawArticle:
     """A loaded record; `file` sets the source path (default: one per title)."""
     file = fields.pop("file", f"articles/world/{title.lower().replace(' ', '-')}.md")
     line = fields.pop("line", 1)
-    fields.setdefault("fallback_id", file.removeprefix("articles/").rsplit(".", 1)[0])
+    relative = file.removeprefix("articles/")
+    fields.setdefault("fallback_id", relative.rsplit(".", 1)[0])
+    fields.setdefault("folder", relative.split("/", 1)[0] if "/" in relative else "")
     fields.setdefault("body", "<p>Body.</p>")
     related = fields.pop("related", ())
     fields["related"] = tuple(
@@ -32,9 +35,9 @@ def site_settings(**fields: Any) -> SiteSettings:
     return SiteSettings(**fields)
 
 
-def frozen_first_seen(moment: datetime = NOW) -> Any:
-    """A first-seen function for normalise(): every id first seen at `moment`."""
-    return lambda ids: {article_id: moment for article_id in ids}
+def frozen_first_seen(moment: datetime = NOW) -> Identities:
+    """Identities for normalise() that are kept nowhere: every id first seen at `moment`."""
+    return in_memory(moment)
 
 
 def markdown_record(front: Mapping[str, Any], body: str = "Some text.") -> str:

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -106,13 +107,18 @@ def test_init_creates_a_site_that_publishes(tmp_path: Path) -> None:
 
 
 def test_init_escapes_the_title_into_toml(tmp_path: Path) -> None:
-    title = 'Quote " and \\ backslash\nnewline'
+    title = 'Quote " and \\ backslash\nnew\x7fline'
     code, _, _ = invoke("init", str(tmp_path / "s"), "--title", title)
     assert code == 0
-    import tomllib
-
     config = tomllib.loads((tmp_path / "s" / "syndicate.toml").read_text())
-    assert config["site"]["title"] == title
+    assert config["site"]["title"] == 'Quote " and \\ backslash newline'
+    assert "base_url" not in config["site"]  # left for the user, who is warned
+
+
+def test_init_refuses_a_base_url_that_publish_would_refuse(tmp_path: Path) -> None:
+    code, _, err = invoke("init", str(tmp_path / "s"), "--base-url", "not-a-url")
+    assert code == 2 and "--base-url" in err
+    assert not (tmp_path / "s").exists()
 
 
 def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
@@ -125,3 +131,29 @@ def test_the_installed_command_never_shows_a_traceback(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
     assert done.stderr.count("error:") == 3
+
+
+def test_brackets_in_titles_paths_and_config_print_literally(tmp_path: Path) -> None:
+    root = write_site(
+        tmp_path / "a[/]b",
+        {"sport [x]/x.md": markdown_record({"title": "Budget [/] cuts [bold red]Loud[/]"})},
+        config='[site]\ntitle = "News [/b]"\nbase_url = "https://n.example/"\n',
+    )
+    code, out, err = invoke("articles", str(root))
+    assert code == 0, err
+    assert "Budget [/] cuts [bold red]Loud[/]" in out
+    code, out, err = invoke("publish", str(root))
+    assert code == 0, err
+    assert "News [/b]" in out and "Sport [X]" in out
+    (root / "syndicate.toml").write_text('[site]\nbase_url = "[/x]"\n')
+    code, _, err = invoke("publish", str(root))
+    assert code == 2 and "[/x]" in err and "Traceback" not in err
+
+
+def test_a_single_record_file_shows_what_the_whole_site_gives(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    code, out, _ = invoke("articles", str(root / "articles/world/one.md"), "--json")
+    assert code == 0
+    [record] = json.loads(out)
+    assert record["id"] == "world/one"
+    assert record["related"][0]["id"] == "world/page"  # resolved against the whole site

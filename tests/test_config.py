@@ -210,3 +210,49 @@ def test_empty_secrets_count_as_unset(tmp_path: Path) -> None:
 def test_a_byte_order_mark_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "syndicate.toml").write_bytes('\ufeff[site]\ntitle = "Ünïcode"\n'.encode())
     assert load_config(tmp_path, {}).title == "Ünïcode"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SYNDICATE_SMTP_PORT", "²"),
+        ("SYNDICATE_SMTP_PORT", "99999"),
+        ("SYNDICATE_SMTP_SECURITY", "ssl"),
+    ],
+)
+def test_environment_errors_name_the_variable_not_the_file(
+    tmp_path: Path, variable: str, value: str
+) -> None:
+    write_config(tmp_path, "[smtp]\nhost = 'mail.example.com'\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path, {variable: value})
+    assert caught.value.problem.field == variable
+    assert caught.value.problem.file is None
+
+
+@pytest.mark.parametrize(
+    "pattern", ["{base_url}{slug:>300000000}/", "{base_url}{slug!r}/", "{base_url}{slug[0]}/"]
+)
+def test_url_pattern_placeholders_are_plain_names(tmp_path: Path, pattern: str) -> None:
+    error = error_of(tmp_path, f"[site]\nurl_pattern = '{pattern}'\n")
+    assert error.problem.field == "site.url_pattern"
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("site.title = 5\n", 1),
+        ("[site] # the main table\n\ntitle = 5\n", 3),
+        ("[site]\ntitle = 'x'\n\n[site.section_aliases]\nIntl = 3\n", 5),
+        ("[site]\nsection_aliases = { Intl = 3 }\n", 2),
+    ],
+)
+def test_error_lines_for_dotted_keys_comments_and_subtables(
+    tmp_path: Path, text: str, line: int
+) -> None:
+    assert error_of(tmp_path, text).problem.line == line
+
+
+def test_base_url_warning_only_when_the_key_is_absent(tmp_path: Path) -> None:
+    write_config(tmp_path, f"[site]\nbase_url = '{DEFAULT_BASE_URL}'\n")
+    assert load_config(tmp_path, {}).warnings == ()

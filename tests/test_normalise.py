@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from syndicate.normalise import NormaliseResult, normalise
 from syndicate.records import RawArticle
+from syndicate.state import StateStore
 from tests.factories import NOW, frozen_first_seen, raw_article, site_settings
 
 
@@ -12,17 +14,16 @@ def run(records: list[RawArticle], first_seen: Any = None, **site: Any) -> Norma
     return normalise(records, site_settings(**site), first_seen or frozen_first_seen())
 
 
-def test_ids_come_from_id_then_url_then_file() -> None:
+def test_ids_come_from_the_record_else_from_the_file() -> None:
     result = run(
         [
             raw_article("A", id="explicit"),
-            raw_article("B", url="https://news.example.com/b/"),
+            raw_article("B", url="https://news.example.com/b/", file="articles/world/b.md"),
             raw_article("C", file="articles/world/c-story.md"),
         ]
     )
-    assert sorted(a.id for a in result.articles) == sorted(
-        ["explicit", "https://news.example.com/b/", "world/c-story"]
-    )
+    # A URL added later must not change the id, so the file names it.
+    assert sorted(a.id for a in result.articles) == ["explicit", "world/b", "world/c-story"]
 
 
 def test_duplicate_ids_are_an_error_naming_both_files_and_the_first_is_kept() -> None:
@@ -56,14 +57,27 @@ def test_non_latin_titles_keep_readable_slugs_and_percent_encoded_urls() -> None
     assert "%CF%80" in article.url  # the Greek letter pi, encoded
 
 
-def test_slug_clashes_go_to_the_later_first_seen() -> None:
-    old = raw_article("Same Title", id="old")
-    new = raw_article("Same Title", id="new")
-    seen = {"old": NOW - timedelta(days=3), "new": NOW}
-    result = run([new, old], first_seen=lambda ids: {i: seen[i] for i in ids})
-    slugs = {a.id: a.slug for a in result.articles}
-    assert slugs == {"old": "same-title", "new": "same-title-2"}
-    assert len({a.url for a in result.articles}) == 2
+def test_slug_clashes_are_settled_once_and_kept(tmp_path: Path) -> None:
+    with StateStore(tmp_path / "state.db") as store:
+        first = run([raw_article("Same Title", id="old")], lambda p: store.identities(p, NOW))
+        later = NOW + timedelta(days=1)
+        both = run(
+            [raw_article("Same Title", id="new"), raw_article("Same Title", id="old")],
+            lambda p: store.identities(p, later),
+        )
+        # The old story keeps its slug; retitled, it still keeps it (and its URL).
+        retitled = run(
+            [raw_article("A New Title", id="old"), raw_article("Same Title", id="new")],
+            lambda p: store.identities(p, later),
+        )
+        # Gone and replaced: its slug is not handed to another story.
+        replaced = run(
+            [raw_article("Same Title", id="third")], lambda p: store.identities(p, later)
+        )
+    assert [a.slug for a in first.articles] == ["same-title"]
+    assert {a.id: a.slug for a in both.articles} == {"old": "same-title", "new": "same-title-2"}
+    assert {a.id: a.slug for a in retitled.articles} == {"old": "same-title", "new": "same-title-2"}
+    assert [a.slug for a in replaced.articles] == ["same-title-3"]
 
 
 def test_missing_dates_come_from_first_seen_and_naive_dates_from_the_site_zone() -> None:
@@ -191,3 +205,41 @@ def test_bad_urls_are_errors_for_that_record_only() -> None:
 def test_site_defaults_to_the_base_url_host() -> None:
     result = run([raw_article("A"), raw_article("B", site="other.example.org")])
     assert sorted(a.site for a in result.articles) == ["news.example.com", "other.example.org"]
+
+
+def test_malformed_urls_are_record_errors_not_crashes() -> None:
+    result = run(
+        [
+            raw_article("A", url="https://[::1/"),
+            raw_article("B", url="https://n.example/\ud800x"),
+            raw_article("C", image_url="https://img.example/\ud800.png"),
+            raw_article("D", image_url="http:foo"),
+            raw_article("E"),
+        ]
+    )
+    # Surrogates are dropped like any XML-illegal character; what is left must be a URL.
+    assert sorted(a.title for a in result.articles) == ["B", "C", "E"]
+    assert sorted((e.field, e.file) for e in result.errors) == [
+        ("image", "articles/world/d.md"),
+        ("url", "articles/world/a.md"),
+    ]
+    for article in result.articles:
+        article.url.encode("ascii")
+
+
+def test_record_urls_outside_the_site_are_warned_about_and_site_must_be_a_host() -> None:
+    result = run(
+        [
+            raw_article("A", url="https://elsewhere.example/a/"),
+            raw_article("B", site="evil.example/login?x="),
+        ],
+        url_pattern="https://{site}/{section}/{slug}/",
+    )
+    urls = {a.title: a.url for a in result.articles}
+    assert urls["B"] == "https://news.example.com/world/b/"
+    assert sorted(w.field or "" for w in result.warnings) == ["site", "url"]
+
+
+def test_character_references_cannot_smuggle_xml_illegal_characters() -> None:
+    [article] = run([raw_article("T", body="<p>a&#1;b&#xFFFE;c&#x1F;d</p>")]).articles
+    assert article.body == "<p>abcd</p>"

@@ -44,12 +44,14 @@ def test_first_seen_dates_do_not_move_between_runs(tmp_path: Path) -> None:
     again = load_site(root, {}, now=NOW + timedelta(days=5))
     assert [a.published for a in first.articles] == [NOW, NOW]
     assert [a.published for a in again.articles] == [NOW, NOW]
-    # Editing the title keeps the id, so the date stays; the URL follows the new title.
-    (root / "articles/world/undated.md").write_text(markdown_record({"title": "Edited Title"}))
+    # Editing the title or adding a URL keeps the id, so the date and the slug stay.
+    (root / "articles/world/undated.md").write_text(
+        markdown_record({"title": "Edited Title", "url": "https://elsewhere.example/x/"})
+    )
     edited = load_site(root, {}, now=NOW + timedelta(days=9))
     by_id = {a.id: a for a in edited.articles}
     assert by_id["world/undated"].published == NOW
-    assert by_id["world/undated"].url.endswith("/world/edited-title/")
+    assert by_id["world/undated"].slug == "undated-story"
     # A new record gets the time it was first seen.
     (root / "articles/world/new.md").write_text(markdown_record({"title": "New"}))
     newer = load_site(root, {}, now=NOW + timedelta(days=10))
@@ -79,3 +81,30 @@ def test_bad_records_are_reported_and_the_others_still_load(tmp_path: Path) -> N
     assert (
         "articles/business/list.jsonl:1" in next(e for e in site.errors if e.field == "id").message
     )
+
+
+def test_a_folder_of_pages_without_articles_is_read_directly(tmp_path: Path) -> None:
+    (tmp_path / "world").mkdir()
+    (tmp_path / "world" / "page.txt").write_text(scraped_page("Loose Page"))
+    site = load_site(tmp_path, {}, now=NOW)
+    assert [(a.title, a.section, a.source.file) for a in site.articles] == [
+        ("Loose Page", "World", "world/page.txt")
+    ]
+    assert "no articles/ folder" in site.warnings[0].message
+
+
+def test_a_single_file_is_loaded_on_its_own(tmp_path: Path) -> None:
+    root = write_site(
+        tmp_path,
+        {"world/a.txt": scraped_page("Page A"), "world/b.txt": scraped_page("Page B")},
+        config='[site]\nbase_url = "https://a.example/"\n',
+    )
+    site = load_site(root / "articles/world/a.txt", {}, now=NOW)
+    assert [(a.title, a.url) for a in site.articles] == [
+        ("Page A", "https://a.example/world/page-a/")
+    ]
+    (tmp_path / "elsewhere").mkdir()
+    stray = tmp_path / "elsewhere" / "stray.txt"
+    stray.write_text(scraped_page("Stray"))
+    assert [a.source.file for a in load_site(stray, {}, now=NOW).articles] == ["stray.txt"]
+    assert not (tmp_path / "elsewhere" / ".syndicate").exists()  # a look at one file stores nothing

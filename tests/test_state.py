@@ -7,33 +7,41 @@ from pathlib import Path
 import pytest
 
 from syndicate.errors import StateError
+from syndicate.identity import Identity
 from syndicate.state import SCHEMA_VERSION, StateStore
 from tests.factories import NOW
 
 
-def test_first_seen_is_recorded_once_and_survives_reopening(tmp_path: Path) -> None:
+def test_identities_are_recorded_once_and_survive_reopening(tmp_path: Path) -> None:
     path = tmp_path / ".syndicate" / "state.db"
     with StateStore(path) as store:
-        assert store.first_seen(["a", "b"], NOW) == {"a": NOW, "b": NOW}
+        assert store.identities([("a", "x"), ("b", "x")], NOW) == {
+            "a": Identity(NOW, "x"),
+            "b": Identity(NOW, "x-2"),
+        }
     later = NOW + timedelta(days=2)
     with StateStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION
-        assert store.first_seen(["b", "c"], later) == {"b": NOW, "c": later}
+        assert store.identities([("b", "y"), ("c", "x")], later) == {
+            "b": Identity(NOW, "x-2"),
+            "c": Identity(later, "x-3"),
+        }
 
 
 def test_many_ids_in_one_call(tmp_path: Path) -> None:
     ids = [f"id-{n}" for n in range(2500)]
     with StateStore(tmp_path / "s.db") as store:
-        assert len(store.first_seen(ids, NOW)) == 2500
+        identities = store.identities([(i, "same") for i in ids], NOW)
+    assert len({identity.slug for identity in identities.values()}) == 2500
 
 
 def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
     with StateStore(tmp_path / "s.db") as store:
-        store.first_seen(["a"], NOW)
+        store.identities([("a", "a")], NOW)
         with pytest.raises(RuntimeError), store.transaction() as db:
-            db.execute("DELETE FROM first_seen")
+            db.execute("DELETE FROM article_identity")
             raise RuntimeError("crash mid-way")
-        assert store.first_seen(["a"], NOW + timedelta(days=1)) == {"a": NOW}
+        assert store.identities([("a", "b")], NOW + timedelta(days=1)) == {"a": Identity(NOW, "a")}
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:

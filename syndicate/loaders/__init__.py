@@ -6,20 +6,27 @@ A bad record is an error naming its file, line and field; the others still load.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from syndicate.errors import Problem, RecordError, SiteError
+from syndicate.errors import Problem, RecordError
+from syndicate.loaders.files import RECORD_SUFFIXES, RecordFiles, find_record_files
 from syndicate.loaders.jsonrecords import load_json, load_jsonl
 from syndicate.loaders.markdown import load_markdown
 from syndicate.loaders.scraped import ScrapeRules, load_scraped
 from syndicate.records import RawArticle, Source
 from syndicate.text import decode
 
-RECORD_SUFFIXES = (".md", ".json", ".jsonl", ".txt")
 MAX_FILE_BYTES = 20 * 1024 * 1024
 
-__all__ = ["RECORD_SUFFIXES", "LoadResult", "ScrapeRules", "find_record_files", "load_articles"]
+__all__ = [
+    "RECORD_SUFFIXES",
+    "LoadResult",
+    "RecordFiles",
+    "ScrapeRules",
+    "find_record_files",
+    "load_articles",
+]
 
 
 @dataclass
@@ -29,31 +36,31 @@ class LoadResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
-def find_record_files(articles_dir: Path) -> list[Path]:
-    """Record files under `articles_dir`, sorted; hidden files and folders are skipped."""
-    if not articles_dir.is_dir():
-        raise SiteError(f"no articles folder at {articles_dir}", file=articles_dir)
-    found = []
-    for path in articles_dir.rglob("*"):
-        relative = path.relative_to(articles_dir)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if path.suffix.lower() in RECORD_SUFFIXES and path.is_file():
-            found.append(path)
-    return sorted(found, key=lambda p: p.relative_to(articles_dir).as_posix())
-
-
 def load_articles(
     articles_dir: Path,
     rules: ScrapeRules,
     on_file: Callable[[Path], None] | None = None,
+    *,
+    files: list[Path] | None = None,
+    display_root: Path | None = None,
 ) -> LoadResult:
-    """Load every record file under `articles_dir` (recursively)."""
+    """Load every record file under `articles_dir` (recursively), or just `files`.
+
+    Records name their file relative to `display_root` (the site folder, by default
+    the parent of `articles_dir`), so that messages read `articles/world/x.md`.
+    """
     result = LoadResult()
-    for path in find_record_files(articles_dir):
+    shown_from = display_root or articles_dir.parent
+    if files is None:
+        found = find_record_files(articles_dir, display_root)
+        files = found.files
+        result.errors.extend(found.errors)
+        result.warnings.extend(found.warnings)
+    for path in files:
         relative = path.relative_to(articles_dir).as_posix()
-        name = f"articles/{relative}"
+        name = path.relative_to(shown_from).as_posix()
         stem = relative.rsplit(".", 1)[0]
+        folder = relative.split("/", 1)[0] if "/" in relative else ""
         try:
             records, errors = _load_file(path, name, stem, rules, result.warnings)
         except RecordError as exc:
@@ -61,7 +68,7 @@ def load_articles(
         except RecursionError:
             errors = [RecordError("nested too deeply to read", file=name)]
             records = []
-        result.records.extend(records)
+        result.records.extend(replace(record, folder=folder) for record in records)
         result.errors.extend(error.problem for error in errors)
         if on_file is not None:
             on_file(path)

@@ -15,44 +15,72 @@ def load_json(
     text: str, file: str, stem: str, warnings: list[Problem]
 ) -> tuple[list[RawArticle], list[RecordError]]:
     """Records of a `.json` file: an object is one record, a list holds several."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise RecordError(
-            f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=exc.lineno
-        ) from None
-    if isinstance(data, dict):
-        spans = [(0, len(text))]
-        items: list[object] = [data]
-    elif isinstance(data, list):
-        spans = _element_spans(text)
-        items = data
-        if len(spans) != len(items):  # scalars in the list: no reliable positions
-            spans = [(0, len(text))] * len(items)
+    start = _skip_space(text, 0)
+    if text.startswith("[", start):
+        elements = _array_elements(text, start, file)
+        single = False
     else:
-        raise RecordError(
-            "a .json file must hold an object or a list of objects", file=file, line=1
-        )
+        value, end = _decode(text, start, file)
+        if _skip_space(text, end) != len(text):
+            raise _syntax_error("extra data after the record", text, end, file)
+        elements = [(value, start, end)]
+        single = True
+        if not isinstance(value, dict):
+            raise RecordError("a .json file must hold an object or a list of objects",
+                              file=file, line=1)  # fmt: skip
     records: list[RawArticle] = []
     errors: list[RecordError] = []
-    for index, item in enumerate(items):
-        start, end = spans[index] if index < len(spans) else (0, len(text))
-        line = text.count("\n", 0, start) + 1
+    for item, begin, end in elements:
+        source = Source(file, text.count("\n", 0, begin) + 1)
         try:
-            records.append(
-                _record(
-                    item,
-                    text,
-                    (start, end),
-                    Source(file, line),
-                    stem,
-                    single=isinstance(data, dict),
-                    warnings=warnings,
-                )
-            )
+            records.append(_record(item, text, (begin, end), source, stem, single=single,
+                                   warnings=warnings))  # fmt: skip
         except RecordError as exc:
             errors.append(exc)
     return records, errors
+
+
+def _array_elements(text: str, start: int, file: str) -> list[tuple[object, int, int]]:
+    """Each element of the top-level array with its start and end offsets."""
+    elements: list[tuple[object, int, int]] = []
+    index = _skip_space(text, start + 1)
+    if text.startswith("]", index):
+        return elements
+    while True:
+        value, end = _decode(text, index, file)
+        elements.append((value, index, end))
+        index = _skip_space(text, end)
+        if text.startswith("]", index):
+            if _skip_space(text, index + 1) != len(text):
+                raise _syntax_error("extra data after the list", text, index + 1, file)
+            return elements
+        if not text.startswith(",", index):
+            raise _syntax_error("expected ',' or ']'", text, index, file)
+        index = _skip_space(text, index + 1)
+
+
+_DECODER = json.JSONDecoder()
+
+
+def _decode(text: str, index: int, file: str) -> tuple[object, int]:
+    try:
+        return _DECODER.raw_decode(text, index)
+    except json.JSONDecodeError as exc:
+        raise _syntax_error(exc.msg, text, exc.pos, file) from None
+    except ValueError as exc:  # e.g. an integer with thousands of digits
+        raise _syntax_error(str(exc).split(";")[0], text, index, file) from None
+
+
+def _syntax_error(message: str, text: str, offset: int, file: str) -> RecordError:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - text.rfind("\n", 0, offset)
+    return RecordError(f"invalid JSON: {message} (column {column})", file=file, line=line)
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\n\r":
+        index += 1
+    return index
 
 
 def load_jsonl(
@@ -65,11 +93,11 @@ def load_jsonl(
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            errors.append(
-                RecordError(f"invalid JSON: {exc.msg} (column {exc.colno})", file=file, line=number)
-            )
+            item, end = _decode(line, _skip_space(line, 0), file)
+            if _skip_space(line, end) != len(line):
+                raise _syntax_error("extra data after the record", line, end, file)
+        except RecordError as exc:
+            errors.append(RecordError(exc.message, file=file, line=number))
             continue
         try:
             records.append(
@@ -105,9 +133,11 @@ def _record(
 
     fallback = stem
     if not single and isinstance(item, dict):
-        title = item.get("title")
+        title, url = item.get("title"), item.get("url")
         fallback = f"{stem}/{slugify(title) if isinstance(title, str) else ''}".rstrip("/")
-        if not item.get("id") and not item.get("url"):
+        if isinstance(url, str) and url.strip():
+            fallback = url.strip()
+        elif not item.get("id"):
             warnings.append(
                 Problem(
                     f"no id or url: its id {fallback!r} comes from the title and changes "
@@ -120,31 +150,3 @@ def _record(
     return raw_article_from_mapping(
         item, source=source, line_of=line_of, fallback_id=fallback, warnings=warnings
     )
-
-
-def _element_spans(text: str) -> list[tuple[int, int]]:
-    """Start and end offsets of each element of a top-level JSON array."""
-    spans: list[tuple[int, int]] = []
-    depth = 0
-    in_string = escaped = False
-    start = 0
-    for offset, char in enumerate(text):
-        if in_string:
-            if escaped:
-                escaped = False
-            elif char == "\\":
-                escaped = True
-            elif char == '"':
-                in_string = False
-            continue
-        if char == '"':
-            in_string = True
-        elif char in "[{":
-            depth += 1
-            if depth == 2:
-                start = offset
-        elif char in "]}":
-            if depth == 2:
-                spans.append((start, offset + 1))
-            depth -= 1
-    return spans

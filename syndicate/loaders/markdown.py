@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 
 import yaml
-from frontmatter.default_handlers import YAMLHandler
 from markdown_it import MarkdownIt
 
 from syndicate.errors import Problem, RecordError
 from syndicate.loaders.fields import raw_article_from_mapping
 from syndicate.records import RawArticle, Source
 
+# CSafeLoader where PyYAML was built with libyaml: the same rules, faster.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MARKDOWN = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
 _TOP_KEY = re.compile(r"""^(["']?)([^\s:"'#][^:"']*)\1\s*:""")
 _HEADING = re.compile(r"\A\s*#\s+(.+?)\s*#*\s*(\n|\Z)")
@@ -21,25 +22,24 @@ def load_markdown(
     text: str, source: Source, fallback_id: str, warnings: list[Problem]
 ) -> RawArticle:
     """One Markdown record; raises `RecordError` naming the file, line and field."""
-    handler = YAMLHandler()
     metadata: object = {}
     content = text
-    try:
-        if handler.detect(text):
-            front, content = handler.split(text)
-            metadata = handler.load(front) or {}
-    except ValueError:
-        raise RecordError(
-            "front matter has no closing '---' line", file=source.file, line=1
-        ) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        # The front matter starts on line 2, after the opening '---'.
-        line = mark.line + 2 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise RecordError(
-            f"front matter is not valid YAML: {problem}", file=source.file, line=line
-        ) from None
+    if text.startswith("---"):
+        front, content = _split_front_matter(text, source)
+        try:
+            metadata = yaml.load(front, Loader=_SafeLoader) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            # The front matter starts on line 2, after the opening '---'.
+            line = mark.line + 2 if mark is not None else 1
+            problem = getattr(exc, "problem", None) or "invalid YAML"
+            raise RecordError(
+                f"front matter is not valid YAML: {problem}", file=source.file, line=line
+            ) from None
+        except (ValueError, OverflowError) as exc:  # e.g. the date 2026-02-30
+            raise RecordError(
+                f"front matter has a value YAML cannot read ({exc})", file=source.file, line=1
+            ) from None
     if not isinstance(metadata, dict):
         raise RecordError("front matter must be a mapping of fields", file=source.file, line=2)
     metadata = {str(key): value for key, value in metadata.items()}
@@ -57,6 +57,16 @@ def load_markdown(
         fallback_id=fallback_id,
         warnings=warnings,
     )
+
+
+def _split_front_matter(text: str, source: Source) -> tuple[str, str]:
+    lines = text.split("\n")
+    if lines[0].strip() != "---":
+        raise RecordError("the first line must be '---' alone", file=source.file, line=1)
+    for number, line in enumerate(lines[1:], start=1):
+        if line.strip() in ("---", "..."):
+            return "\n".join(lines[1:number]), "\n".join(lines[number + 1 :])
+    raise RecordError("front matter has no closing '---' line", file=source.file, line=1)
 
 
 def _key_lines(text: str) -> dict[str, int]:

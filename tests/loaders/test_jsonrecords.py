@@ -134,3 +134,36 @@ def test_round_trip_through_json_and_jsonl(
         )
         assert list(raw.tags) == original["tags"]
         assert raw.body == (original["body"] if str(original["body"]).strip() else "")
+
+
+def test_an_integer_too_long_to_read_is_a_record_error() -> None:
+    huge = "1" * 5000
+    with pytest.raises(RecordError) as caught:
+        load_json('{"title": "x", "id": ' + huge + "}", "articles/x.json", "x", [])
+    assert caught.value.problem.line == 1
+    records, errors = load_jsonl(
+        '{"title": "ok"}\n{"title": "x", "id": ' + huge + "}", "articles/x.jsonl", "x", []
+    )
+    assert [r.title for r in records] == ["ok"]
+    assert [e.problem.line for e in errors] == [2]
+
+
+def test_lines_stay_right_in_a_list_with_scalars_and_line_separators() -> None:
+    text = (
+        "[\n"
+        '  {"title": "A\u2028B", "published": "2026-01-01"},\n'
+        "  42,\n"
+        "  {\n"
+        '    "title": "C",\n'
+        '    "published": "yesterday"\n'
+        "  }\n"
+        "]"
+    )
+    records, errors = load_json(text, "articles/x.json", "x", [])
+    assert [r.title for r in records] == ["A\u2028B"]
+    assert [(e.problem.line, e.problem.field) for e in errors] == [(3, None), (6, "published")]
+
+
+def test_trailing_garbage_is_an_error() -> None:
+    with pytest.raises(RecordError, match="extra data"):
+        load_json('{"title": "x"} {"title": "y"}', "articles/x.json", "x", [])

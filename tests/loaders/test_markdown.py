@@ -169,3 +169,18 @@ def test_round_trip_through_front_matter(
     assert [r.value for r in raw.related] == related
     assert raw.published == published
     assert raw.updated == datetime(day.year, day.month, day.day)
+
+
+@pytest.mark.parametrize(
+    ("front", "line", "words"),
+    [
+        ("id: d\n  title: t\n", 3, "not valid YAML"),
+        ("title: x\npublished: 2026-02-30\n", 1, "cannot read"),
+        ("title: x\nid: " + "9" * 5000 + "\n", 1, "cannot read"),
+    ],
+)
+def test_yaml_problems_are_located_and_named(front: str, line: int, words: str) -> None:
+    with pytest.raises(RecordError) as caught:
+        load(f"---\n{front}---\nBody\n")
+    assert caught.value.problem.line == line
+    assert words in caught.value.message

@@ -1,0 +1,99 @@
+"""Finding record files under `articles/`: sorted, inside the site, nothing skipped silently."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from syndicate.errors import Problem, SiteError
+
+RECORD_SUFFIXES = (".md", ".json", ".jsonl", ".txt")
+
+
+@dataclass
+class RecordFiles:
+    files: list[Path] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+def find_record_files(articles_dir: Path, site_root: Path | None = None) -> RecordFiles:
+    """Record files under `articles_dir`, sorted by path; hidden ones are skipped.
+
+    Symbolic links are followed only while they stay inside `site_root` (by default
+    the parent of `articles_dir`): a link to a file elsewhere is an error, since
+    publishing it could leak it; a broken link or an unreadable folder is a warning.
+    """
+    if not articles_dir.is_dir():
+        raise SiteError(f"no articles folder at {articles_dir}", file=articles_dir)
+    root = (site_root or articles_dir.parent).resolve()
+    shown_from = site_root or articles_dir.parent
+    found = RecordFiles()
+    visited: set[Path] = set()
+    pending = [articles_dir]
+    while pending:
+        folder = pending.pop()
+        real = folder.resolve()
+        if real in visited:
+            continue
+        visited.add(real)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            found.warnings.append(_problem(folder, shown_from, f"folder skipped: {exc.strerror}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            path = Path(entry.path)
+            _visit(path, entry, root, shown_from, found, pending)
+    found.files.sort(key=lambda p: p.relative_to(articles_dir).as_posix())
+    return found
+
+
+def _visit(
+    path: Path,
+    entry: os.DirEntry[str],
+    root: Path,
+    shown_from: Path,
+    found: RecordFiles,
+    pending: list[Path],
+) -> None:
+    is_record = path.suffix.lower() in RECORD_SUFFIXES
+    if entry.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            if is_record:
+                found.warnings.append(_problem(path, shown_from, "broken symbolic link, skipped"))
+            return
+        if not target.is_relative_to(root):
+            if is_record or target.is_dir():
+                found.errors.append(
+                    _problem(path, shown_from, "links outside the site folder; not read")
+                )
+            return
+    try:
+        is_dir = entry.is_dir()
+    except OSError:
+        is_dir = False
+    if is_dir:
+        pending.append(path)
+        return
+    if not is_record:
+        return
+    try:
+        os.fsencode(path).decode("utf-8")
+    except UnicodeDecodeError:
+        found.errors.append(_problem(path, shown_from, "file name is not UTF-8; rename it"))
+        return
+    found.files.append(path)
+
+
+def _problem(path: Path, shown_from: Path, message: str) -> Problem:
+    try:
+        name = path.relative_to(shown_from).as_posix()
+    except ValueError:
+        name = str(path)
+    return Problem(message, file=os.fsencode(name).decode("utf-8", "replace"))
