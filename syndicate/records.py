@@ -40,6 +40,7 @@ class RelatedRef:
     value: str
     # A title to show when the reference is by id or URL and resolves to nothing.
     label: str | None = None
+    line: int | None = None  # where the file names it, where known
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,7 +63,7 @@ def resolve_related(
                     Problem(
                         f"related post not found, kept as text: {reason}",
                         file=raw.source.file,
-                        line=raw.line_of("related"),
+                        line=ref.line or raw.line_of("related"),
                         field="related",
                     )
                 )

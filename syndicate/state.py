@@ -18,13 +18,19 @@ from syndicate.errors import StateError
 from syndicate.identity import Identity, assign_new
 
 MIGRATIONS: tuple[str, ...] = (
-    # 1: each article id's first sight (the date of undated records) and its slug.
+    # 1: when each article id was first seen, so that undated records keep their date.
     """
-    CREATE TABLE article_identity (
+    CREATE TABLE first_seen (
         article_id TEXT PRIMARY KEY,
-        first_seen TEXT NOT NULL,
-        slug       TEXT NOT NULL UNIQUE
+        seen_at    TEXT NOT NULL
     ) WITHOUT ROWID;
+    """,
+    # 2: and its URL slug, settled once; rows from version 1 get theirs on next sight.
+    """
+    ALTER TABLE first_seen RENAME TO article_identity;
+    ALTER TABLE article_identity RENAME COLUMN seen_at TO first_seen;
+    ALTER TABLE article_identity ADD COLUMN slug TEXT;
+    CREATE UNIQUE INDEX article_identity_slug ON article_identity (slug);
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -76,11 +82,17 @@ class StateStore:
             raise StateError(f"the state store is busy ({exc})", file=self.path) from None
         try:
             yield self._db
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
-        else:
             self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            self._rollback()
+            raise StateError(f"the state store failed ({exc})", file=self.path) from None
+        except BaseException:
+            self._rollback()
+            raise
+
+    def _rollback(self) -> None:
+        if self._db.in_transaction:
+            self._db.execute("ROLLBACK")
 
     def _migrate(self) -> None:
         with self.transaction() as db:
@@ -105,6 +117,7 @@ class StateStore:
         stamp = now.astimezone(UTC).isoformat(timespec="seconds")
         with self.transaction() as db:
             known: dict[str, Identity] = {}
+            first_seen_before: dict[str, str] = {}
             # Chunked: SQLite limits the number of parameters of one statement.
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
@@ -113,15 +126,22 @@ class StateStore:
                     f" WHERE article_id IN ({','.join('?' * len(chunk))})",
                     chunk,
                 )
-                known.update(
-                    (row[0], Identity(datetime.fromisoformat(row[1]), row[2])) for row in rows
-                )
+                for article_id, first_seen, slug in rows:
+                    if slug is None:  # seen before slugs were kept
+                        first_seen_before[article_id] = first_seen
+                    else:
+                        known[article_id] = Identity(datetime.fromisoformat(first_seen), slug)
             if len(known) < len(ids):
                 taken = {row[0] for row in db.execute("SELECT slug FROM article_identity")}
                 fresh = assign_new(proposals, known, taken, datetime.fromisoformat(stamp))
                 db.executemany(
-                    "INSERT INTO article_identity (article_id, first_seen, slug) VALUES (?, ?, ?)",
+                    "INSERT INTO article_identity (article_id, first_seen, slug) VALUES (?, ?, ?)"
+                    " ON CONFLICT (article_id) DO UPDATE SET slug = excluded.slug",
                     [(i, stamp, identity.slug) for i, identity in fresh.items()],
                 )
-                known.update(fresh)
+                for article_id, identity in fresh.items():
+                    earlier = first_seen_before.get(article_id)
+                    if earlier is not None:
+                        identity = Identity(datetime.fromisoformat(earlier), identity.slug)
+                    known[article_id] = identity
         return known

@@ -76,7 +76,7 @@ def test_bad_records_are_reported_and_the_others_still_load(tmp_path: Path) -> N
         ("articles/business/list.jsonl", 2, None),
         ("articles/world/bad.md", 3, "published"),
         ("articles/world/dup.json", 1, "id"),
-        ("articles/world/empty.txt", 1, None),
+        ("articles/world/empty.txt", 1, "title"),
     ]
     assert (
         "articles/business/list.jsonl:1" in next(e for e in site.errors if e.field == "id").message

@@ -63,3 +63,19 @@ def test_wal_mode(tmp_path: Path) -> None:
     StateStore(tmp_path / "s.db").close()
     with sqlite3.connect(tmp_path / "s.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_a_version_1_store_is_migrated_and_keeps_its_dates(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE first_seen (article_id TEXT PRIMARY KEY, seen_at TEXT NOT NULL)")
+        db.execute("INSERT INTO first_seen VALUES ('old', ?)", (NOW.isoformat(),))
+        db.execute("PRAGMA user_version = 1")
+    later = NOW + timedelta(days=3)
+    with StateStore(path) as store:
+        assert store.schema_version == SCHEMA_VERSION
+        assert store.identities([("old", "story"), ("new", "story")], later) == {
+            "new": Identity(later, "story"),
+            "old": Identity(NOW, "story-2"),
+        }
+        assert store.identities([("old", "other")], later) == {"old": Identity(NOW, "story-2")}

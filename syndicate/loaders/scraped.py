@@ -31,28 +31,44 @@ _BUTTON += (
     r"read more|learn more|more info|cookie settings|manage (?:settings|preferences|cookies)|"
 )
 _BUTTON += r"privacy policy|close|dismiss|opt[ -]out)"
+# Every pattern stays on one line ('[^\S\n]' is a space that is not a newline) and
+# can match a stretch of text in one way only: no pattern may take quadratic or
+# exponential time on a page of 10,000 blank lines or 'ok ok ok ...'.
+_H = r"[^\S\n]"
+_LABELS = rf"{_BUTTON}(?:(?:{_H}*[|·•/]{_H}*|{_H}+){_BUTTON})*(?:{_H}*!)?{_H}*$"
 # Defaults cover what scraped news pages carry around the article; anchored on
 # whole lines so that a story that mentions cookies keeps its paragraph.
 DEFAULT_BOILERPLATE: tuple[str, ...] = (
-    # A consent banner: mentions cookies or consent and ends in button labels.
-    rf"^.*\b(?:cookies?|consent|gdpr)\b.*[.!]?\s+{_BUTTON}(?:\s+{_BUTTON})*\s*[.!]?\s*$",
-    # Two or more button labels and nothing else.
-    rf"^\s*{_BUTTON}(?:\s*[|·•/]?\s*{_BUTTON})*\s*$",
-    r"^\s*(?:share(?: this(?: article| story| post)?)?(?: on \w+)?|tweet|print(?: this)?|email)"
-    r"\s*:?\s*$",
-    r"^\s*(?:advertisement|sponsored(?: content)?|ad)\s*$",
-    r"^\s*(?:©|\(c\)|copyright\s*(?:©|\(c\))?\s*\d{4}).{0,200}$",
-    r"^\s*all rights reserved\.?\s*$",
-    r"^\s*(?:subscribe to|sign up for) (?:our|the) newsletter\b.{0,200}$",
-    r"^\s*skip to (?:main )?content\s*$",
+    # A one-line consent banner: mentions cookies or consent, and after the end of a
+    # sentence has nothing but button labels ('... if you wish. Accept Read More').
+    # A story's "... should not close." or "... she said. OK." is no banner.
+    rf"^(?=[^\n]*\b(?:cookies?|consent|gdpr)\b)[^\n]*[.!?]{_H}+{_LABELS}",
+    # Button labels and nothing else.
+    rf"^{_H}*{_LABELS}",
+    rf"^{_H}*(?:share(?: this(?: article| story| post)?)?(?: on \w+)?|tweet|print(?: this)?|"
+    rf"email){_H}*(?::{_H}*)?$",
+    rf"^{_H}*(?:advertisement|sponsored(?: content)?|ad){_H}*$",
+    rf"^{_H}*(?:©|\(c\)|copyright(?:{_H}*(?:©|\(c\)))?{_H}*\d{{4}}).{{0,200}}$",
+    rf"^{_H}*all rights reserved\.?{_H}*$",
+    rf"^{_H}*(?:subscribe to|sign up for) (?:our|the) newsletter\b.{{0,200}}$",
+    rf"^{_H}*skip to (?:main )?content{_H}*$",
 )
 _RELATED_HEADING = re.compile(
     r"^\s*(?:related(?: posts| articles| stories| news| content| reading)?|more on this story|"
-    r"you may also like|see also|read next)\s*:?\s*$",
+    r"you may also like|see also|read next)\s*(?::\s*)?$",
     re.IGNORECASE,
 )
 _COOKIE_WORD = re.compile(r"\b(?:cookies?|consent|gdpr)\b", re.IGNORECASE)
-_PROSE = re.compile(r"[.!?]\s+\S.*[.!?]\s*$")
+# Words of a consent banner's other lines ('We value your privacy').
+_BANNER_WORD = re.compile(
+    r"\b(?:cookies?|consent|gdpr|privacy|personal data|partners|your (?:data|device|experience))\b",
+    re.IGNORECASE,
+)
+# A line that ends in button labels: only labels, or a sentence and then labels.
+_ENDS_IN_BUTTONS = re.compile(rf"(?:^|[.!?]){_H}*{_LABELS}", re.IGNORECASE)
+_ONLY_BUTTONS = re.compile(rf"^{_H}*{_LABELS}", re.IGNORECASE)
+_BANNER_LINES = 8  # a banner is a few lines, never a story
+_SENTENCE_GAP = re.compile(r"[.!?]\s+\S")
 
 
 @dataclass(frozen=True)
@@ -60,12 +76,14 @@ class ScrapeRules:
     """Boilerplate patterns, compiled once per run."""
 
     patterns: tuple[re.Pattern[str], ...]
+    # Drop a consent banner split over several lines at the end (a default rule).
+    banner: bool = True
 
     @classmethod
     def build(cls, extra: Sequence[str] = (), *, keep_defaults: bool = True) -> ScrapeRules:
         sources = (list(DEFAULT_BOILERPLATE) if keep_defaults else []) + list(extra)
         flags = re.IGNORECASE | re.MULTILINE
-        return cls(tuple(re.compile(p, flags) for p in sources))
+        return cls(tuple(re.compile(p, flags) for p in sources), banner=keep_defaults)
 
 
 def load_scraped(
@@ -73,10 +91,15 @@ def load_scraped(
 ) -> RawArticle:
     """One scraped page; raises `RecordError` naming the file for a page with no article."""
     file = source.file
+    # `decode` has done this for files; text from elsewhere may still carry CR or a BOM.
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = [xml_safe(line) for line in text.split("\n")]
+    last_line = max(1, len(lines) - (1 if len(lines) > 1 and not lines[-1].strip() else 0))
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None:
-        raise RecordError("empty page: no article in it", file=file, line=1)
+        raise RecordError(
+            "empty page: no headline and no article", file=file, line=1, field="title"
+        )
     headline, section, site = _header(lines[first], file, first + 1, warnings)
     rest = lines[first + 1 :]
     offset = first + 2  # line number of rest[0]
@@ -86,22 +109,27 @@ def load_scraped(
     heading = next(
         (i for i in range(len(rest) - 1, skip - 1, -1) if _RELATED_HEADING.match(rest[i])), None
     )
+    if rules.banner:
+        dropped |= _trailing_banner(rest, skip if heading is None else heading + 1, dropped)
     body_end = len(rest) if heading is None else heading
     paragraphs = _paragraphs(rest, skip, body_end, dropped)
-    if heading is None and paragraphs:
-        paragraphs = _without_trailing_banner(paragraphs)
     if not paragraphs:
         raise RecordError(
             "no article body after the headline (only boilerplate or nothing)",
             file=file,
-            line=offset + skip,
+            line=min(offset + skip, last_line),
             field="body",
         )
     related: list[RelatedRef] = []
     if heading is not None:
-        for title in _related_titles(rest, heading + 1, dropped, file, offset, warnings):
-            related.append(RelatedRef("title", title))
+        for title, line in _related_titles(rest, heading + 1, dropped, file, offset, warnings):
+            related.append(RelatedRef("title", title, line=line))
     body = "\n".join(f"<p>{html.escape(p, quote=False)}</p>" for p in paragraphs)
+    body_line = next(i for i in range(skip, body_end) if rest[i].strip() and i not in dropped)
+    field_lines = [(name, first + 1) for name in ("title", "section", "site")]
+    field_lines.append(("body", offset + body_line))
+    if heading is not None:
+        field_lines.append(("related", offset + heading))
     return RawArticle(
         source=Source(file, first + 1),
         title=headline,
@@ -109,6 +137,7 @@ def load_scraped(
         section=section,
         site=site,
         related=tuple(related),
+        field_lines=tuple(field_lines),
         fallback_id=fallback_id,
     )
 
@@ -195,14 +224,35 @@ def _paragraphs(lines: list[str], start: int, end: int, dropped: set[int]) -> li
     return paragraphs
 
 
-def _without_trailing_banner(paragraphs: list[str]) -> list[str]:
-    """Drop a consent banner that ends a page with no related block."""
-    while paragraphs and _COOKIE_WORD.search(paragraphs[-1]) and len(paragraphs) > 1:
-        tail = paragraphs[-1].casefold()
-        if not re.search(r"\b(accept|agree|read more|opt[ -]out|settings)\b", tail):
-            break
-        paragraphs = paragraphs[:-1]
-    return paragraphs
+def _trailing_banner(lines: list[str], start: int, dropped: set[int]) -> set[int]:
+    """Lines of a consent banner that ends the page, perhaps split over several lines.
+
+    The page ends in button labels (on lines of their own, or after the banner's last
+    sentence); the block of text just above them mentions cookies or consent within
+    a few lines. The banner runs from that line down, and up over lines just above
+    it that speak of privacy. Anything else is left alone.
+    """
+    index = len(lines) - 1
+    # Other boilerplate (a copyright line, say) may follow the banner.
+    while index >= start and (
+        not lines[index].strip() or (index in dropped and not _ENDS_IN_BUTTONS.search(lines[index]))
+    ):
+        index -= 1
+    if index < start or not _ENDS_IN_BUTTONS.search(lines[index]):
+        return set()
+    found: set[int] = set()
+    while index >= start and (not lines[index].strip() or _ONLY_BUTTONS.match(lines[index])):
+        if lines[index].strip():
+            found.add(index)
+        index -= 1
+    block_end = index
+    while index >= start and lines[index].strip() and block_end - index < _BANNER_LINES:
+        if _COOKIE_WORD.search(lines[index]):
+            while index - 1 >= start and _BANNER_WORD.search(lines[index - 1]):
+                index -= 1
+            return found | set(range(index, block_end + 1))
+        index -= 1
+    return set()
 
 
 def _related_titles(
@@ -212,8 +262,9 @@ def _related_titles(
     file: str,
     offset: int,
     warnings: list[Problem],
-) -> list[str]:
-    titles: list[str] = []
+) -> list[tuple[str, int]]:
+    """Each related title with its line number."""
+    titles: list[tuple[str, int]] = []
     blank_run = 0
     after_gap = False
     for index in range(start, len(lines)):
@@ -228,7 +279,7 @@ def _related_titles(
             continue
         title = one_line(line)
         # Past a double blank line, prose is the site's footer, not a title.
-        if after_gap and (_PROSE.search(title) or len(title.split()) > 30):
+        if after_gap and (_is_prose(title) or len(title.split()) > 30):
             warnings.append(
                 Problem(
                     "text after the related posts looks like boilerplate; dropped",
@@ -237,5 +288,10 @@ def _related_titles(
                 )
             )
             continue
-        titles.append(title)
+        titles.append((title, offset + index))
     return titles
+
+
+def _is_prose(line: str) -> bool:
+    """More than one sentence: a sentence ends inside the line, and so does the line."""
+    return line[-1:] in (".", "!", "?") and bool(_SENTENCE_GAP.search(line, 0, len(line) - 1))
