@@ -90,17 +90,21 @@ def _unique_ids(
         earlier = first_by_id.get(article_id)
         if earlier is not None:
             errors.append(
-                Problem(
+                problem_at(
+                    raw,
+                    "id",
                     f"duplicate id {article_id!r}: also in {earlier.source} (that one is kept)",
-                    file=raw.source.file,
-                    line=raw.line_of("id"),
-                    field="id",
                 )
             )
             continue
         first_by_id[article_id] = raw
         unique.append((article_id, raw))
     return unique
+
+
+def problem_at(raw: RawArticle, field: str, message: str) -> Problem:
+    """A problem located at `field` of the record `raw`."""
+    return Problem(message, file=raw.source.file, line=raw.line_of(field), field=field)
 
 
 def _wanted_slug(raw: RawArticle, article_id: str) -> str:
@@ -136,11 +140,10 @@ class _SectionMap:
             if self.configured and key not in self._warned:
                 self._warned.add(key)
                 self._warnings.append(
-                    Problem(
+                    problem_at(
+                        raw,
+                        "section",
                         f"section {name!r} is not in site.sections; it comes after them",
-                        file=raw.source.file,
-                        line=raw.line_of("section"),
-                        field="section",
                     )
                 )
         return self._by_key[key]
@@ -173,25 +176,13 @@ def _article(
     published = _aware(raw.published, zone) if raw.published else seen
     updated = _aware(raw.updated, zone) if raw.updated else published
     if updated < published:
-        warnings.append(
-            Problem(
-                "updated is before published; using published",
-                file=raw.source.file,
-                line=raw.line_of("updated"),
-                field="updated",
-            )
-        )
+        warnings.append(problem_at(raw, "updated", "updated is before published; using published"))
         updated = published
     site_name = _site_name(raw, site.host, warnings)
     url = _article_url(raw, article_id, slug, section, site_name, published, site, fail)
     if not url.startswith(site.base_url):
         warnings.append(
-            Problem(
-                f"URL is outside site.base_url ({site.base_url}): {url}",
-                file=raw.source.file,
-                line=raw.line_of("url"),
-                field="url",
-            )
+            problem_at(raw, "url", f"URL is outside site.base_url ({site.base_url}): {url}")
         )
     body = sanitise_html(raw.body, url) if raw.body.strip() else ""
     summary = one_line(raw.summary or "")
@@ -265,12 +256,7 @@ def _image(
     alt = one_line(raw.image_alt or "")
     if not alt:
         warnings.append(
-            Problem(
-                "image has no alt text; the title stands in for it",
-                file=raw.source.file,
-                line=raw.line_of("image"),
-                field="image",
-            )
+            problem_at(raw, "image", "image has no alt text; the title stands in for it")
         )
         alt = title
     return Image(url=image_url, alt=alt)
@@ -293,12 +279,7 @@ def _site_name(raw: RawArticle, default: str, warnings: list[Problem]) -> str:
     name = one_line(raw.site or "")
     if name and not _HOSTNAME.fullmatch(name):
         warnings.append(
-            Problem(
-                f"not a site domain, {default!r} used instead: {name!r}",
-                file=raw.source.file,
-                line=raw.line_of("site"),
-                field="site",
-            )
+            problem_at(raw, "site", f"not a site domain, {default!r} used instead: {name!r}")
         )
         return default
     return name.lower() or default
