@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,10 @@ from syndicate.errors import Problem
 from syndicate.loaders.scraped import ScrapeRules, load_scraped
 from syndicate.records import RawArticle, Source
 
-SEEDS = Path(__file__).parents[2].parent / "shared" / "seeds"
+# The project's checkout sits beside shared/; SYNDICATE_SEEDS points elsewhere.
+SEEDS = Path(
+    os.environ.get("SYNDICATE_SEEDS") or Path(__file__).parents[2].parent / "shared" / "seeds"
+)
 SEED = SEEDS / "000_e738584affd771fc.txt"
 FILE = "articles/world/harbour.txt"
 
