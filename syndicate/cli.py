@@ -106,10 +106,24 @@ def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
 
 
 @app.command()
+def build(site_dir: SiteDir = Path("."), quiet: QuietFlag = False) -> None:
+    """Load and build the feeds into .syndicate/build/, publishing nothing."""
+    with _reporting():
+        built = _with_progress(
+            site_dir, lambda on_file: pipeline.build(site_dir, os.environ, on_file), show=not quiet
+        )
+    _print_problems(built.site.errors, "error", "red")
+    if not quiet:
+        _print_problems(built.site.warnings, "warning", "yellow")
+        out.print(Text(f"{len(built.feeds.paths)} files built in {built.feeds.folder}"))
+    raise typer.Exit(1 if built.site.errors else 0)
+
+
+@app.command()
 def publish(
     site_dir: SiteDir = Path("."), as_json: JsonFlag = False, quiet: QuietFlag = False
 ) -> None:
-    """Load, build, validate and dispatch (this version: load and normalise, then report)."""
+    """Load, build and publish the feeds that changed (digests come with a later version)."""
     with _reporting():
         report = _with_progress(
             site_dir, lambda on_file: pipeline.publish(site_dir, os.environ, on_file),
@@ -118,7 +132,7 @@ def publish(
     site = report.site
     _print_problems(site.errors, "error", "red")
     if not quiet:
-        _print_problems(site.warnings, "warning", "yellow")
+        _print_problems(report.warnings, "warning", "yellow")
     if as_json:
         _write_json(report.as_json())
     elif not quiet:
@@ -127,8 +141,11 @@ def publish(
             table.add_row(Text(name), str(count))
         out.print(table)
         out.print(
-            f"{len(site.articles)} articles loaded, {len(site.errors)} errors, "
-            f"{len(site.warnings)} warnings. Feeds and digests are not built yet."
+            Text(
+                f"{len(site.articles)} articles, {len(site.errors)} errors, "
+                f"{len(report.warnings)} warnings. Feeds: {len(report.feeds.written)} written, "
+                f"{len(report.feeds.unchanged)} unchanged, in {site.config.paths.feeds}."
+            )
         )
     raise typer.Exit(1 if site.errors else 0)
 

@@ -270,6 +270,11 @@ class SitePaths:
         return self.root / "outbox"
 
     @property
+    def build(self) -> Path:
+        """Where `syndicate build` stages what it built, before anything is published."""
+        return self.root / ".syndicate" / "build"
+
+    @property
     def state_db(self) -> Path:
         return self.root / ".syndicate" / "state.db"
 

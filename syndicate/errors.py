@@ -73,3 +73,9 @@ class StateError(SyndicateError):
 
 class SiteError(SyndicateError, FileNotFoundError):
     """The site folder (or something it must contain) is missing or unusable."""
+
+
+class PublishError(SyndicateError):
+    """Built files could not be published; what was published is as it was."""
+
+    exit_status = 1

@@ -11,13 +11,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from syndicate import __version__
 from syndicate.config import LoadedConfig, load_config
+from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
+from syndicate.dispatch.websub import ping_hubs
 from syndicate.errors import Problem
+from syndicate.feeds import FeedSite, build_feeds
+from syndicate.feeds.model import FEEDS_FOLDER
 from syndicate.identity import in_memory
 from syndicate.loaders import RECORD_SUFFIXES, ScrapeRules, find_record_files, load_articles
 from syndicate.normalise import normalise
 from syndicate.records import Article
 from syndicate.state import StateStore
+from syndicate.templating import template_environment
 
 
 @dataclass(frozen=True)
@@ -106,11 +112,49 @@ def load_site(
     )
 
 
+def feed_site(config: LoadedConfig) -> FeedSite:
+    settings = config.settings
+    return FeedSite(
+        title=config.title,
+        base_url=settings.site.base_url,
+        language=settings.site.language,
+        formats=tuple(settings.feeds.formats),
+        entries=settings.feeds.entries,
+        hubs=tuple(settings.feeds.hubs),
+        generator="syndicate",
+        version=__version__,
+    )
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    site: LoadedSite
+    feeds: StagedFeeds
+
+
+def build(
+    target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
+) -> BuiltSite:
+    """Load, normalise and build every feed into the staging folder; publish nothing."""
+    site = load_site(target, environ, on_file=on_file)
+    config = site.config
+    templates = template_environment(config.paths.templates, autoescape=True)
+    files = build_feeds(site.articles, site.sections, feed_site(config), templates)
+    staged = stage_feeds(files, config.paths.build / FEEDS_FOLDER)
+    return BuiltSite(site, staged)
+
+
 @dataclass(frozen=True)
 class PublishReport:
     """What `publish --json` prints (SPEC section 10), plus articles per section."""
 
     site: LoadedSite
+    feeds: PublishedFeeds
+    hub_warnings: tuple[Problem, ...] = ()
+
+    @property
+    def warnings(self) -> tuple[Problem, ...]:
+        return self.site.warnings + self.hub_warnings
 
     def section_counts(self) -> dict[str, int]:
         counts = Counter(article.section for article in self.site.articles)
@@ -120,9 +164,9 @@ class PublishReport:
         return {
             "articles": len(self.site.articles),
             "errors": [p.as_json() for p in self.site.errors],
-            "warnings": [p.as_json() for p in self.site.warnings],
-            "feeds": None,  # built by the feeds stage, not there yet
-            "digest": None,
+            "warnings": [p.as_json() for p in self.warnings],
+            "feeds": {"written": len(self.feeds.written), "unchanged": len(self.feeds.unchanged)},
+            "digest": None,  # digests are not built yet
             "sections": self.section_counts(),
         }
 
@@ -130,5 +174,16 @@ class PublishReport:
 def publish(
     target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
 ) -> PublishReport:
-    """Load and normalise; building, validating and dispatching come with later stages."""
-    return PublishReport(load_site(target, environ, on_file=on_file))
+    """Build, then publish the feeds that changed and tell the WebSub hubs about them."""
+    built = build(target, environ, on_file)
+    config = built.site.config
+    published = publish_staged(built.feeds, config.paths.feeds)
+    site = feed_site(config)
+    changed = set(published.written)
+    pinged = [
+        site.feed_url(path)
+        for path in built.feeds.feed_paths
+        if path in changed and not path.startswith("archive/")
+    ]
+    warnings = ping_hubs(site.hubs, pinged, f"syndicate/{__version__}") if pinged else []
+    return PublishReport(built.site, published, tuple(warnings))

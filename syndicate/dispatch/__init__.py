@@ -1,0 +1,1 @@
+"""Dispatch: built files out to where they are served, messages out to subscribers."""

@@ -1,0 +1,66 @@
+"""Build: RSS 2.0, Atom 1.0 and JSON Feed 1.1 for the site and each section.
+
+`build_feeds` is pure: articles in, files (path and bytes) out, the same bytes
+for the same input. Writing them anywhere is dispatch's job.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import jinja2
+
+from syndicate.feeds.extras import build_link_tags, build_opml, stylesheet_file
+from syndicate.feeds.jsonfeed import build_json
+from syndicate.feeds.model import MEDIA_TYPES, FeedFile, FeedScope, FeedSite, entry_id
+from syndicate.feeds.paging import paginate
+from syndicate.feeds.xmlfeeds import build_xml
+from syndicate.identity import unique_slug
+from syndicate.records import Article
+from syndicate.text import slugify
+
+__all__ = ["FeedFile", "FeedScope", "FeedSite", "build_feeds", "entry_id", "feed_scopes"]
+
+# Section folders must not take the names of the site's own feed folders.
+_RESERVED = {"archive", "site"}
+
+
+def feed_scopes(
+    articles: Sequence[Article], sections: Sequence[str], site: FeedSite
+) -> list[FeedScope]:
+    """The whole site, then each section that has articles, in the configured order."""
+    scopes = [FeedScope("", site.title, site.base_url, tuple(articles))]
+    taken = set(_RESERVED)
+    for section in sections:
+        members = tuple(a for a in articles if a.section == section)
+        if not members:
+            continue
+        wanted = slugify(section) or "section"
+        key = unique_slug(wanted if wanted not in _RESERVED else f"{wanted}-section", taken)
+        title = f"{site.title}: {section}"
+        scopes.append(FeedScope(key, title, f"{site.base_url}{slugify(section) or key}/", members))
+    return scopes
+
+
+def build_feeds(
+    articles: Sequence[Article],
+    sections: Sequence[str],
+    site: FeedSite,
+    templates: jinja2.Environment,
+) -> Iterator[FeedFile]:
+    """Every feed file, one at a time (a large site's archive never sits in memory whole)."""
+    if not articles:
+        return
+    scopes = feed_scopes(articles, sections, site)
+    stylesheet = site.feed_url("feed.xsl")
+    for scope in scopes:
+        for kind in site.formats:
+            for page in paginate(scope, kind, site.entries):
+                if kind == "json":
+                    content = build_json(page, site)
+                else:
+                    content = build_xml(page, site, stylesheet)
+                yield FeedFile(page.path, content, MEDIA_TYPES[kind])
+        yield build_link_tags(scope, site, templates)
+    yield build_opml(scopes, site)
+    yield stylesheet_file(templates)

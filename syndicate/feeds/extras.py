@@ -1,0 +1,70 @@
+"""Files that come with the feeds: the OPML list, the XSL stylesheet, <link> tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jinja2
+from lxml import etree
+
+from syndicate.feeds.model import MEDIA_TYPES, FeedFile, FeedScope, FeedSite
+
+KIND_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    title: str
+    url: str
+    media_type: str
+    home_url: str
+
+
+def feed_links(scope: FeedScope, site: FeedSite) -> list[FeedLink]:
+    return [
+        FeedLink(
+            title=f"{scope.title} ({KIND_NAMES[kind]})",
+            url=site.feed_url(scope.path(kind)),
+            media_type=MEDIA_TYPES[kind],
+            home_url=scope.home_url,
+        )
+        for kind in site.formats
+    ]
+
+
+def build_opml(scopes: list[FeedScope], site: FeedSite) -> FeedFile:
+    """OPML 2.0 listing every feed, for readers that import a list of subscriptions."""
+    opml = etree.Element("opml", version="2.0")
+    head = etree.SubElement(opml, "head")
+    etree.SubElement(head, "title").text = f"{site.title} feeds"
+    body = etree.SubElement(opml, "body")
+    for scope in scopes:
+        group = etree.SubElement(body, "outline", text=scope.title, title=scope.title)
+        for link in feed_links(scope, site):
+            etree.SubElement(
+                group,
+                "outline",
+                type="rss",
+                text=link.title,
+                title=link.title,
+                xmlUrl=link.url,
+                htmlUrl=link.home_url,
+            )
+    content = etree.tostring(opml, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    return FeedFile("feeds.opml", content, "text/x-opml", is_feed=False)
+
+
+def build_link_tags(scope: FeedScope, site: FeedSite, environment: jinja2.Environment) -> FeedFile:
+    """`links.html`: the <link rel="alternate"> tags of one scope's feeds."""
+    template = environment.get_template("feeds/links.html")
+    text = template.render(links=feed_links(scope, site))
+    path = "links.html" if not scope.key else f"{scope.key}/links.html"
+    return FeedFile(path, text.encode("utf-8"), "text/html", is_feed=False)
+
+
+def stylesheet_file(environment: jinja2.Environment) -> FeedFile:
+    """feed.xsl, from the site's templates or ours, as it is (not rendered)."""
+    loader = environment.loader
+    assert loader is not None
+    source, _, _ = loader.get_source(environment, "feeds/feed.xsl")
+    return FeedFile("feed.xsl", source.encode("utf-8"), "text/xsl", is_feed=False)

@@ -1,0 +1,95 @@
+"""What the feed builders take and give: plain values, no I/O."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import quote, urlsplit
+
+from syndicate.records import Article
+
+FEEDS_FOLDER = "feeds"
+FILE_NAMES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+MEDIA_TYPES = {
+    "rss": "application/rss+xml",
+    "atom": "application/atom+xml",
+    "json": "application/feed+json",
+}
+# The date in our tag: URIs. Fixed, so that an entry's id never changes.
+TAG_DATE = "2026"
+_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSite:
+    """The site-wide facts every feed carries."""
+
+    title: str
+    base_url: str
+    language: str
+    formats: tuple[str, ...]
+    entries: int
+    hubs: tuple[str, ...]
+    generator: str
+    version: str
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    def feed_url(self, path: str) -> str:
+        return f"{self.base_url}{FEEDS_FOLDER}/{path}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedScope:
+    """One feed's subject: the whole site, or one section."""
+
+    key: str  # "" for the whole site, else the section's slug
+    title: str
+    home_url: str  # the site or section page the feed stands for
+    articles: tuple[Article, ...]
+
+    def path(self, kind: str) -> str:
+        name = FILE_NAMES[kind]
+        return name if not self.key else f"{self.key}/{name}"
+
+    def archive_path(self, kind: str, number: int) -> str:
+        folder = self.key or "site"
+        suffix = "json" if kind == "json" else "xml"
+        return f"archive/{folder}/{kind}-{number}.{suffix}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedPage:
+    """The entries of one document: a subscription feed or an RFC 5005 archive page."""
+
+    scope: FeedScope
+    kind: str  # rss, atom or json
+    path: str
+    entries: tuple[Article, ...]  # newest first
+    archive: bool
+    prev_archive: str | None  # path of the next-older archive page
+    current: str  # path of the subscription feed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFile:
+    """A built file: its path under `feeds/`, its bytes and its media type."""
+
+    path: str
+    content: bytes
+    media_type: str
+    is_feed: bool = True
+
+
+def entry_id(article: Article, host: str) -> str:
+    """A stable, absolute id: the article's own if it is a URI, else a tag: URI."""
+    if _HAS_SCHEME.match(article.id):
+        return article.id
+    return f"tag:{host},{TAG_DATE}:{quote(article.id, safe='/-._~')}"
+
+
+def newest_update(entries: tuple[Article, ...]) -> datetime:
+    return max(article.updated for article in entries)

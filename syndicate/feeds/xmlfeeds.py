@@ -1,0 +1,134 @@
+"""RSS 2.0 and Atom 1.0 documents, built with feedgen."""
+
+from __future__ import annotations
+
+import html
+import mimetypes
+from typing import Any
+
+from feedgen.ext.base import BaseExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from syndicate.feeds.model import MEDIA_TYPES, FeedPage, FeedSite, entry_id, newest_update
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"
+
+
+class _Links(BaseExtension):  # type: ignore[misc]
+    """What feedgen leaves out of RSS (hub and paging links) and `fh:archive` in both."""
+
+    def __init__(self) -> None:
+        self.rss_links: list[dict[str, str]] = []
+        self.archive = False
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS} if self.archive else {}
+
+    def extend_rss(self, feed: Any) -> Any:
+        channel = feed[0]
+        for link in self.rss_links:
+            etree.SubElement(channel, f"{{{ATOM_NS}}}link", link)
+        if self.archive:
+            etree.SubElement(channel, f"{{{HISTORY_NS}}}archive")
+        return feed
+
+    def extend_atom(self, feed: Any) -> Any:
+        if self.archive:
+            etree.SubElement(feed, f"{{{HISTORY_NS}}}archive")
+        return feed
+
+
+class _EntryLinks(BaseExtension):  # type: ignore[misc]
+    """Writes an Atom entry's links itself: feedgen 1.0 drops their rel, type and length,
+    which would turn an enclosure into a second alternate link."""
+
+    def __init__(self) -> None:
+        self.links: list[dict[str, str]] = []
+
+    def extend_atom(self, entry: Any) -> Any:
+        # feedgen builds Atom elements without a namespace and declares it on output.
+        for old in entry.findall("link"):
+            entry.remove(old)
+        for link in self.links:
+            etree.SubElement(entry, "link", link)
+        return entry
+
+
+def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
+    """One RSS or Atom document; the same page always gives the same bytes."""
+    scope = page.scope
+    generator = FeedGenerator()
+    links = _Links()
+    links.archive = page.archive
+    generator.register_extension("syndicate", lambda: links, None)
+    generator.load_extension("dc", atom=False, rss=True)
+    self_url = site.feed_url(page.path)
+    generator.id(self_url)
+    generator.title(scope.title)
+    generator.subtitle(f"Latest stories from {scope.title}")
+    generator.language(site.language)
+    generator.author({"name": site.title})
+    generator.generator(site.generator, version=site.version)
+    generator.link(href=self_url, rel="self", type=MEDIA_TYPES[page.kind])
+    extra = [{"href": hub, "rel": "hub"} for hub in site.hubs if not page.archive]
+    if page.prev_archive:
+        extra.append({"href": site.feed_url(page.prev_archive), "rel": "prev-archive"})
+    if page.archive:
+        extra.append({"href": site.feed_url(page.current), "rel": "current"})
+    for link in extra:
+        generator.link(**link)
+    links.rss_links = extra
+    # feedgen makes the last link added RSS's <link>: the site or section page.
+    generator.link(href=scope.home_url, rel="alternate", type="text/html")
+    if page.entries:
+        moment = newest_update(page.entries)
+        generator.updated(moment)
+        generator.lastBuildDate(moment)
+    for article in page.entries:
+        _add_entry(generator, article, site)
+    if page.kind == "rss":
+        document = generator.rss_str(pretty=True)
+    else:
+        document = generator.atom_str(pretty=True)
+    return _with_stylesheet(document, stylesheet)
+
+
+def _add_entry(generator: FeedGenerator, article: Any, site: FeedSite) -> None:
+    entry = generator.add_entry(order="append")
+    identifier = entry_id(article, site.host)
+    entry.guid(identifier, permalink=identifier == article.url)
+    entry.title(article.title)
+    entry.link(href=article.url, rel="alternate", type="text/html")
+    entry.register_extension("links", _EntryLinks, atom=True, rss=False)
+    entry.links.links = [{"href": article.url, "rel": "alternate", "type": "text/html"}]
+    entry.published(article.published)
+    entry.updated(article.updated)
+    for name in article.authors:
+        entry.author({"name": name})
+    if article.authors:
+        entry.dc.dc_creator(list(article.authors))
+    entry.category({"term": article.section, "label": article.section})
+    for tag in article.tags:
+        entry.category({"term": tag, "label": tag})
+    if article.summary:
+        entry.summary(article.summary)
+    if article.body:
+        entry.content(article.body, type="html")
+    if article.image is not None:
+        kind = mimetypes.guess_type(article.image.url.split("?")[0])[0] or "image/jpeg"
+        entry.enclosure(article.image.url, "0", kind)
+        entry.links.links.append(
+            {"href": article.image.url, "rel": "enclosure", "type": kind, "length": "0"}
+        )
+
+
+def _with_stylesheet(document: bytes, stylesheet: str | None) -> bytes:
+    """Insert the xml-stylesheet instruction after the XML declaration."""
+    if stylesheet is None:
+        return document
+    declaration, rest = document.split(b"?>", 1)
+    target = html.escape(stylesheet, quote=True)
+    instruction = etree.tostring(etree.PI("xml-stylesheet", f'href="{target}" type="text/xsl"'))
+    return declaration + b"?>\n" + instruction + rest
