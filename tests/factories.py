@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from syndicate.config import SiteSettings
 from syndicate.identity import Identities, in_memory
-from syndicate.records import RawArticle, RelatedRef, Source
+from syndicate.records import Article, Image, RawArticle, RelatedRef, Source
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 
@@ -80,3 +80,28 @@ def write_site(root: Path, files: Mapping[str, str | bytes], config: str | None 
         else:
             path.write_text(content, "utf-8")
     return root
+
+
+def article(title: str = "A Story", **fields: Any) -> Article:
+    """A normalised article, as the feed and digest builders receive it."""
+    number = fields.pop("number", 1)
+    article_id = fields.pop("id", f"world/story-{number}")
+    published = fields.pop("published", NOW - timedelta(hours=number))
+    defaults: dict[str, Any] = {
+        "url": f"https://news.example.com/world/story-{number}/",
+        "slug": f"story-{number}",
+        "section": "World",
+        "site": "news.example.com",
+        "published": published,
+        "updated": fields.pop("updated", published),
+        "authors": ("Ines Marlowe",),
+        "summary": f"Summary of {title}.",
+        "body": f"<p>Body of story {number}.</p>",
+        "image": Image(f"https://news.example.com/i/{number}.jpg", f"Picture {number}"),
+        "tags": ("harbour",),
+        "related": (),
+        "source": Source(f"articles/world/story-{number}.md", 1),
+        "first_seen": fields.pop("first_seen", published),
+    }
+    defaults.update(fields)
+    return Article(id=article_id, title=title, **defaults)

@@ -114,6 +114,8 @@ def _add_entry(generator: FeedGenerator, article: Any, site: FeedSite) -> None:
         entry.category({"term": tag, "label": tag})
     if article.summary:
         entry.summary(article.summary)
+        # Readers take an RSS description as HTML: escape it so that it reads literally.
+        entry.description(html.escape(article.summary, quote=False))
     if article.body:
         entry.content(article.body, type="html")
     if article.image is not None:
