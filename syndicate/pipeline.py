@@ -12,8 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syndicate import __version__
-from syndicate.config import LoadedConfig, load_config
+from syndicate.config import LoadedConfig, SitePaths, load_config
 from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
+from syndicate.dispatch.lock import site_lock
 from syndicate.dispatch.websub import ping_hubs
 from syndicate.errors import Problem
 from syndicate.feeds import FeedSite, build_feeds
@@ -136,6 +137,17 @@ def build(
     target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
 ) -> BuiltSite:
     """Load, normalise and build every feed into the staging folder; publish nothing."""
+    with site_lock(_lock_path(target)):
+        return _build(target, environ, on_file)
+
+
+def _lock_path(target: Path) -> Path:
+    return SitePaths(locate_records(target).site_root).root / ".syndicate" / "publish.lock"
+
+
+def _build(
+    target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None
+) -> BuiltSite:
     site = load_site(target, environ, on_file=on_file)
     config = site.config
     templates = template_environment(config.paths.templates, autoescape=True)
@@ -175,9 +187,10 @@ def publish(
     target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
 ) -> PublishReport:
     """Build, then publish the feeds that changed and tell the WebSub hubs about them."""
-    built = build(target, environ, on_file)
-    config = built.site.config
-    published = publish_staged(built.feeds, config.paths.feeds)
+    with site_lock(_lock_path(target)):
+        built = _build(target, environ, on_file)
+        config = built.site.config
+        published = publish_staged(built.feeds, config.paths.feeds)
     site = feed_site(config)
     changed = set(published.written)
     pinged = [

@@ -158,3 +158,19 @@ def test_a_single_record_file_shows_what_the_whole_site_gives(tmp_path: Path) ->
     [record] = json.loads(out)
     assert record["id"] == "world/one"
     assert record["related"][0]["id"] == "world/page"  # resolved against the whole site
+
+
+def test_build_stages_feeds_and_publishes_nothing(tmp_path: Path) -> None:
+    root = small_site(tmp_path)
+    code, out, err = invoke("build", str(root))
+    assert code == 0, err
+    staged = root / ".syndicate" / "build" / "feeds"
+    assert {"rss.xml", "atom.xml", "feed.json", "feeds.opml", "feed.xsl"} <= {
+        p.name for p in staged.iterdir()
+    }
+    assert (staged / "world" / "atom.xml").is_file()
+    assert not (root / "feeds").exists()
+    code, out, _ = invoke("publish", str(root), "--json")
+    assert json.loads(out)["feeds"]["written"] == len(list(staged.rglob("*.*")))
+    code, out, _ = invoke("publish", str(root), "--json")
+    assert json.loads(out)["feeds"]["written"] == 0

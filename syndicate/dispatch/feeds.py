@@ -1,13 +1,17 @@
 """Publishing built feeds: staged first, then moved into `feeds/` atomically.
 
 A reader fetching a feed gets either the old file or the new one, never part of
-one; a run that fails part-way puts back every file it had already replaced.
+one; a run that fails part-way puts back every file it had already replaced. A run
+that is killed leaves each file whole, old or new, and its temporary files for the
+next run to clear.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Iterable
@@ -16,6 +20,9 @@ from pathlib import Path, PurePosixPath
 
 from syndicate.errors import PublishError
 from syndicate.feeds import FeedFile
+
+# The names of the temporary files beside each target: `.<name>.<token>.tmp` or `.old`.
+_LEFTOVER = re.compile(r"\..+\.[0-9a-f]{12}\.(?:tmp|old)")
 
 
 @dataclass
@@ -51,10 +58,12 @@ def publish_staged(staged: StagedFeeds, feeds_dir: Path) -> PublishedFeeds:
     result = PublishedFeeds()
     token = secrets.token_hex(6)
     pending: list[tuple[Path, Path]] = []  # (temporary file beside target, target)
+    safe = [(relative, _safe_relative(relative)) for relative in staged.paths]
     try:
-        for relative in staged.paths:
-            content = (staged.folder / relative).read_bytes()
-            target = feeds_dir / _safe_relative(relative)
+        _remove_leftovers(feeds_dir)
+        for relative, path in safe:
+            content = (staged.folder / path).read_bytes()
+            target = feeds_dir / path
             if target.is_file() and target.read_bytes() == content:
                 result.unchanged.append(relative)
                 continue
@@ -81,7 +90,7 @@ def _swap_in(pending: list[tuple[Path, Path]], token: str, feeds_dir: Path) -> N
             backup = None
             if target.exists():
                 backup = target.with_name(f".{target.name}.{token}.old")
-                os.link(target, backup)
+                _keep_copy(target, backup)
             done.append((target, backup))
             os.replace(temporary, target)
     except OSError as exc:
@@ -89,6 +98,9 @@ def _swap_in(pending: list[tuple[Path, Path]], token: str, feeds_dir: Path) -> N
             try:
                 if backup is not None:
                     os.replace(backup, target)
+                    # Where the target was never replaced, backup and target are one
+                    # file, and rename() between two links of one file does nothing.
+                    backup.unlink(missing_ok=True)
                 else:
                     target.unlink(missing_ok=True)
             except OSError:
@@ -102,6 +114,16 @@ def _swap_in(pending: list[tuple[Path, Path]], token: str, feeds_dir: Path) -> N
     _remove(backup for _, backup in done if backup is not None)
     for folder in {target.parent for _, target in pending}:
         _sync_folder(folder)
+
+
+def _keep_copy(target: Path, backup: Path) -> None:
+    """A second name for the old file (a hard link), or a copy where links are refused."""
+    try:
+        os.link(target, backup)
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            raise
+        shutil.copy2(target, backup)
 
 
 def _write_synced(path: Path, content: bytes) -> None:
@@ -129,6 +151,11 @@ def _remove(paths: Iterable[Path | None]) -> None:
         if path is not None:
             with contextlib.suppress(OSError):
                 path.unlink(missing_ok=True)
+
+
+def _remove_leftovers(feeds_dir: Path) -> None:
+    """Delete the temporary files that a run killed part-way left beside the feeds."""
+    _remove(path for path in feeds_dir.rglob(".*") if _LEFTOVER.fullmatch(path.name))
 
 
 def _safe_relative(path: str) -> Path:

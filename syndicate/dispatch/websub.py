@@ -37,5 +37,10 @@ def ping_hubs(hubs: Sequence[str], feed_urls: Sequence[str], user_agent: str) ->
                 problems.append(Problem(f"hub answered {exc.code} for {url}", file=hub))
             except (urllib.error.URLError, OSError, ValueError) as exc:
                 reason = getattr(exc, "reason", exc)
-                problems.append(Problem(f"hub unreachable ({reason}) for {url}", file=hub))
+                problems.append(
+                    Problem(
+                        f"hub unreachable ({reason}); not told of {len(feed_urls)} feeds", file=hub
+                    )
+                )
+                break  # a hub that cannot be reached would only time out again
     return problems
