@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import mimetypes
+from datetime import datetime, timedelta
 from typing import Any
 
 from feedgen.ext.base import BaseExtension
@@ -11,9 +12,11 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from syndicate.feeds.model import MEDIA_TYPES, FeedPage, FeedSite, entry_id, newest_update
+from syndicate.records import Article
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 
 
 class _Links(BaseExtension):  # type: ignore[misc]
@@ -22,9 +25,13 @@ class _Links(BaseExtension):  # type: ignore[misc]
     def __init__(self) -> None:
         self.rss_links: list[dict[str, str]] = []
         self.archive = False
+        self.media = False
 
     def extend_ns(self) -> dict[str, str]:
-        return {"fh": HISTORY_NS} if self.archive else {}
+        namespaces = {"fh": HISTORY_NS} if self.archive else {}
+        if self.media:
+            namespaces["media"] = MEDIA_NS
+        return namespaces
 
     def extend_rss(self, feed: Any) -> Any:
         channel = feed[0]
@@ -54,6 +61,46 @@ class _EntryLinks(BaseExtension):  # type: ignore[misc]
         for link in self.links:
             etree.SubElement(entry, "link", link)
         return entry
+
+
+class _EntryMedia(BaseExtension):  # type: ignore[misc]
+    """An RSS item's image as media:content with its alt text.
+
+    Used for https images: the RSS 2.0 spec (and the W3C validator) allows only
+    http URLs in an enclosure.
+    """
+
+    def __init__(self) -> None:
+        self.image: tuple[str, str, str] | None = None  # url, media type, alt text
+
+    def extend_rss(self, item: Any) -> Any:
+        if self.image is not None:
+            url, kind, alt = self.image
+            content = etree.SubElement(
+                item, f"{{{MEDIA_NS}}}content", {"url": url, "type": kind, "medium": "image"}
+            )
+            description = etree.SubElement(content, f"{{{MEDIA_NS}}}description", type="plain")
+            description.text = alt
+        return item
+
+
+def _distinct_times(entries: tuple[Article, ...]) -> dict[str, tuple[datetime, datetime]]:
+    """(published, updated) per entry, with no two entries updated at the same second.
+
+    Readers and validators take two equal atom:updated values for a mistake; stories
+    loaded in one run without dates share their first-seen time. The later of two
+    equal times moves back by a second, the earlier keeps its own: deterministic,
+    and never later than the truth.
+    """
+    times: dict[str, tuple[datetime, datetime]] = {}
+    previous: datetime | None = None
+    for article in sorted(entries, key=lambda a: (a.updated, a.id), reverse=True):
+        updated = article.updated.replace(microsecond=0)
+        if previous is not None and updated >= previous:
+            updated = previous - timedelta(seconds=1)
+        previous = updated
+        times[article.id] = (min(article.published, updated), updated)
+    return times
 
 
 def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
@@ -86,8 +133,10 @@ def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
         moment = newest_update(page.entries)
         generator.updated(moment)
         generator.lastBuildDate(moment)
+    times = _distinct_times(page.entries) if page.kind == "atom" else {}
     for article in page.entries:
-        _add_entry(generator, article, site)
+        has_media = _add_entry(generator, article, site, times.get(article.id))
+        links.media |= has_media and page.kind == "rss"
     if page.kind == "rss":
         document = generator.rss_str(pretty=True)
     else:
@@ -95,7 +144,13 @@ def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
     return _with_stylesheet(document, stylesheet)
 
 
-def _add_entry(generator: FeedGenerator, article: Any, site: FeedSite) -> None:
+def _add_entry(
+    generator: FeedGenerator,
+    article: Article,
+    site: FeedSite,
+    times: tuple[datetime, datetime] | None,
+) -> bool:
+    """Add one entry; True where it carries a media:content element."""
     entry = generator.add_entry(order="append")
     identifier = entry_id(article, site.host)
     entry.guid(identifier, permalink=identifier == article.url)
@@ -103,8 +158,9 @@ def _add_entry(generator: FeedGenerator, article: Any, site: FeedSite) -> None:
     entry.link(href=article.url, rel="alternate", type="text/html")
     entry.register_extension("links", _EntryLinks, atom=True, rss=False)
     entry.links.links = [{"href": article.url, "rel": "alternate", "type": "text/html"}]
-    entry.published(article.published)
-    entry.updated(article.updated)
+    published, updated = times or (article.published, article.updated)
+    entry.published(published)
+    entry.updated(updated)
     for name in article.authors:
         entry.author({"name": name})
     if article.authors:
@@ -118,12 +174,17 @@ def _add_entry(generator: FeedGenerator, article: Any, site: FeedSite) -> None:
         entry.description(html.escape(article.summary, quote=False))
     if article.body:
         entry.content(article.body, type="html")
-    if article.image is not None:
-        kind = mimetypes.guess_type(article.image.url.split("?")[0])[0] or "image/jpeg"
-        entry.enclosure(article.image.url, "0", kind)
-        entry.links.links.append(
-            {"href": article.image.url, "rel": "enclosure", "type": kind, "length": "0"}
-        )
+    if article.image is None:
+        return False
+    image = article.image
+    kind = mimetypes.guess_type(image.url.split("?")[0])[0] or "image/jpeg"
+    entry.links.links.append({"href": image.url, "rel": "enclosure", "type": kind, "length": "0"})
+    if image.url.startswith("http:"):
+        entry.enclosure(image.url, "0", kind)
+        return False
+    entry.register_extension("media_image", _EntryMedia, atom=False, rss=True)
+    entry.media_image.image = (image.url, kind, image.alt)
+    return True
 
 
 def _with_stylesheet(document: bytes, stylesheet: str | None) -> bytes:

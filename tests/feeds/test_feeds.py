@@ -56,8 +56,12 @@ def test_every_feed_reads_back_exactly_in_feedparser() -> None:
             assert html.unescape(entry.summary) == original.summary
             if original.body:
                 assert entry.content[0].value == original.body
-            enclosures = [e.href for e in entry.get("enclosures", [])]
-            assert enclosures == ([original.image.url] if original.image else [])
+            expected = [original.image.url] if original.image else []
+            if path == "atom.xml":
+                assert [e.href for e in entry.get("enclosures", [])] == expected
+            else:  # https images: media:content, since RSS enclosures must be http
+                assert [m["url"] for m in entry.get("media_content", [])] == expected
+                assert entry.get("enclosures", []) == []
 
 
 def test_json_feed_items_carry_the_same_values() -> None:
@@ -137,15 +141,26 @@ def test_sections_get_their_own_feeds_and_odd_names_are_safe() -> None:
     assert not any(path.startswith(("archive/atom", "site/")) for path in files)
 
 
-def test_images_without_a_known_type_and_entries_without_images() -> None:
+def test_images_http_as_enclosures_https_as_media_content() -> None:
     files = build(
         [
-            article("A", image=Image("https://n.example/pic", "alt")),
+            article("A", image=Image("http://n.example/pic", "alt")),
             article("B", number=2, image=None),
+            article("C", number=3, image=Image("https://n.example/c.png?x=1", "Alt <&>")),
         ]
     )
     parsed = feedparser.parse(files["rss.xml"])
-    assert [len(e.get("enclosures", [])) for e in parsed.entries] == [1, 0]
+    assert not parsed.bozo
+    assert [len(e.get("enclosures", [])) for e in parsed.entries] == [1, 0, 0]
+    assert parsed.entries[0].enclosures[0].type == "image/jpeg"  # unknown: a guess
+    [media] = parsed.entries[2].media_content
+    assert (media["url"], media["type"], media["medium"]) == (
+        "https://n.example/c.png?x=1", "image/png", "image",
+    )  # fmt: skip
+    root = etree.fromstring(files["rss.xml"])
+    assert root.findtext(".//{http://search.yahoo.com/mrss/}description") == "Alt <&>"
+    assert b"xmlns:media" not in build([article("A", image=None)])["rss.xml"]
+    assert b"xmlns:media" not in files["atom.xml"]
 
 
 _plain = (
@@ -175,3 +190,19 @@ def test_random_text_always_gives_feeds_that_parse(titles: list[str], tags: list
     assert sorted(rss_titles) == sorted(atom_titles) == sorted(titles)
     assert atom_errors(files["atom.xml"]) == []
     assert json_feed_errors(json.loads(files["feed.json"])) == []
+
+
+def test_no_two_atom_entries_share_an_updated_time() -> None:
+    same = NOW - timedelta(days=1)
+    articles = [
+        article(f"Undated {n}", number=n, published=same, updated=same, first_seen=same)
+        for n in range(1, 5)
+    ] + [article("Later", number=9, published=NOW, updated=NOW)]
+    root = etree.fromstring(build(articles)["atom.xml"])
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    updated = root.xpath("//a:entry/a:updated/text()", namespaces=ns)
+    published = root.xpath("//a:entry/a:published/text()", namespaces=ns)
+    assert len(set(updated)) == 5
+    assert NOW.isoformat() in updated and same.isoformat() in updated  # the first keeps its own
+    assert all(p <= u for p, u in zip(published, updated, strict=True))
+    assert build(articles) == build(list(reversed(articles)))
