@@ -177,7 +177,11 @@ class PublishReport:
             "articles": len(self.site.articles),
             "errors": [p.as_json() for p in self.site.errors],
             "warnings": [p.as_json() for p in self.warnings],
-            "feeds": {"written": len(self.feeds.written), "unchanged": len(self.feeds.unchanged)},
+            "feeds": {
+                "written": len(self.feeds.written),
+                "unchanged": len(self.feeds.unchanged),
+                "removed": len(self.feeds.removed),
+            },
             "digest": None,  # digests are not built yet
             "sections": self.section_counts(),
         }
@@ -190,7 +194,8 @@ def publish(
     with site_lock(_lock_path(target)):
         built = _build(target, environ, on_file)
         config = built.site.config
-        published = publish_staged(built.feeds, config.paths.feeds)
+        manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
+        published = publish_staged(built.feeds, config.paths.feeds, manifest)
     site = feed_site(config)
     changed = set(published.written)
     pinged = [

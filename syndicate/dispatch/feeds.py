@@ -36,6 +36,7 @@ class StagedFeeds:
 class PublishedFeeds:
     written: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)  # published before, no longer built
 
 
 def stage_feeds(files: Iterable[FeedFile], folder: Path) -> StagedFeeds:
@@ -53,8 +54,15 @@ def stage_feeds(files: Iterable[FeedFile], folder: Path) -> StagedFeeds:
     return staged
 
 
-def publish_staged(staged: StagedFeeds, feeds_dir: Path) -> PublishedFeeds:
-    """Move the staged files whose bytes differ into `feeds_dir`, all or none."""
+def publish_staged(
+    staged: StagedFeeds, feeds_dir: Path, manifest: Path | None = None
+) -> PublishedFeeds:
+    """Move the staged files whose bytes differ into `feeds_dir`, all or none.
+
+    With a `manifest` (the list of files the last publish left), files that were
+    published before and are no longer built (a section gone, fewer archive pages)
+    are removed afterwards; files in `feeds_dir` that syndicate never wrote stay.
+    """
     result = PublishedFeeds()
     token = secrets.token_hex(6)
     pending: list[tuple[Path, Path]] = []  # (temporary file beside target, target)
@@ -79,7 +87,33 @@ def publish_staged(staged: StagedFeeds, feeds_dir: Path) -> PublishedFeeds:
             file=getattr(exc, "filename", None) or feeds_dir,
         ) from None
     _swap_in(pending, token, feeds_dir)
+    if manifest is not None:
+        result.removed = _remove_stale(feeds_dir, manifest, staged.paths)
     return result
+
+
+def _remove_stale(feeds_dir: Path, manifest: Path, current: list[str]) -> list[str]:
+    try:
+        before = manifest.read_text("utf-8").splitlines()
+    except FileNotFoundError:
+        before = []
+    stale = sorted(set(before) - set(current))
+    for relative in stale:
+        try:
+            path = feeds_dir / _safe_relative(relative)
+        except ValueError:
+            continue  # a hand-edited manifest must not reach outside feeds/
+        with contextlib.suppress(OSError):
+            path.unlink(missing_ok=True)
+            parent = path.parent
+            while parent != feeds_dir and not any(parent.iterdir()):
+                parent.rmdir()
+                parent = parent.parent
+    manifest.parent.mkdir(parents=True, exist_ok=True)
+    temporary = manifest.with_name(f".{manifest.name}.tmp")
+    _write_synced(temporary, "".join(f"{path}\n" for path in current).encode("utf-8"))
+    os.replace(temporary, manifest)
+    return stale
 
 
 def _swap_in(pending: list[tuple[Path, Path]], token: str, feeds_dir: Path) -> None:

@@ -6,6 +6,7 @@ import json
 import re
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from functools import partial
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TypeVar
+
+from lxml import etree
 
 from syndicate import pipeline
 from tests.factories import markdown_record, write_site
@@ -139,3 +142,34 @@ def closed_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
     return port
+
+
+NEW = " (updated)"  # appended to every title: a second version of the site
+
+
+def published(root: Path) -> Path:
+    return root / "feeds"
+
+
+def parse(path: str, content: bytes) -> None:
+    """Fails unless `content` is a whole document of the kind its name says."""
+    if path.endswith(".json"):
+        json.loads(content)
+    elif path.endswith((".xml", ".opml", ".xsl")):
+        etree.fromstring(content)
+    else:
+        content.decode("utf-8")
+
+
+def assert_each_file_is_one_of(folder: Path, *versions: dict[str, bytes]) -> Counter[int]:
+    """Every published file is whole: one of `versions` of it. How many files are each."""
+    files = {p: c for p, c in contents(folder).items() if not TEMPORARY.match(Path(p).name)}
+    assert set(files) == set(versions[0])
+    counts: Counter[int] = Counter()
+    for path, content in files.items():
+        matches = [n for n, version in enumerate(versions) if version[path] == content]
+        assert matches, f"{path} is neither the old nor the new build"
+        parse(path, content)
+        if len(matches) == 1:
+            counts[matches[0]] += 1
+    return counts
