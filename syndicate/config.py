@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from syndicate.errors import ConfigError, Problem
+from syndicate.text import one_line, slugify
 from syndicate.tomlfile import describe_first_error, key_line, read_toml
 
 CONFIG_NAME = "syndicate.toml"
@@ -90,19 +91,35 @@ class SiteSettings(_Table):
     @field_validator("base_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
+        # Percent-encoded, since every URL we write starts with it.
+        value = quote(value.strip(), safe=":/?#[]@!$&'()*+,;=%~")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("title")
+    @classmethod
+    def _plain_title(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        cleaned = one_line(value)
+        if not cleaned:
+            raise ValueError("empty once control characters and spaces are removed")
+        return cleaned
 
     @field_validator("sections")
     @classmethod
     def _unique_sections(cls, value: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for name in value:
-            if not name.strip():
+        seen: dict[str, str] = {}
+        cleaned = [one_line(name) for name in value]
+        for name in cleaned:
+            if not name:
                 raise ValueError("a section name is empty")
-            if name.casefold() in seen:
+            if name.casefold() in {known.casefold() for known in seen.values()}:
                 raise ValueError(f"section {name!r} is listed twice")
-            seen.add(name.casefold())
-        return [name.strip() for name in value]
+            slug = slugify(name) or name
+            if slug in seen:
+                raise ValueError(f"sections {seen[slug]!r} and {name!r} would share a URL ({slug})")
+            seen[slug] = name
+        return cleaned
 
     @field_validator("url_pattern")
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote, urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -173,8 +173,8 @@ def _article(
         raise fail("title", "empty once control characters and spaces are removed")
     section = sections.section_of(raw)
     zone = site.zone
-    published = _aware(raw.published, zone) if raw.published else seen
-    updated = _aware(raw.updated, zone) if raw.updated else published
+    published = _utc(raw.published, zone, fail, "published") if raw.published else seen
+    updated = _utc(raw.updated, zone, fail, "updated") if raw.updated else published
     if updated < published:
         warnings.append(problem_at(raw, "updated", "updated is before published; using published"))
         updated = published
@@ -214,8 +214,19 @@ def _article(
     )
 
 
-def _aware(moment: datetime, zone: ZoneInfo) -> datetime:
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+def _utc(
+    moment: datetime, zone: ZoneInfo, fail: Callable[[str, str], RecordError], name: str
+) -> datetime:
+    """In UTC: a date without an offset is read in the site's zone. Feeds, digests and
+    `articles --json` all show UTC, which every format can carry."""
+    aware = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    try:
+        converted = aware.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise fail(name, f"out of range: {moment.isoformat()}") from None
+    if not 1900 <= converted.year <= 9998:
+        raise fail(name, f"not a plausible date: {moment.isoformat()}")
+    return converted
 
 
 def _article_url(

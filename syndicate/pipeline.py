@@ -177,14 +177,19 @@ class PublishReport:
             "articles": len(self.site.articles),
             "errors": [p.as_json() for p in self.site.errors],
             "warnings": [p.as_json() for p in self.warnings],
+            # Feed documents only (archive pages included), not OPML, XSL or link tags.
             "feeds": {
-                "written": len(self.feeds.written),
-                "unchanged": len(self.feeds.unchanged),
-                "removed": len(self.feeds.removed),
+                "written": sum(map(is_feed_document, self.feeds.written)),
+                "unchanged": sum(map(is_feed_document, self.feeds.unchanged)),
+                "removed": sum(map(is_feed_document, self.feeds.removed)),
             },
             "digest": None,  # digests are not built yet
             "sections": self.section_counts(),
         }
+
+
+def is_feed_document(path: str) -> bool:
+    return path.endswith(("rss.xml", "atom.xml", "feed.json")) or path.startswith("archive/")
 
 
 def publish(
@@ -194,8 +199,11 @@ def publish(
     with site_lock(_lock_path(target)):
         built = _build(target, environ, on_file)
         config = built.site.config
+        # Feeds no longer built are removed only after a clean run: a run that lost
+        # records (a bad file, an unmounted folder) must not take their feeds down.
+        clean = bool(built.site.articles) and not built.site.errors
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
-        published = publish_staged(built.feeds, config.paths.feeds, manifest)
+        published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
     site = feed_site(config)
     changed = set(published.written)
     pinged = [

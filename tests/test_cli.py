@@ -171,6 +171,7 @@ def test_build_stages_feeds_and_publishes_nothing(tmp_path: Path) -> None:
     assert (staged / "world" / "atom.xml").is_file()
     assert not (root / "feeds").exists()
     code, out, _ = invoke("publish", str(root), "--json")
-    assert json.loads(out)["feeds"]["written"] == len(list(staged.rglob("*.*")))
+    feeds = [p for p in staged.rglob("*") if p.name in ("rss.xml", "atom.xml", "feed.json")]
+    assert json.loads(out)["feeds"]["written"] == len(feeds) == 6
     code, out, _ = invoke("publish", str(root), "--json")
     assert json.loads(out)["feeds"]["written"] == 0

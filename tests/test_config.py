@@ -256,3 +256,19 @@ def test_error_lines_for_dotted_keys_comments_and_subtables(
 def test_base_url_warning_only_when_the_key_is_absent(tmp_path: Path) -> None:
     write_config(tmp_path, f"[site]\nbase_url = '{DEFAULT_BASE_URL}'\n")
     assert load_config(tmp_path, {}).warnings == ()
+
+
+def test_site_title_and_sections_are_plain_and_sections_need_distinct_urls(
+    tmp_path: Path,
+) -> None:
+    config = load_config(write_config(tmp_path, '[site]\ntitle = "Harbour\\u0001 Courier"\n'), {})
+    assert config.title == "Harbour Courier"
+    error = error_of(tmp_path, "[site]\nsections = ['Arts & Culture', 'Arts Culture']\n")
+    assert error.problem.field == "site.sections" and "share a URL" in error.message
+
+
+def test_base_url_is_percent_encoded(tmp_path: Path) -> None:
+    config = load_config(
+        write_config(tmp_path, "[site]\nbase_url = 'https://n.example/my site'\n"), {}
+    )
+    assert config.settings.site.base_url == "https://n.example/my%20site/"

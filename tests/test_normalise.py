@@ -93,7 +93,8 @@ def test_missing_dates_come_from_first_seen_and_naive_dates_from_the_site_zone()
     by_id = {a.id: a for a in result.articles}
     assert by_id["u"].published == seen
     assert by_id["u"].updated == seen
-    assert by_id["n"].published.utcoffset() == timedelta(hours=1)  # Lisbon summer time
+    # Read in Lisbon (summer time, UTC+1), kept in UTC.
+    assert by_id["n"].published == datetime(2026, 6, 1, 11, 0, tzinfo=UTC)
 
 
 def test_updated_before_published_is_a_warning() -> None:
@@ -243,3 +244,19 @@ def test_record_urls_outside_the_site_are_warned_about_and_site_must_be_a_host()
 def test_character_references_cannot_smuggle_xml_illegal_characters() -> None:
     [article] = run([raw_article("T", body="<p>a&#1;b&#xFFFE;c&#x1F;d</p>")]).articles
     assert article.body == "<p>abcd</p>"
+
+
+def test_dates_are_kept_in_utc_even_from_odd_historic_offsets() -> None:
+    result = run(
+        [
+            raw_article("Paris 1905", published=datetime(1905, 11, 11, 11, 0)),
+            raw_article("Too old", id="old", published=datetime(1, 1, 1)),
+        ],
+        timezone="Europe/Paris",
+    )
+    [article] = result.articles
+    assert article.published.utcoffset() == timedelta(0)
+    assert article.published == datetime(1905, 11, 11, 10, 50, 39, tzinfo=UTC)
+    assert [(e.field, e.file) for e in result.errors] == [
+        ("published", "articles/world/too-old.md")
+    ]

@@ -66,7 +66,9 @@ def publish_staged(
     result = PublishedFeeds()
     token = secrets.token_hex(6)
     pending: list[tuple[Path, Path]] = []  # (temporary file beside target, target)
-    safe = [(relative, _safe_relative(relative)) for relative in staged.paths]
+    # Archive pages first: a feed's prev-archive link never points at a page not there yet.
+    ordered = sorted(staged.paths, key=lambda path: not path.startswith("archive/"))
+    safe = [(relative, _safe_relative(relative)) for relative in ordered]
     try:
         _remove_leftovers(feeds_dir)
         for relative, path in safe:

@@ -15,6 +15,16 @@ from syndicate.errors import Problem
 TIMEOUT_SECONDS = 10
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib would follow a redirect of a POST with a GET: the hub would never hear."""
+
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 def ping_hubs(hubs: Sequence[str], feed_urls: Sequence[str], user_agent: str) -> list[Problem]:
     """POST one publish notification per hub and feed; the problems, as warnings."""
     problems: list[Problem] = []
@@ -31,7 +41,7 @@ def ping_hubs(hubs: Sequence[str], feed_urls: Sequence[str], user_agent: str) ->
                 method="POST",
             )
             try:
-                with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+                with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
                     response.read(1024)
             except urllib.error.HTTPError as exc:
                 problems.append(Problem(f"hub answered {exc.code} for {url}", file=hub))

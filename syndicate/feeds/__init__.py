@@ -7,6 +7,7 @@ for the same input. Writing them anywhere is dispatch's job.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from urllib.parse import quote
 
 import jinja2
 
@@ -28,17 +29,20 @@ _RESERVED = {"archive", "site"}
 def feed_scopes(
     articles: Sequence[Article], sections: Sequence[str], site: FeedSite
 ) -> list[FeedScope]:
-    """The whole site, then each section that has articles, in the configured order."""
+    """The whole site, then each section that has articles, in the order of `sections`.
+
+    Keys are given to every section in that order, those without articles too, so a
+    section's folder does not change when another section gains its first story.
+    """
     scopes = [FeedScope("", site.title, site.base_url, tuple(articles))]
     taken = set(_RESERVED)
     for section in sections:
-        members = tuple(a for a in articles if a.section == section)
-        if not members:
-            continue
         wanted = slugify(section) or "section"
         key = unique_slug(wanted if wanted not in _RESERVED else f"{wanted}-section", taken)
-        title = f"{site.title}: {section}"
-        scopes.append(FeedScope(key, title, f"{site.base_url}{slugify(section) or key}/", members))
+        members = tuple(a for a in articles if a.section == section)
+        if members:
+            home = f"{site.base_url}{quote(key)}/"
+            scopes.append(FeedScope(key, f"{site.title}: {section}", home, members))
     return scopes
 
 

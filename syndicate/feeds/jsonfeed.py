@@ -17,7 +17,7 @@ def build_json(page: FeedPage, site: FeedSite) -> bytes:
         "version": VERSION,
         "title": scope.title,
         "home_page_url": scope.home_url,
-        "feed_url": site.feed_url(page.path),
+        "feed_url": site.feed_url(page.current),  # an archive page names its feed
         "description": f"Latest stories from {scope.title}",
         "language": site.language,
         "authors": [{"name": site.title}],

@@ -39,7 +39,7 @@ class FeedSite:
         return urlsplit(self.base_url).hostname or "localhost"
 
     def feed_url(self, path: str) -> str:
-        return f"{self.base_url}{FEEDS_FOLDER}/{path}"
+        return f"{self.base_url}{FEEDS_FOLDER}/{quote(path)}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,10 +84,27 @@ class FeedFile:
     is_feed: bool = True
 
 
+# A fixed table, not the mimetypes module: that one reads /etc/mime.types, and the
+# same input must give the same bytes on every machine.
+IMAGE_TYPES = {
+    ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".jpe": "image/jpeg", ".jfif": "image/jpeg",
+    ".png": "image/png", ".gif": "image/gif", ".webp": "image/webp", ".avif": "image/avif",
+    ".svg": "image/svg+xml", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff",
+    ".ico": "image/vnd.microsoft.icon", ".heic": "image/heic", ".jxl": "image/jxl",
+}  # fmt: skip
+
+
+def image_type(url: str) -> str | None:
+    """The media type of an image URL by its extension; None where it is not known."""
+    path = urlsplit(url).path.lower()
+    extension = path[path.rfind(".") :] if "." in path.rsplit("/", 1)[-1] else ""
+    return IMAGE_TYPES.get(extension)
+
+
 def entry_id(article: Article, host: str) -> str:
     """A stable, absolute id: the article's own if it is a URI, else a tag: URI."""
     if _HAS_SCHEME.match(article.id):
-        return article.id
+        return quote(article.id, safe=":/?#[]@!$&'()*+,;=%~")
     return f"tag:{host},{TAG_DATE}:{quote(article.id, safe='/-._~')}"
 
 

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 import html
-import mimetypes
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from feedgen.ext.base import BaseExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from syndicate.feeds.model import MEDIA_TYPES, FeedPage, FeedSite, entry_id, newest_update
+from syndicate.feeds.model import (
+    MEDIA_TYPES,
+    FeedPage,
+    FeedSite,
+    entry_id,
+    image_type,
+    newest_update,
+)
 from syndicate.records import Article
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -63,44 +70,38 @@ class _EntryLinks(BaseExtension):  # type: ignore[misc]
         return entry
 
 
-class _EntryMedia(BaseExtension):  # type: ignore[misc]
-    """An RSS item's image as media:content with its alt text.
-
-    Used for https images: the RSS 2.0 spec (and the W3C validator) allows only
-    http URLs in an enclosure.
-    """
+class _RssItem(BaseExtension):  # type: ignore[misc]
+    """What feedgen cannot say in an RSS item: a description that reads literally, and
+    an https image as media:content with its alt text (RSS 2.0, and the W3C validator,
+    allow only http URLs in an enclosure)."""
 
     def __init__(self) -> None:
-        self.image: tuple[str, str, str] | None = None  # url, media type, alt text
+        self.summary = ""
+        self.image: tuple[str, str | None, str] | None = None  # url, media type, alt text
 
     def extend_rss(self, item: Any) -> Any:
+        description = item.find("description")
+        if description is not None and self.summary:
+            # Readers take a description as HTML: escaped, it shows as written.
+            description.text = html.escape(self.summary, quote=False)
         if self.image is not None:
             url, kind, alt = self.image
-            content = etree.SubElement(
-                item, f"{{{MEDIA_NS}}}content", {"url": url, "type": kind, "medium": "image"}
-            )
-            description = etree.SubElement(content, f"{{{MEDIA_NS}}}description", type="plain")
-            description.text = alt
+            attributes = {"url": url, "medium": "image"} | ({"type": kind} if kind else {})
+            content = etree.SubElement(item, f"{{{MEDIA_NS}}}content", attributes)
+            text = etree.SubElement(content, f"{{{MEDIA_NS}}}description", type="plain")
+            text.text = alt
         return item
 
 
-def _distinct_times(entries: tuple[Article, ...]) -> dict[str, tuple[datetime, datetime]]:
-    """(published, updated) per entry, with no two entries updated at the same second.
-
-    Readers and validators take two equal atom:updated values for a mistake; stories
-    loaded in one run without dates share their first-seen time. The later of two
-    equal times moves back by a second, the earlier keeps its own: deterministic,
-    and never later than the truth.
-    """
-    times: dict[str, tuple[datetime, datetime]] = {}
-    previous: datetime | None = None
-    for article in sorted(entries, key=lambda a: (a.updated, a.id), reverse=True):
-        updated = article.updated.replace(microsecond=0)
-        if previous is not None and updated >= previous:
-            updated = previous - timedelta(seconds=1)
-        previous = updated
-        times[article.id] = (min(article.published, updated), updated)
-    return times
+def atom_updated(article: Article) -> datetime:
+    """An entry's atom:updated, with a fraction of a second taken from its id where the
+    time has none: readers and validators take two equal atom:updated values for a
+    mistake, and stories loaded in one run without dates share their first-seen second.
+    The fraction depends on the story alone, so it never moves when others arrive."""
+    if article.updated.microsecond:
+        return article.updated
+    digest = hashlib.sha256(article.id.encode("utf-8")).digest()
+    return article.updated.replace(microsecond=int.from_bytes(digest[:4]) % 999_999 + 1)
 
 
 def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
@@ -133,9 +134,8 @@ def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
         moment = newest_update(page.entries)
         generator.updated(moment)
         generator.lastBuildDate(moment)
-    times = _distinct_times(page.entries) if page.kind == "atom" else {}
     for article in page.entries:
-        has_media = _add_entry(generator, article, site, times.get(article.id))
+        has_media = _add_entry(generator, article, site)
         links.media |= has_media and page.kind == "rss"
     if page.kind == "rss":
         document = generator.rss_str(pretty=True)
@@ -144,13 +144,8 @@ def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
     return _with_stylesheet(document, stylesheet)
 
 
-def _add_entry(
-    generator: FeedGenerator,
-    article: Article,
-    site: FeedSite,
-    times: tuple[datetime, datetime] | None,
-) -> bool:
-    """Add one entry; True where it carries a media:content element."""
+def _add_entry(generator: FeedGenerator, article: Article, site: FeedSite) -> bool:
+    """Add one entry; True where its RSS item carries a media:content element."""
     entry = generator.add_entry(order="append")
     identifier = entry_id(article, site.host)
     entry.guid(identifier, permalink=identifier == article.url)
@@ -158,9 +153,9 @@ def _add_entry(
     entry.link(href=article.url, rel="alternate", type="text/html")
     entry.register_extension("links", _EntryLinks, atom=True, rss=False)
     entry.links.links = [{"href": article.url, "rel": "alternate", "type": "text/html"}]
-    published, updated = times or (article.published, article.updated)
-    entry.published(published)
-    entry.updated(updated)
+    entry.register_extension("rss_item", _RssItem, atom=False, rss=True)
+    entry.published(article.published)
+    entry.updated(atom_updated(article))
     for name in article.authors:
         entry.author({"name": name})
     if article.authors:
@@ -170,20 +165,19 @@ def _add_entry(
         entry.category({"term": tag, "label": tag})
     if article.summary:
         entry.summary(article.summary)
-        # Readers take an RSS description as HTML: escape it so that it reads literally.
-        entry.description(html.escape(article.summary, quote=False))
+        entry.rss_item.summary = article.summary
     if article.body:
         entry.content(article.body, type="html")
     if article.image is None:
         return False
     image = article.image
-    kind = mimetypes.guess_type(image.url.split("?")[0])[0] or "image/jpeg"
-    entry.links.links.append({"href": image.url, "rel": "enclosure", "type": kind, "length": "0"})
+    kind = image_type(image.url)
+    enclosure = {"href": image.url, "rel": "enclosure"} | ({"type": kind} if kind else {})
+    entry.links.links.append(enclosure)
     if image.url.startswith("http:"):
-        entry.enclosure(image.url, "0", kind)
+        entry.enclosure(image.url, "0", kind or "application/octet-stream")
         return False
-    entry.register_extension("media_image", _EntryMedia, atom=False, rss=True)
-    entry.media_image.image = (image.url, kind, image.alt)
+    entry.rss_item.image = (image.url, kind, image.alt)
     return True
 
 

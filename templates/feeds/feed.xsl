@@ -45,7 +45,8 @@
       <article>
         <h2><a href="{link}"><xsl:value-of select="title"/></a></h2>
         <time><xsl:value-of select="pubDate"/></time>
-        <p><xsl:value-of select="description"/></p>
+        <!-- The description is HTML-escaped text: write it as it stands. -->
+        <p><xsl:value-of select="description" disable-output-escaping="yes"/></p>
       </article>
     </xsl:for-each>
   </xsl:template>

@@ -240,4 +240,15 @@ def test_files_no_longer_built_are_removed_and_others_files_kept(tmp_path: Path)
     ]  # fmt: skip
     assert not (root / "feeds" / "sport").exists()
     assert (root / "feeds" / "robots.txt").read_text() == "not ours"
-    assert report.as_json()["feeds"] == {"written": 4, "unchanged": 6, "removed": 4}
+    # Counted in feed documents: rss, atom and JSON for the site, World and Sport.
+    assert report.as_json()["feeds"] == {"written": 3, "unchanged": 3, "removed": 3}
+
+
+def test_a_run_that_lost_its_records_removes_nothing(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "site", {"world/a.md": markdown_record({"title": "A"})})
+    pipeline.publish(root, {})
+    before = snapshot(published(root))
+    (root / "articles" / "world" / "a.md").write_text("---\ntitle: ''\n---\n")
+    report = pipeline.publish(root, {})
+    assert report.site.errors and report.feeds.removed == []
+    assert snapshot(published(root)) == before

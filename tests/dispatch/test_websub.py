@@ -204,3 +204,9 @@ def test_publish_json_carries_the_hub_warning_and_exits_0(tmp_path: Path, hub: H
     assert sorted(w["message"] for w in hub_warnings) == sorted(
         f"hub answered 500 for {url}" for url in SUBSCRIPTION_FEEDS
     )
+
+
+def test_a_hub_that_redirects_is_a_warning_not_a_silent_get(hub: HubServer) -> None:
+    hub.status = 302
+    [problem] = ping_hubs([hub.url], [f"{FEEDS}rss.xml"], "syndicate/test")
+    assert "302" in problem.message

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from syndicate.feeds import entry_id
-from syndicate.records import Image
+from syndicate.records import Article, Image
 from syndicate.text import one_line
 from tests.factories import NOW, article
 from tests.feeds.checks import atom_errors, build, json_feed_errors
@@ -152,7 +152,7 @@ def test_images_http_as_enclosures_https_as_media_content() -> None:
     parsed = feedparser.parse(files["rss.xml"])
     assert not parsed.bozo
     assert [len(e.get("enclosures", [])) for e in parsed.entries] == [1, 0, 0]
-    assert parsed.entries[0].enclosures[0].type == "image/jpeg"  # unknown: a guess
+    assert parsed.entries[0].enclosures[0].type == "application/octet-stream"  # not known
     [media] = parsed.entries[2].media_content
     assert (media["url"], media["type"], media["medium"]) == (
         "https://n.example/c.png?x=1", "image/png", "image",
@@ -194,15 +194,54 @@ def test_random_text_always_gives_feeds_that_parse(titles: list[str], tags: list
 
 def test_no_two_atom_entries_share_an_updated_time() -> None:
     same = NOW - timedelta(days=1)
-    articles = [
+    undated = [
         article(f"Undated {n}", number=n, published=same, updated=same, first_seen=same)
         for n in range(1, 5)
-    ] + [article("Later", number=9, published=NOW, updated=NOW)]
-    root = etree.fromstring(build(articles)["atom.xml"])
+    ]
     ns = {"a": "http://www.w3.org/2005/Atom"}
-    updated = root.xpath("//a:entry/a:updated/text()", namespaces=ns)
-    published = root.xpath("//a:entry/a:published/text()", namespaces=ns)
-    assert len(set(updated)) == 5
-    assert NOW.isoformat() in updated and same.isoformat() in updated  # the first keeps its own
-    assert all(p <= u for p, u in zip(published, updated, strict=True))
-    assert build(articles) == build(list(reversed(articles)))
+
+    def atom_times(articles: list[Article]) -> dict[str, tuple[str, str]]:
+        root = etree.fromstring(build(articles)["atom.xml"])
+        return {
+            entry.findtext("a:title", namespaces=ns) or "": (
+                entry.findtext("a:published", namespaces=ns) or "",
+                entry.findtext("a:updated", namespaces=ns) or "",
+            )
+            for entry in root.findall("a:entry", ns)
+        }
+
+    times = atom_times(undated)
+    assert len({updated for _, updated in times.values()}) == 4
+    for published, updated in times.values():
+        assert published == same.isoformat()  # the day and second are the story's own
+        assert updated.startswith(same.isoformat()[:19] + ".")
+    # A fraction of a second from the story's id alone: others arriving change nothing.
+    later = atom_times([*undated, article("New", number=7, published=same, updated=same)])
+    assert {title: later[title] for title in times} == times
+
+
+def test_a_story_without_a_body_reads_its_summary_once_escaped() -> None:
+    files = build([article("T", body="", summary="Budget <b>&</b> Bonds")])
+    for path in ("rss.xml", "atom.xml"):
+        entry = feedparser.parse(files[path]).entries[0]
+        assert html.unescape(entry.summary) == "Budget <b>&</b> Bonds", path
+    assert b"<content" not in files["atom.xml"]  # no body: no content, not the summary again
+
+
+def test_section_folders_do_not_move_when_another_section_fills() -> None:
+    one = build([article("A", section="Arts Culture")], ["Arts & Culture", "Arts Culture"])
+    both = build(
+        [article("A", section="Arts Culture"), article("B", number=2, section="Arts & Culture")],
+        ["Arts & Culture", "Arts Culture"],
+    )
+    assert "arts-culture-2/atom.xml" in one and "arts-culture/atom.xml" not in one
+    assert one["arts-culture-2/atom.xml"] == both["arts-culture-2/atom.xml"]
+
+
+def test_feed_urls_are_percent_encoded() -> None:
+    files = build([article("A", section="Ελληνικά")], ["Ελληνικά"])
+    channel = etree.fromstring(files["ελληνικά/rss.xml"]).find("channel")
+    assert channel is not None
+    assert (channel.findtext("link") or "").isascii()
+    self_link = channel.find("{http://www.w3.org/2005/Atom}link[@rel='self']")
+    assert self_link is not None and (self_link.get("href") or "").isascii()
