@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import webbrowser
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -87,9 +88,10 @@ def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
     """Print the records as loaded and normalised."""
     with _reporting():
         site = _with_progress(
-            site_dir, lambda on_file: load_site(site_dir, os.environ, on_file=on_file),
+            site_dir,
+            lambda on_file: load_site(site_dir, os.environ, on_file=on_file),
             show=not as_json,
-        )  # fmt: skip
+        )
     _print_problems(site.errors, "error", "red")
     _print_problems(site.warnings, "warning", "yellow")
     if as_json:
@@ -98,8 +100,13 @@ def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
         table = Table("id", "section", "published", "title", "related")
         for article in site.articles:
             linked = sum(1 for link in article.related if link.url)
-            cells = (article.id, article.section, article.published.date().isoformat(),
-                     article.title, f"{linked}/{len(article.related)}")  # fmt: skip
+            cells = (
+                article.id,
+                article.section,
+                article.published.date().isoformat(),
+                article.title,
+                f"{linked}/{len(article.related)}",
+            )
             table.add_row(*(Text(cell) for cell in cells))
         out.print(table)
     raise typer.Exit(1 if site.errors else 0)
@@ -119,16 +126,31 @@ def build(site_dir: SiteDir = Path("."), quiet: QuietFlag = False) -> None:
     raise typer.Exit(1 if built.site.errors else 0)
 
 
+SinceOption = Annotated[
+    str | None,
+    typer.Option("--since", help="Digest window such as 7d (default: digest.since)."),
+]
+
+
 @app.command()
 def publish(
-    site_dir: SiteDir = Path("."), as_json: JsonFlag = False, quiet: QuietFlag = False
+    site_dir: SiteDir = Path("."),
+    as_json: JsonFlag = False,
+    quiet: QuietFlag = False,
+    since: SinceOption = None,
+    force: Annotated[
+        bool, typer.Option(help="Make a digest edition even with nothing new.")
+    ] = False,
 ) -> None:
-    """Load, build and publish the feeds that changed (digests come with a later version)."""
+    """Load, build and publish the feeds that changed, then make the digest edition due."""
     with _reporting():
         report = _with_progress(
-            site_dir, lambda on_file: pipeline.publish(site_dir, os.environ, on_file),
+            site_dir,
+            lambda on_file: pipeline.publish(
+                site_dir, os.environ, on_file, since=since, force=force
+            ),
             show=not (as_json or quiet),
-        )  # fmt: skip
+        )
     site = report.site
     _print_problems(site.errors, "error", "red")
     if not quiet:
@@ -147,6 +169,37 @@ def publish(
                 f"{len(report.feeds.unchanged)} unchanged, in {site.config.paths.feeds}."
             )
         )
+        edition = report.digest.edition if report.digest else None
+        out.print(
+            Text(
+                f"Digest: edition {edition.edition_id}, {len(edition.stories)} stories, "
+                f"in {report.digest.folder if report.digest else ''}."
+                if edition
+                else "Digest: nothing new since the last edition."
+            )
+        )
+    raise typer.Exit(1 if site.errors else 0)
+
+
+@app.command()
+def preview(
+    site_dir: SiteDir = Path("."),
+    since: SinceOption = None,
+    no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False,
+) -> None:
+    """Write the digest edition that is due to digests/preview/, without recording it."""
+    with _reporting():
+        site, report = pipeline.preview(site_dir, os.environ, since=since)
+    _print_problems(site.errors, "error", "red")
+    _print_problems(site.warnings + report.warnings, "warning", "yellow")
+    assert report.folder is not None and report.edition is not None
+    page = report.folder / "index.html"
+    out.print(Text(f"{len(report.edition.stories)} stories: {page}"))
+    graphical = sys.platform in ("darwin", "win32") or any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY")
+    )
+    if not no_open and graphical:
+        webbrowser.open(page.resolve().as_uri())
     raise typer.Exit(1 if site.errors else 0)
 
 

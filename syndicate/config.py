@@ -186,6 +186,8 @@ class DigestSettings(_Table):
     from_: str | None = Field(default=None, alias="from")
     subject: str = "{site} digest: {date}"
     since: str = "last-edition"
+    # Extension: printed in every digest's footer (anti-spam laws ask for one).
+    postal_address: str = ""
 
     @field_validator("from_")
     @classmethod

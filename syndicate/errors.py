@@ -79,3 +79,9 @@ class PublishError(SyndicateError):
     """Built files could not be published; what was published is as it was."""
 
     exit_status = 1
+
+
+class DigestError(SyndicateError):
+    """A digest cannot be rendered (a template error, MJML that does not compile)."""
+
+    exit_status = 1

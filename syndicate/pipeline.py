@@ -16,6 +16,7 @@ from syndicate.config import LoadedConfig, SitePaths, load_config
 from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.dispatch.lock import site_lock
 from syndicate.dispatch.websub import ping_hubs
+from syndicate.editions import EditionReport, preview_edition, publish_edition
 from syndicate.errors import Problem
 from syndicate.feeds import FeedSite, build_feeds
 from syndicate.feeds.model import FEEDS_FOLDER
@@ -163,10 +164,12 @@ class PublishReport:
     site: LoadedSite
     feeds: PublishedFeeds
     hub_warnings: tuple[Problem, ...] = ()
+    digest: EditionReport | None = None
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        return self.site.warnings + self.hub_warnings
+        digest = self.digest.warnings if self.digest else ()
+        return self.site.warnings + self.hub_warnings + digest
 
     def section_counts(self) -> dict[str, int]:
         counts = Counter(article.section for article in self.site.articles)
@@ -183,7 +186,7 @@ class PublishReport:
                 "unchanged": sum(map(is_feed_document, self.feeds.unchanged)),
                 "removed": sum(map(is_feed_document, self.feeds.removed)),
             },
-            "digest": None,  # digests are not built yet
+            "digest": None if self.digest is None else self.digest.as_json(),
             "sections": self.section_counts(),
         }
 
@@ -193,9 +196,15 @@ def is_feed_document(path: str) -> bool:
 
 
 def publish(
-    target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
+    target: Path,
+    environ: Mapping[str, str],
+    on_file: Callable[[Path], None] | None = None,
+    *,
+    since: str | None = None,
+    force: bool = False,
 ) -> PublishReport:
-    """Build, then publish the feeds that changed and tell the WebSub hubs about them."""
+    """Build, publish the feeds that changed (telling the WebSub hubs), then make the
+    digest edition that is due: its files, the archive page, its record."""
     with site_lock(_lock_path(target)):
         built = _build(target, environ, on_file)
         config = built.site.config
@@ -204,6 +213,9 @@ def publish(
         clean = bool(built.site.articles) and not built.site.errors
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
         published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
+        digest = publish_edition(
+            config, built.site.articles, built.site.sections, since=since, force=force
+        )
     site = feed_site(config)
     changed = set(published.written)
     pinged = [
@@ -212,4 +224,12 @@ def publish(
         if path in changed and not path.startswith("archive/")
     ]
     warnings = ping_hubs(site.hubs, pinged, f"syndicate/{__version__}") if pinged else []
-    return PublishReport(built.site, published, tuple(warnings))
+    return PublishReport(built.site, published, tuple(warnings), digest)
+
+
+def preview(
+    target: Path, environ: Mapping[str, str], *, since: str | None = None
+) -> tuple[LoadedSite, EditionReport]:
+    """The edition that is due, written to digests/preview/, recorded nowhere."""
+    site = load_site(target, environ)
+    return site, preview_edition(site.config, site.articles, site.sections, since=since)

@@ -7,9 +7,11 @@ order, inside the transaction that bumps the version.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
@@ -31,6 +33,14 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE article_identity RENAME COLUMN seen_at TO first_seen;
     ALTER TABLE article_identity ADD COLUMN slug TEXT;
     CREATE UNIQUE INDEX article_identity_slug ON article_identity (slug);
+    """,
+    # 3: digest editions: when each was made and which stories it carried.
+    """
+    CREATE TABLE edition (
+        edition_id  TEXT PRIMARY KEY,
+        created_at  TEXT NOT NULL,
+        article_ids TEXT NOT NULL
+    ) WITHOUT ROWID;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -145,3 +155,40 @@ class StateStore:
                         identity = Identity(datetime.fromisoformat(earlier), identity.slug)
                     known[article_id] = identity
         return known
+
+    def last_edition(self) -> EditionRecord | None:
+        row = self._db.execute(
+            "SELECT edition_id, created_at, article_ids FROM edition"
+            " ORDER BY created_at DESC, edition_id DESC LIMIT 1"
+        ).fetchone()
+        return None if row is None else _edition(row)
+
+    def editions(self) -> list[EditionRecord]:
+        """Every recorded edition, newest first."""
+        rows = self._db.execute(
+            "SELECT edition_id, created_at, article_ids FROM edition"
+            " ORDER BY created_at DESC, edition_id DESC"
+        )
+        return [_edition(row) for row in rows]
+
+    def record_edition(self, edition: EditionRecord) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO edition (edition_id, created_at, article_ids) VALUES (?, ?, ?)",
+                (
+                    edition.edition_id,
+                    edition.created_at.astimezone(UTC).isoformat(timespec="seconds"),
+                    json.dumps(list(edition.article_ids)),
+                ),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class EditionRecord:
+    edition_id: str
+    created_at: datetime
+    article_ids: tuple[str, ...]
+
+
+def _edition(row: tuple[str, str, str]) -> EditionRecord:
+    return EditionRecord(row[0], datetime.fromisoformat(row[1]), tuple(json.loads(row[2])))

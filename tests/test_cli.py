@@ -66,7 +66,9 @@ def test_publish_json_report_and_exit_status_1_for_bad_records(tmp_path: Path) -
          "message": "must be a list of text"},
     ]  # fmt: skip
     assert report["feeds"]["written"] > 0 and report["feeds"]["unchanged"] == 0
-    assert report["digest"] is None
+    digest = report["digest"]
+    assert (digest["stories"], digest["recipients"]) == (2, 0)  # nobody subscribes yet
+    assert (root / "digests" / digest["edition"] / "index.html").is_file()
     assert report["warnings"][0]["field"] == "related"
     assert "articles/world/bad.md:3: tags: must be a list of text" in err
 

@@ -1,0 +1,209 @@
+"""Digest messages: one built from scratch, or many filled into bytes encoded once.
+
+Building an `EmailMessage` costs milliseconds; a digest goes to thousands. So each
+variant's message is built once with sentinel values and cut into static byte
+chunks around the per-subscriber slots, and each subscriber's message is those
+chunks joined with their own values, encoded the way the email package encodes
+them. `build_message` is the reference: `MessageTemplate.fill` gives the same
+bytes (a test holds them to it).
+
+The HTML part is base64. Base64 cannot be cut anywhere, but it encodes 57 bytes
+per line: every piece before and between the slots, and every slot value, is
+padded with spaces to a multiple of 57 bytes, so each piece encodes on its own
+lines. The spaces fall where HTML ignores them (around a URL in an attribute,
+after a greeting). The text part is 8bit, where values go in as they are.
+"""
+
+from __future__ import annotations
+
+import binascii
+import hashlib
+import html
+from dataclasses import dataclass
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+
+from syndicate.digests.render import GREETING_TOKEN, TOKENS, UNSUBSCRIBE_TOKEN, RenderedVariant
+from syndicate.errors import DigestError
+
+CHUNK = 57  # bytes that base64 puts on one 76-character line
+_PER_RECIPIENT_HEADERS = ("To", "Message-ID", "List-Unsubscribe")
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    email: str
+    name: str
+    unsubscribe_url: str  # https, signed
+    unsubscribe_mailto: str  # mailto:..., for List-Unsubscribe
+
+
+@dataclass(frozen=True, slots=True)
+class EditionHeaders:
+    sender: str
+    subject: str
+    date: datetime
+    list_id: str
+    host: str
+    edition_id: str
+
+
+def greeting(name: str) -> str:
+    return f"Hello {name}," if name else "Hello,"
+
+
+def message_id(headers: EditionHeaders, email: str) -> str:
+    digest = hashlib.sha256(email.casefold().encode("utf-8")).hexdigest()[:24]
+    return f"<{headers.edition_id}.{digest}@{headers.host}>"
+
+
+def header_values(headers: EditionHeaders, recipient: Recipient) -> dict[str, str]:
+    return {
+        "To": str(Address(display_name=recipient.name, addr_spec=recipient.email)),
+        "Message-ID": message_id(headers, recipient.email),
+        "List-Unsubscribe": f"<{recipient.unsubscribe_url}>, <{recipient.unsubscribe_mailto}>",
+    }
+
+
+def _slot_values(recipient: Recipient) -> dict[str, str]:
+    return {GREETING_TOKEN: greeting(recipient.name), UNSUBSCRIBE_TOKEN: recipient.unsubscribe_url}
+
+
+def _payload_length(text: str) -> int:
+    """Bytes `text` takes in a part's payload, where each newline becomes CRLF."""
+    return len(text.encode("utf-8")) + text.count("\n")
+
+
+def _pad(text: str) -> str:
+    return text + " " * (-_payload_length(text) % CHUNK)
+
+
+def _split_on_tokens(document: str) -> tuple[list[str], list[str]]:
+    """Pieces between the tokens, and the tokens in the order they stand."""
+    positions = sorted((document.find(token), token) for token in TOKENS)
+    for position, token in positions:
+        if position < 0 or document.count(token) != 1:
+            raise DigestError(f"the digest HTML must hold {token} exactly once (templates)")
+    pieces, order, start = [], [], 0
+    for position, token in positions:
+        pieces.append(document[start:position])
+        order.append(token)
+        start = position + len(token)
+    pieces.append(document[start:])
+    return pieces, order
+
+
+def html_for(variant: RenderedVariant, recipient: Recipient) -> str:
+    """The HTML part of one recipient's message, padded for chunked encoding."""
+    source = variant.html.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    pieces, order = _split_on_tokens(source)
+    values = _slot_values(recipient)
+    out = []
+    for piece, token in zip(pieces, order, strict=False):
+        out += [_pad(piece), _pad(html.escape(values[token], quote=True))]
+    out.append(pieces[-1])
+    return "".join(out)
+
+
+def text_for(variant: RenderedVariant, recipient: Recipient) -> str:
+    text = variant.text
+    for token, value in _slot_values(recipient).items():
+        text = text.replace(token, value)
+    return text
+
+
+def build_message(variant: RenderedVariant, headers: EditionHeaders, recipient: Recipient) -> bytes:
+    """One recipient's message, built with the email package: the reference."""
+    message = EmailMessage(policy=SMTP)
+    message["From"] = headers.sender
+    per_recipient = header_values(headers, recipient)
+    message["To"] = per_recipient["To"]
+    message["Subject"] = headers.subject
+    message["Date"] = format_datetime(headers.date)
+    message["Message-ID"] = per_recipient["Message-ID"]
+    message["List-Id"] = headers.list_id
+    message["List-Unsubscribe"] = per_recipient["List-Unsubscribe"]
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text_for(variant, recipient), cte="8bit")
+    message.add_alternative(html_for(variant, recipient), subtype="html", cte="base64")
+    message.set_boundary(_boundary(headers, variant))
+    return message.as_bytes()
+
+
+def _boundary(headers: EditionHeaders, variant: RenderedVariant) -> str:
+    key = ",".join(sorted(variant.sections)) if variant.sections is not None else "*"
+    digest = hashlib.sha256(f"{headers.edition_id}|{key}".encode()).hexdigest()[:32]
+    return f"=_syndicate_{digest}"
+
+
+def _encode_header(name: str, value: str) -> bytes:
+    return SMTP.fold_binary(name, SMTP.header_factory(name, value))
+
+
+def _encode_chunked(text: str) -> bytes:
+    data = text.encode("utf-8").replace(b"\n", b"\r\n")
+    lines = (binascii.b2a_base64(data[i : i + CHUNK]) for i in range(0, len(data), CHUNK))
+    return b"".join(lines).replace(b"\n", b"\r\n")
+
+
+_SENTINEL = Recipient(
+    email="sentinel@syndicate.invalid",
+    name="SYNDICATESENTINELNAME",
+    unsubscribe_url="https://syndicate.invalid/SYNDICATESENTINELURL",
+    unsubscribe_mailto="mailto:sentinel@syndicate.invalid?subject=SYNDICATESENTINEL",
+)
+
+
+@dataclass(frozen=True)
+class MessageTemplate:
+    """A variant's message as static byte chunks around per-recipient slots."""
+
+    chunks: tuple[bytes, ...]
+    slots: tuple[str, ...]  # what fills the gap after each chunk but the last
+    headers: EditionHeaders
+    variant: RenderedVariant
+
+    @classmethod
+    def prepare(cls, variant: RenderedVariant, headers: EditionHeaders) -> MessageTemplate:
+        skeleton = build_message(variant, headers, _SENTINEL)
+        body_start = skeleton.index(b"\r\n\r\n") + 4
+        found = []
+        for slot, encoded in _slot_bytes(variant, headers, _SENTINEL).items():
+            # Header slots are looked for in the header, the others in the body.
+            low, high = (0, body_start) if slot in _PER_RECIPIENT_HEADERS else (body_start, None)
+            region = skeleton[low:high]
+            if region.count(encoded) != 1:
+                raise DigestError(f"cannot locate the {slot} slot in the digest message")
+            found.append((low + region.index(encoded), len(encoded), slot))
+        found.sort()
+        chunks, slots, start = [], [], 0
+        for position, length, slot in found:
+            chunks.append(skeleton[start:position])
+            slots.append(slot)
+            start = position + length
+        chunks.append(skeleton[start:])
+        return cls(tuple(chunks), tuple(slots), headers, variant)
+
+    def fill(self, recipient: Recipient) -> bytes:
+        values = _slot_bytes(self.variant, self.headers, recipient)
+        parts = [self.chunks[0]]
+        for slot, chunk in zip(self.slots, self.chunks[1:], strict=True):
+            parts += [values[slot], chunk]
+        return b"".join(parts)
+
+
+def _slot_bytes(
+    variant: RenderedVariant, headers: EditionHeaders, recipient: Recipient
+) -> dict[str, bytes]:
+    """Each slot's bytes for `recipient`, encoded as the email package encodes them."""
+    encoded = {
+        name: _encode_header(name, value)
+        for name, value in header_values(headers, recipient).items()
+    }
+    for token, value in _slot_values(recipient).items():
+        encoded[f"text {token}"] = value.encode("utf-8")
+        encoded[f"html {token}"] = _encode_chunked(_pad(html.escape(value, quote=True)))
+    return encoded

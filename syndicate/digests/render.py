@@ -1,0 +1,190 @@
+"""Render an edition: Jinja2 makes MJML, mjml-python makes HTML, once per variant.
+
+Per-subscriber values are not rendered here: the templates print placeholder
+tokens that messages.py fills in for each subscriber.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import jinja2
+from mjml import mjml2html
+
+from syndicate.digests.edition import DigestEdition
+from syndicate.errors import DigestError, Problem
+from syndicate.records import Article
+from syndicate.sanitise import shorten
+
+# Letters only: they pass through Jinja's escaping, MJML and URL handling unchanged.
+GREETING_TOKEN = "SYNDICATEGREETINGSLOT"
+UNSUBSCRIBE_TOKEN = "SYNDICATEUNSUBSCRIBESLOT"
+TOKENS = (GREETING_TOKEN, UNSUBSCRIBE_TOKEN)
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSite:
+    title: str
+    url: str
+    host: str
+    language: str
+    zone: ZoneInfo
+    postal_address: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedVariant:
+    """One variant of an edition, compiled: HTML and text still holding the tokens."""
+
+    sections: frozenset[str] | None
+    html: str
+    text: str
+    preheader: str
+    story_count: int
+
+
+def long_date(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+
+
+def short_date(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.day} {_MONTHS[local.month - 1][:3]} {local.year}"
+
+
+def edition_url(site: DigestSite, edition_id: str) -> str:
+    return f"{site.url}digests/{edition_id}/"
+
+
+@dataclass
+class DigestRenderer:
+    """Renders variants of editions; `compiles` counts the MJML compilations."""
+
+    site: DigestSite
+    html_templates: jinja2.Environment
+    text_templates: jinja2.Environment
+    compiles: int = field(default=0)
+
+    def render(self, edition: DigestEdition, sections: frozenset[str] | None) -> RenderedVariant:
+        variant = edition.for_sections(sections)
+        context = self._context(variant)
+        try:
+            mjml = self.html_templates.get_template("digest/digest.mjml.j2").render(context)
+            text = self.text_templates.get_template("digest/digest.txt.j2").render(context)
+        except jinja2.TemplateError as exc:
+            raise DigestError(f"template error: {exc}", file=_template_name(exc)) from None
+        try:
+            html = mjml2html(mjml)
+        except Exception as exc:  # mjml-python raises its own Rust-side error types
+            raise DigestError(f"MJML does not compile: {exc}", file="digest.mjml.j2") from None
+        self.compiles += 1
+        return RenderedVariant(
+            sections=sections,
+            html=html.strip(),
+            text=text,
+            preheader=context["edition"]["preheader"],
+            story_count=len(variant.stories),
+        )
+
+    def render_archive(self, editions: list[dict[str, Any]]) -> str:
+        template = self.html_templates.get_template("digest/archive.html.j2")
+        return template.render(site=self._site_context(), editions=editions)
+
+    def _site_context(self) -> dict[str, Any]:
+        site = self.site
+        return {
+            "title": site.title,
+            "url": site.url,
+            "host": site.host,
+            "language": site.language,
+            "postal_address": site.postal_address,
+        }
+
+    def _context(self, edition: DigestEdition) -> dict[str, Any]:
+        stories = edition.stories
+        return {
+            "site": self._site_context(),
+            "edition": {
+                "id": edition.edition_id,
+                "date_label": long_date(edition.created_at, self.site.zone),
+                "web_url": edition_url(self.site, edition.edition_id),
+                "preheader": preheader(stories),
+                "story_count": len(stories),
+            },
+            "sections": [
+                {
+                    "name": block.name,
+                    "url": _section_url(self.site, block.stories[0]),
+                    "stories": [self._story(story) for story in block.stories],
+                }
+                for block in edition.sections
+            ],
+            "subscriber": {"greeting": GREETING_TOKEN, "unsubscribe_url": UNSUBSCRIBE_TOKEN},
+            "unsubscribe_url": UNSUBSCRIBE_TOKEN,
+        }
+
+    def _story(self, story: Article) -> dict[str, Any]:
+        return {
+            "title": story.title,
+            "url": story.url,
+            "summary": story.summary,
+            "authors": list(story.authors),
+            "date_label": short_date(story.published, self.site.zone),
+            "image": None
+            if story.image is None
+            else {"url": story.image.url, "alt": story.image.alt},
+            # Unresolved related posts stay out of the email (a warning says so).
+            "related": [{"title": r.title, "url": r.url} for r in story.related if r.url],
+        }
+
+
+def preheader(stories: tuple[Article, ...]) -> str:
+    if not stories:
+        return ""
+    count = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}: "
+    return shorten(count + "; ".join(story.title for story in stories[:3]), 140)
+
+
+def unresolved_related(edition: DigestEdition) -> list[Problem]:
+    """A warning per related post that an edition leaves out, for it links nowhere."""
+    return [
+        Problem(
+            f"related post {link.title!r} of {story.title!r} is left out of the digest: "
+            "it matches no article",
+            file=story.source.file,
+            field="related",
+        )
+        for story in edition.stories
+        for link in story.related
+        if not link.url
+    ]
+
+
+def _section_url(site: DigestSite, story: Article) -> str:
+    # The section page is the story URL's parent where the pattern nests stories there.
+    parent = story.url.rstrip("/").rsplit("/", 1)[0] + "/"
+    return parent if parent.startswith(site.url) and parent != site.url else site.url
+
+
+def _template_name(exc: jinja2.TemplateError) -> str | None:
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None)
+    return str(name) if name else None
