@@ -23,11 +23,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP
+from email.policy import SMTP, Policy
 from email.utils import format_datetime
 
 from syndicate.digests.render import GREETING_TOKEN, TOKENS, UNSUBSCRIBE_TOKEN, RenderedVariant
 from syndicate.errors import DigestError
+from syndicate.text import one_line
 
 CHUNK = 57  # bytes that base64 puts on one 76-character line
 _PER_RECIPIENT_HEADERS = ("To", "Message-ID", "List-Unsubscribe")
@@ -51,7 +52,15 @@ class EditionHeaders:
     edition_id: str
 
 
+def display_name(name: str) -> str:
+    """A subscriber's name as the To header and the greeting carry it: one line with
+    no control characters, whatever the subscriber list holds (a line break would
+    make the email package refuse the header, and a control character break it)."""
+    return one_line(name)
+
+
 def greeting(name: str) -> str:
+    name = display_name(name)
     return f"Hello {name}," if name else "Hello,"
 
 
@@ -60,12 +69,43 @@ def message_id(headers: EditionHeaders, email: str) -> str:
     return f"<{headers.edition_id}.{digest}@{headers.host}>"
 
 
-def header_values(headers: EditionHeaders, recipient: Recipient) -> dict[str, str]:
+def header_values(headers: EditionHeaders, recipient: Recipient) -> dict[str, str | UriList]:
     return {
-        "To": str(Address(display_name=recipient.name, addr_spec=recipient.email)),
+        "To": str(Address(display_name=display_name(recipient.name), addr_spec=recipient.email)),
         "Message-ID": message_id(headers, recipient.email),
-        "List-Unsubscribe": f"<{recipient.unsubscribe_url}>, <{recipient.unsubscribe_mailto}>",
+        "List-Unsubscribe": UriList(
+            "List-Unsubscribe", (recipient.unsubscribe_url, recipient.unsubscribe_mailto)
+        ),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class UriList:
+    """A header of URIs in angle brackets (RFC 2369), each whole on a line of its own.
+
+    Left to the email package, List-Unsubscribe is unstructured text: a URI longer
+    than a line (a signed unsubscribe URL easily is) comes out as RFC 2047 encoded
+    words, which no mail client reads as a URI. Having a `name`, a UriList is
+    written as it is (`EmailPolicy.header_store_parse` and `fold`).
+    """
+
+    name: str
+    uris: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        for uri in self.uris:
+            if not (uri.isascii() and uri.isprintable()) or any(c in " <>" for c in uri):
+                raise DigestError(f"not a URI that {self.name} can carry: {uri!r}")
+
+    def __str__(self) -> str:
+        return ", ".join(f"<{uri}>" for uri in self.uris)
+
+    def fold(self, *, policy: Policy) -> str:
+        return (
+            f"{self.name}: "
+            + f",{policy.linesep} ".join(f"<{uri}>" for uri in self.uris)
+            + policy.linesep
+        )
 
 
 def _slot_values(recipient: Recipient) -> dict[str, str]:
@@ -139,7 +179,9 @@ def _boundary(headers: EditionHeaders, variant: RenderedVariant) -> str:
     return f"=_syndicate_{digest}"
 
 
-def _encode_header(name: str, value: str) -> bytes:
+def _encode_header(name: str, value: str | UriList) -> bytes:
+    if isinstance(value, UriList):
+        return value.fold(policy=SMTP).encode("ascii")
     return SMTP.fold_binary(name, SMTP.header_factory(name, value))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -153,7 +154,9 @@ class DigestRenderer:
             if story.image is None
             else {"url": story.image.url, "alt": story.image.alt},
             # Unresolved related posts stay out of the email (a warning says so).
-            "related": [{"title": r.title, "url": r.url} for r in story.related if r.url],
+            "related": [
+                {"title": r.title, "url": r.url} for r in story.related if is_web_url(r.url)
+            ],
         }
 
 
@@ -164,18 +167,26 @@ def preheader(stories: tuple[Article, ...]) -> str:
     return shorten(count + "; ".join(story.title for story in stories[:3]), 140)
 
 
+def is_web_url(url: str | None) -> bool:
+    """Whether `url` may be a link in a digest: http(s) with a host, nothing else."""
+    if not url:
+        return False
+    parts = urlsplit(url)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def unresolved_related(edition: DigestEdition) -> list[Problem]:
     """A warning per related post that an edition leaves out, for it links nowhere."""
     return [
         Problem(
             f"related post {link.title!r} of {story.title!r} is left out of the digest: "
-            "it matches no article",
+            + ("it matches no article" if not link.url else f"not a web link: {link.url!r}"),
             file=story.source.file,
             field="related",
         )
         for story in edition.stories
         for link in story.related
-        if not link.url
+        if not is_web_url(link.url)
     ]
 
 
