@@ -130,8 +130,11 @@ def next_edition(
         last_edition_at=None if last is None else last.created_at,
         window_from=window_from,
     )
-    if not stories and not force:
-        return None
+    if not stories:
+        if not force:
+            return None
+        # Forced with nothing new: the newest stories, never an empty digest.
+        stories = select_stories(articles, last_edition_at=None, window_from=None)
     day = now.astimezone(config.settings.site.zone).date().isoformat()
     taken = {record.edition_id for record in store.editions()}
     return make_edition(stories, sections, next_edition_id(day, taken), now)
@@ -212,13 +215,14 @@ def preview_edition(
     notes: list[Problem] = []
     with StateStore(config.paths.state_db) as store:
         edition = next_edition(
-            config, articles, sections, store, since=since, force=True, now=moment
+            config, articles, sections, store, since=since, force=False, now=moment
         )
-    assert edition is not None  # force: always an edition, perhaps an empty one
-    if not edition.stories:
-        notes.append(Problem("nothing new since the last edition: previewing the newest stories"))
-        newest = select_stories(articles, last_edition_at=None, window_from=None)
-        edition = make_edition(newest, sections, edition.edition_id, moment)
+        if edition is None:
+            notes.append(Problem("nothing new since the last edition: previewing the newest"))
+            edition = next_edition(
+                config, articles, sections, store, since=since, force=True, now=moment
+            )
+    assert edition is not None  # forced: the newest stories
     folder = config.paths.digests / PREVIEW_FOLDER
     warnings = write_edition(config, renderer_for(config), edition, folder)
     return EditionReport(edition, folder, tuple(notes) + warnings)

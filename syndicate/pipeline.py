@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from syndicate import __version__
@@ -35,6 +35,7 @@ class LoadedSite:
     sections: tuple[str, ...]
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
+    moment: datetime  # when this load happened: new stories' first sight
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ def load_site(
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     if location.keeps_state:
         with StateStore(config.paths.state_db) as store:
+            # Later than the last edition, to the second: a story first seen now is
+            # then always newer than it, and goes out in the next one.
+            last = store.last_edition()
+            if last is not None and moment <= last.created_at:
+                moment = last.created_at + timedelta(seconds=1)
             result = normalise(
                 loaded.records, config.settings.site, lambda p: store.identities(p, moment)
             )
@@ -111,6 +117,7 @@ def load_site(
         sections=tuple(result.sections),
         errors=tuple(errors),
         warnings=tuple(notes + list(config.warnings) + warnings),
+        moment=moment,
     )
 
 
@@ -214,7 +221,12 @@ def publish(
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
         published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
         digest = publish_edition(
-            config, built.site.articles, built.site.sections, since=since, force=force
+            config,
+            built.site.articles,
+            built.site.sections,
+            since=since,
+            force=force,
+            now=built.site.moment,
         )
     site = feed_site(config)
     changed = set(published.written)
