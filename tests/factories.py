@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -105,3 +106,15 @@ def article(title: str = "A Story", **fields: Any) -> Article:
     }
     defaults.update(fields)
     return Article(id=article_id, title=title, **defaults)
+
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def copy_example_site(tmp_path: Path) -> Path:
+    """The example site at the repository's root, copied: its articles and config."""
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copy(REPO / "syndicate.toml", site)
+    shutil.copytree(REPO / "articles", site / "articles")
+    return site

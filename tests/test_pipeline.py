@@ -1,22 +1,13 @@
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import timedelta
 from pathlib import Path
 
 from syndicate.pipeline import load_site
-from tests.factories import NOW, markdown_record, scraped_page, write_site
+from tests.factories import NOW, copy_example_site, markdown_record, scraped_page, write_site
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def copy_example_site(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
-    site.mkdir()
-    shutil.copy(REPO / "syndicate.toml", site)
-    shutil.copytree(REPO / "articles", site / "articles")
-    return site
 
 
 def test_the_example_site_loads_cleanly(tmp_path: Path) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -91,11 +90,3 @@ def recipient(
     unsubscribe_url: str = "https://news.example.com/unsubscribe/abc.def",
 ) -> Recipient:
     return Recipient(email, name, unsubscribe_url, "mailto:unsubscribe@news.example.com?subject=u")
-
-
-def copy_example_site(tmp_path: Path) -> Path:
-    site = tmp_path / "site"
-    site.mkdir()
-    shutil.copy(REPO / "syndicate.toml", site)
-    shutil.copytree(REPO / "articles", site / "articles")
-    return site

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from syndicate import pipeline
-from tests.test_pipeline import copy_example_site
+from tests.factories import copy_example_site
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

@@ -15,8 +15,7 @@ from syndicate.digests.messages import build_message, html_for, text_for
 from syndicate.digests.render import TOKENS, unresolved_related
 from syndicate.errors import Problem
 from syndicate.records import Article, Image, RelatedLink
-from tests.digests.builders import copy_example_site
-from tests.factories import NOW, article
+from tests.factories import NOW, article, copy_example_site
 
 READER = Recipient(
     email="hana.lowry@example.com",
