@@ -7,8 +7,6 @@ from pathlib import Path
 from syndicate.pipeline import load_site
 from tests.factories import NOW, copy_example_site, markdown_record, scraped_page, write_site
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def test_the_example_site_loads_cleanly(tmp_path: Path) -> None:
     site = load_site(copy_example_site(tmp_path), {}, now=NOW)

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jinja2
 
 from syndicate.digests import DigestRenderer, DigestSite, EditionHeaders, Recipient
 
-REPO = Path(__file__).resolve().parents[2]
 SITE = DigestSite(
     title="Harbour Courier",
     url="https://news.example.com/",
