@@ -19,6 +19,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import html
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from email.headerregistry import Address
@@ -182,7 +183,19 @@ def _boundary(headers: EditionHeaders, variant: RenderedVariant) -> str:
 def _encode_header(name: str, value: str | UriList) -> bytes:
     if isinstance(value, UriList):
         return value.fold(policy=SMTP).encode("ascii")
+    # The common case, plain ASCII on one line, is what the email package would write
+    # to the letter, at a hundredth of the cost (a test holds the two equal).
+    if _PLAIN_HEADER.fullmatch(value) and len(name) + len(value) + 2 <= _LINE:
+        return f"{name}: {value}\r\n".encode("ascii")
     return SMTP.fold_binary(name, SMTP.header_factory(name, value))
+
+
+_LINE = SMTP.max_line_length or 78
+# A value of words and single spaces around one plain <address>, or one address alone.
+_PLAIN_HEADER = re.compile(
+    r"(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)* )?<[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>"
+    r"|[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+"
+)
 
 
 def _encode_chunked(text: str) -> bytes:

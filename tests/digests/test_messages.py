@@ -259,3 +259,22 @@ def test_even_absurdly_long_values_keep_lines_within_998_bytes(reader: Recipient
     raw = template().fill(reader)
     assert raw == build_message(variant(), HEADERS, reader)
     assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.from_regex(r"[A-Za-z0-9 ]{0,40}", fullmatch=True),
+    email=st.from_regex(r"[a-zA-Z0-9._+-]{1,30}@[a-z0-9.-]{1,30}", fullmatch=True),
+)
+def test_the_fast_header_path_writes_what_the_email_package_writes(name: str, email: str) -> None:
+    from email.policy import SMTP
+
+    from syndicate.digests.messages import _encode_header
+
+    for header, value in (
+        ("To", f"{name} <{email}>" if name else email),
+        ("Message-ID", f"<{email}>"),
+    ):
+        assert _encode_header(header, value) == SMTP.fold_binary(
+            header, SMTP.header_factory(header, value)
+        )
