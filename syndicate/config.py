@@ -200,6 +200,10 @@ class DigestSettings(_Table):
 
         if "\n" in value or "\r" in value:
             raise ValueError("must be one line")
+        from email.utils import getaddresses
+
+        if len(getaddresses([value])) != 1:
+            raise ValueError("must be one address, such as 'Site <digest@example.com>'")
         _, address = parseaddr(value)
         try:
             validate_email(address, check_deliverability=False)

@@ -9,6 +9,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.headerregistry import Address
 from pathlib import Path
 
 from syndicate.config import LoadedConfig
@@ -23,7 +24,7 @@ from syndicate.digests import (
     select_stories,
 )
 from syndicate.digests.edition import next_edition_id, window_start
-from syndicate.digests.messages import html_for, text_for
+from syndicate.digests.messages import header_text
 from syndicate.digests.render import edition_url, long_date, unresolved_related
 from syndicate.errors import ConfigError, Problem
 from syndicate.records import Article
@@ -77,24 +78,23 @@ def renderer_for(config: LoadedConfig) -> DigestRenderer:
 def edition_headers(config: LoadedConfig, edition: DigestEdition) -> EditionHeaders:
     site = digest_site(config)
     date_label = long_date(edition.created_at, site.zone)
+    title = header_text(site.title)
     subject = config.settings.digest.subject.format(
-        site=site.title, date=date_label, edition=edition.edition_id
+        site=title, date=date_label, edition=edition.edition_id
     )
+    sender = config.settings.digest.from_ or str(
+        Address(display_name=title, addr_spec=f"digest@{site.host}")
+    )
+    # RFC 2919: a phrase, then the list's id in angle brackets; the phrase quoted.
+    phrase = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
     return EditionHeaders(
-        sender=config.settings.digest.from_ or f"{site.title} <digest@{site.host}>",
-        subject=subject,
+        sender=sender,
+        subject=header_text(subject),
         date=edition.created_at,
-        list_id=f"{site.title} <digest.{site.host}>",
+        list_id=f"{phrase} <digest.{site.host}>",
         host=site.host,
         edition_id=edition.edition_id,
     )
-
-
-def web_reader(config: LoadedConfig) -> Recipient:
-    """Who the web copy of an edition is for: nobody in particular."""
-    base = config.settings.site.base_url
-    host = config.settings.site.host
-    return Recipient("", "", f"{base}unsubscribe/", f"mailto:unsubscribe@{host}")
 
 
 def sample_reader(config: LoadedConfig) -> Recipient:
@@ -119,25 +119,33 @@ def next_edition(
     now: datetime,
 ) -> DigestEdition | None:
     """The edition due now, or None when there is nothing new (and no `force`)."""
-    window = since or config.settings.digest.since
-    try:
-        window_from = None if window == "last-edition" else window_start(window, now)
-    except ValueError as exc:
-        raise ConfigError(str(exc), field="--since") from None
-    last = store.last_edition()
+    window_from = since_start(since or config.settings.digest.since, now)
+    history = store.editions()
+    first = min((record.created_at for record in history), default=None)
     stories = select_stories(
         articles,
-        last_edition_at=None if last is None else last.created_at,
         window_from=window_from,
+        first_edition_at=first,
+        sent=frozenset(i for record in history for i in record.article_ids),
     )
     if not stories:
         if not force:
             return None
         # Forced with nothing new: the newest stories, never an empty digest.
-        stories = select_stories(articles, last_edition_at=None, window_from=None)
+        stories = select_stories(articles, window_from=None)
     day = now.astimezone(config.settings.site.zone).date().isoformat()
     taken = {record.edition_id for record in store.editions()}
     return make_edition(stories, sections, next_edition_id(day, taken), now)
+
+
+def since_start(window: str, now: datetime) -> datetime | None:
+    """Where a `digest.since` / `--since` window starts; None for 'last-edition'."""
+    if window == "last-edition":
+        return None
+    try:
+        return window_start(window, now)
+    except (ValueError, OverflowError) as exc:
+        raise ConfigError(f"not a usable window: {exc}", field="--since") from None
 
 
 def write_edition(
@@ -147,16 +155,18 @@ def write_edition(
     folder: Path,
 ) -> tuple[Problem, ...]:
     """index.html, digest.txt and sample.eml of an edition, into `folder`."""
+    web = renderer.render(edition, None, web=True)
+    _write(folder / "index.html", web.html.encode("utf-8"))
+    _write(folder / "digest.txt", web.text.encode("utf-8"))
     variant = renderer.render(edition, None)
-    reader = web_reader(config)
-    _write(folder / "index.html", html_for(variant, reader).encode("utf-8"))
-    _write(folder / "digest.txt", text_for(variant, reader).encode("utf-8"))
     sample = build_message(variant, edition_headers(config, edition), sample_reader(config))
     _write(folder / "sample.eml", sample)
     return tuple(unresolved_related(edition))
 
 
-def write_archive(config: LoadedConfig, renderer: DigestRenderer, store: StateStore) -> None:
+def write_archive(
+    config: LoadedConfig, renderer: DigestRenderer, records: list[EditionRecord]
+) -> None:
     """digests/index.html: every recorded edition, newest first."""
     site = digest_site(config)
     editions = [
@@ -167,7 +177,7 @@ def write_archive(config: LoadedConfig, renderer: DigestRenderer, store: StateSt
             "url": f"{record.edition_id}/",
             "preheader": "",
         }
-        for record in store.editions()
+        for record in records
     ]
     page = renderer.render_archive(editions)
     _write(config.paths.digests / "index.html", page.encode("utf-8"))
@@ -188,17 +198,18 @@ def publish_edition(
         edition = next_edition(
             config, articles, sections, store, since=since, force=force, now=moment
         )
-        if edition is None:
-            return EditionReport(None, None)
         renderer = renderer_for(config)
+        if edition is None:
+            write_archive(config, renderer, store.editions())
+            return EditionReport(None, None)
         folder = config.paths.digests / edition.edition_id
         warnings = write_edition(config, renderer, edition, folder)
-        store.record_edition(
-            EditionRecord(
-                edition.edition_id, edition.created_at, tuple(story.id for story in edition.stories)
-            )
+        record = EditionRecord(
+            edition.edition_id, edition.created_at, tuple(story.id for story in edition.stories)
         )
-        write_archive(config, renderer, store)
+        # The archive page first: a template that fails leaves nothing recorded.
+        write_archive(config, renderer, [record, *store.editions()])
+        store.record_edition(record)
     return EditionReport(edition, folder, warnings)
 
 

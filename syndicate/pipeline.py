@@ -16,7 +16,7 @@ from syndicate.config import LoadedConfig, SitePaths, load_config
 from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.dispatch.lock import site_lock
 from syndicate.dispatch.websub import ping_hubs
-from syndicate.editions import EditionReport, preview_edition, publish_edition
+from syndicate.editions import EditionReport, preview_edition, publish_edition, since_start
 from syndicate.errors import Problem
 from syndicate.feeds import FeedSite, build_feeds
 from syndicate.feeds.model import FEEDS_FOLDER
@@ -212,6 +212,8 @@ def publish(
 ) -> PublishReport:
     """Build, publish the feeds that changed (telling the WebSub hubs), then make the
     digest edition that is due: its files, the archive page, its record."""
+    if since is not None:
+        since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
     with site_lock(_lock_path(target)):
         built = _build(target, environ, on_file)
         config = built.site.config
@@ -220,6 +222,8 @@ def publish(
         clean = bool(built.site.articles) and not built.site.errors
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
         published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
+        # Hubs hear of the new feeds before the digest runs: if it fails, they still do.
+        warnings = _tell_hubs(feed_site(config), built.feeds, published)
         digest = publish_edition(
             config,
             built.site.articles,
@@ -228,15 +232,17 @@ def publish(
             force=force,
             now=built.site.moment,
         )
-    site = feed_site(config)
+    return PublishReport(built.site, published, tuple(warnings), digest)
+
+
+def _tell_hubs(site: FeedSite, staged: StagedFeeds, published: PublishedFeeds) -> list[Problem]:
     changed = set(published.written)
     pinged = [
         site.feed_url(path)
-        for path in built.feeds.feed_paths
+        for path in staged.feed_paths
         if path in changed and not path.startswith("archive/")
     ]
-    warnings = ping_hubs(site.hubs, pinged, f"syndicate/{__version__}") if pinged else []
-    return PublishReport(built.site, published, tuple(warnings), digest)
+    return ping_hubs(site.hubs, pinged, f"syndicate/{__version__}") if pinged else []
 
 
 def preview(

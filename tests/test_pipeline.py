@@ -4,6 +4,8 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
+
 from syndicate.pipeline import load_site
 from tests.factories import NOW, copy_example_site, markdown_record, scraped_page, write_site
 
@@ -97,3 +99,26 @@ def test_a_single_file_is_loaded_on_its_own(tmp_path: Path) -> None:
     stray.write_text(scraped_page("Stray"))
     assert [a.source.file for a in load_site(stray, {}, now=NOW).articles] == ["stray.txt"]
     assert not (tmp_path / "elsewhere" / ".syndicate").exists()  # a look at one file stores nothing
+
+
+def test_hubs_hear_of_new_feeds_even_when_the_digest_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate import pipeline
+    from syndicate.errors import DigestError
+
+    root = write_site(
+        tmp_path / "site",
+        {"world/a.md": markdown_record({"title": "A"})},
+        config='[feeds]\nhubs = ["https://hub.example/"]\n',
+    )
+    told: list[str] = []
+    monkeypatch.setattr(pipeline, "ping_hubs", lambda hubs, urls, agent: told.extend(urls) or [])
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise DigestError("template error")
+
+    monkeypatch.setattr(pipeline, "publish_edition", broken)
+    with pytest.raises(DigestError):
+        pipeline.publish(root, {})
+    assert any(url.endswith("/feeds/atom.xml") for url in told)

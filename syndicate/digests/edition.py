@@ -53,21 +53,23 @@ def window_start(window: str, now: datetime) -> datetime:
 def select_stories(
     articles: Sequence[Article],
     *,
-    last_edition_at: datetime | None,
     window_from: datetime | None,
+    first_edition_at: datetime | None = None,
+    sent: frozenset[str] = frozenset(),
 ) -> list[Article]:
-    """The stories of the next edition.
+    """The stories of the next edition, newest first.
 
-    With a window: those published in it. Otherwise those first seen since the last
-    edition, however they are dated (a story imported late still goes out once);
-    a first edition takes the newest stories.
+    With a window: those published in it. Otherwise every story not yet sent in an
+    edition and first seen since the first edition, however it is dated: a story
+    imported late still goes out, once. A first edition takes the newest stories,
+    not the whole archive.
     """
     newest_first = sorted(articles, key=lambda a: (a.published, a.id), reverse=True)
     if window_from is not None:
         return [a for a in newest_first if a.published >= window_from]
-    if last_edition_at is None:
+    if first_edition_at is None:
         return newest_first[:FIRST_EDITION_STORIES]
-    return [a for a in newest_first if a.first_seen > last_edition_at]
+    return [a for a in newest_first if a.id not in sent and a.first_seen > first_edition_at]
 
 
 def make_edition(

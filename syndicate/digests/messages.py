@@ -57,7 +57,13 @@ def display_name(name: str) -> str:
     """A subscriber's name as the To header and the greeting carry it: one line with
     no control characters, whatever the subscriber list holds (a line break would
     make the email package refuse the header, and a control character break it)."""
-    return one_line(name)
+    return header_text(name)
+
+
+def header_text(text: str) -> str:
+    """Text fit for a header: one line, and no RFC 2047 encoded word, which the email
+    package would decode (a CR LF in one would start a header of its own)."""
+    return one_line(text).replace("=?", "= ?")
 
 
 def greeting(name: str) -> str:
@@ -158,6 +164,13 @@ def text_for(variant: RenderedVariant, recipient: Recipient) -> str:
 
 def build_message(variant: RenderedVariant, headers: EditionHeaders, recipient: Recipient) -> bytes:
     """One recipient's message, built with the email package: the reference."""
+    try:
+        return _build(variant, headers, recipient)
+    except ValueError as exc:  # the email package refusing a header
+        raise DigestError(f"cannot build the message for {recipient.email!r}: {exc}") from None
+
+
+def _build(variant: RenderedVariant, headers: EditionHeaders, recipient: Recipient) -> bytes:
     message = EmailMessage(policy=SMTP)
     message["From"] = headers.sender
     per_recipient = header_values(headers, recipient)
@@ -167,7 +180,9 @@ def build_message(variant: RenderedVariant, headers: EditionHeaders, recipient: 
     message["Message-ID"] = per_recipient["Message-ID"]
     message["List-Id"] = headers.list_id
     message["List-Unsubscribe"] = per_recipient["List-Unsubscribe"]
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    if recipient.unsubscribe_url.startswith("https://"):
+        # RFC 8058: one-click only over HTTPS.
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message.set_content(text_for(variant, recipient), cte="8bit")
     message.add_alternative(html_for(variant, recipient), subtype="html", cte="base64")
     message.set_boundary(_boundary(headers, variant))
@@ -175,9 +190,10 @@ def build_message(variant: RenderedVariant, headers: EditionHeaders, recipient: 
 
 
 def _boundary(headers: EditionHeaders, variant: RenderedVariant) -> str:
-    key = ",".join(sorted(variant.sections)) if variant.sections is not None else "*"
-    digest = hashlib.sha256(f"{headers.edition_id}|{key}".encode()).hexdigest()[:32]
-    return f"=_syndicate_{digest}"
+    # From the content itself: the same message always gets the same boundary, and
+    # no text in a record can contain the hash of the text that contains it.
+    content = f"{headers.edition_id}\0{variant.html}\0{variant.text}".encode()
+    return f"=_syndicate_{hashlib.sha256(content).hexdigest()[:32]}"
 
 
 def _encode_header(name: str, value: str | UriList) -> bytes:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -19,6 +19,7 @@ from syndicate.digests.edition import DigestEdition
 from syndicate.errors import DigestError, Problem
 from syndicate.records import Article
 from syndicate.sanitise import shorten
+from syndicate.text import slugify
 
 # Letters only: they pass through Jinja's escaping, MJML and URL handling unchanged.
 GREETING_TOKEN = "SYNDICATEGREETINGSLOT"
@@ -85,9 +86,15 @@ class DigestRenderer:
     text_templates: jinja2.Environment
     compiles: int = field(default=0)
 
-    def render(self, edition: DigestEdition, sections: frozenset[str] | None) -> RenderedVariant:
+    def render(
+        self, edition: DigestEdition, sections: frozenset[str] | None, *, web: bool = False
+    ) -> RenderedVariant:
+        """A variant for subscribers of `sections` (None: all), holding the tokens; or,
+        with `web`, the public web copy: no greeting, nothing to unsubscribe from."""
         variant = edition.for_sections(sections)
         context = self._context(variant)
+        if web:
+            context["subscriber"] = {"greeting": "", "unsubscribe_url": ""}
         try:
             mjml = self.html_templates.get_template("digest/digest.mjml.j2").render(context)
             text = self.text_templates.get_template("digest/digest.txt.j2").render(context)
@@ -107,8 +114,11 @@ class DigestRenderer:
         )
 
     def render_archive(self, editions: list[dict[str, Any]]) -> str:
-        template = self.html_templates.get_template("digest/archive.html.j2")
-        return template.render(site=self._site_context(), editions=editions)
+        try:
+            template = self.html_templates.get_template("digest/archive.html.j2")
+            return template.render(site=self._site_context(), editions=editions)
+        except jinja2.TemplateError as exc:
+            raise DigestError(f"template error: {exc}", file=_template_name(exc)) from None
 
     def _site_context(self) -> dict[str, Any]:
         site = self.site
@@ -128,13 +138,14 @@ class DigestRenderer:
                 "id": edition.edition_id,
                 "date_label": long_date(edition.created_at, self.site.zone),
                 "web_url": edition_url(self.site, edition.edition_id),
+                "archive_url": f"{self.site.url}digests/",
                 "preheader": preheader(stories),
                 "story_count": len(stories),
             },
             "sections": [
                 {
-                    "name": block.name,
-                    "url": _section_url(self.site, block.stories[0]),
+                    "name": _no_tokens(block.name),
+                    "url": f"{self.site.url}{quote(slugify(block.name) or 'section')}/",
                     "stories": [self._story(story) for story in block.stories],
                 }
                 for block in edition.sections
@@ -145,26 +156,35 @@ class DigestRenderer:
 
     def _story(self, story: Article) -> dict[str, Any]:
         return {
-            "title": story.title,
+            "title": _no_tokens(story.title),
             "url": story.url,
-            "summary": story.summary,
-            "authors": list(story.authors),
+            "summary": _no_tokens(story.summary),
+            "authors": [_no_tokens(name) for name in story.authors],
             "date_label": short_date(story.published, self.site.zone),
             "image": None
             if story.image is None
             else {"url": story.image.url, "alt": story.image.alt},
             # Unresolved related posts stay out of the email (a warning says so).
             "related": [
-                {"title": r.title, "url": r.url} for r in story.related if is_web_url(r.url)
+                {"title": _no_tokens(r.title), "url": r.url}
+                for r in story.related
+                if is_web_url(r.url)
             ],
         }
+
+
+def _no_tokens(text: str) -> str:
+    """Record text cannot carry a slot token: it would be filled per subscriber."""
+    for token in TOKENS:
+        text = text.replace(token, "")
+    return text
 
 
 def preheader(stories: tuple[Article, ...]) -> str:
     if not stories:
         return ""
     count = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}: "
-    return shorten(count + "; ".join(story.title for story in stories[:3]), 140)
+    return shorten(count + "; ".join(_no_tokens(story.title) for story in stories[:3]), 140)
 
 
 def is_web_url(url: str | None) -> bool:
@@ -188,12 +208,6 @@ def unresolved_related(edition: DigestEdition) -> list[Problem]:
         for link in story.related
         if not is_web_url(link.url)
     ]
-
-
-def _section_url(site: DigestSite, story: Article) -> str:
-    # The section page is the story URL's parent where the pattern nests stories there.
-    parent = story.url.rstrip("/").rsplit("/", 1)[0] + "/"
-    return parent if parent.startswith(site.url) and parent != site.url else site.url
 
 
 def _template_name(exc: jinja2.TemplateError) -> str | None:

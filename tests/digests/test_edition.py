@@ -34,12 +34,14 @@ runner = CliRunner()
 
 def test_a_first_edition_takes_the_newest_thirty_stories() -> None:
     archive = [article(f"Story {n}", number=n, id=f"world/{n}") for n in range(1, 41)]
-    chosen = select_stories(archive[::-1], last_edition_at=None, window_from=None)
+    chosen = select_stories(archive[::-1], window_from=None)
     assert [a.title for a in chosen] == [f"Story {n}" for n in range(1, 31)]  # newest first
 
 
-def test_a_later_edition_takes_what_was_first_seen_since_the_last_one() -> None:
+def test_a_later_edition_takes_every_story_not_yet_sent_since_the_first_edition() -> None:
+    first = NOW - timedelta(days=3)
     last = NOW - timedelta(days=1)
+    skipped = article("Older Than The First Edition", number=9, first_seen=first)
     sent = article("Sent Yesterday", number=30, first_seen=last - timedelta(hours=1))
     fresh = article("Fresh", number=2, first_seen=NOW)
     # Published a week ago, imported today: it has never gone out, so it goes now.
@@ -51,10 +53,17 @@ def test_a_later_edition_takes_what_was_first_seen_since_the_last_one() -> None:
     )
     at_the_edition = article("Seen As It Was Made", number=4, first_seen=last)
     chosen = select_stories(
-        [sent, backdated, at_the_edition, fresh], last_edition_at=last, window_from=None
+        [sent, backdated, at_the_edition, fresh, skipped],
+        window_from=None,
+        first_edition_at=first,
+        sent=frozenset({sent.id}),
     )
-    assert [a.title for a in chosen] == ["Fresh", "Backdated"]
-    assert select_stories([sent], last_edition_at=last, window_from=None) == []
+    # Seen as the last edition was made, yet not in it (a window edition, say): it goes.
+    assert [a.title for a in chosen] == ["Fresh", "Seen As It Was Made", "Backdated"]
+    assert (
+        select_stories([sent], window_from=None, first_edition_at=first, sent=frozenset({sent.id}))
+        == []
+    )
 
 
 def test_a_window_takes_the_stories_published_in_it() -> None:
@@ -65,7 +74,7 @@ def test_a_window_takes_the_stories_published_in_it() -> None:
     inside = article("Six Days Old", number=1, published=NOW - timedelta(days=6))
     edge = article("Seven Days Old", number=2, published=start)
     outside = article("Eight Days Old", number=3, published=NOW - timedelta(days=8), first_seen=NOW)
-    chosen = select_stories([outside, edge, inside], last_edition_at=NOW, window_from=start)
+    chosen = select_stories([outside, edge, inside], window_from=start, first_edition_at=NOW)
     assert [a.title for a in chosen] == ["Six Days Old", "Seven Days Old"]
 
 
