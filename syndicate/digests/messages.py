@@ -10,13 +10,14 @@ bytes (a test holds them to it).
 The HTML part is base64. Base64 cannot be cut anywhere, but it encodes 57 bytes
 per line: every piece before and between the slots, and every slot value, is
 padded with spaces to a multiple of 57 bytes, so each piece encodes on its own
-lines. The spaces fall where HTML ignores them (around a URL in an attribute,
+lines. The spaces fall where HTML ignores them (around a quoted attribute value,
 after a greeting). The text part is 8bit, where values go in as they are.
 """
 
 from __future__ import annotations
 
 import binascii
+import functools
 import hashlib
 import html
 import re
@@ -143,14 +144,38 @@ def _split_on_tokens(document: str) -> tuple[list[str], list[str]]:
     return pieces, order
 
 
+@functools.lru_cache(maxsize=64)
+def _html_layout(document: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    """The HTML's pieces around the tokens, the tokens in order, and those that stand
+    as a whole quoted attribute value (href="TOKEN").
+
+    The quotes of such a value move into the slot, so that its padding falls outside
+    them: href=   "https://…"   rather than spaces inside the URL, which some mail
+    clients and link checkers would not trim.
+    """
+    source = document.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    pieces, order = _split_on_tokens(source)
+    quoted = set()
+    for index, token in enumerate(order):
+        if pieces[index].endswith('="') and pieces[index + 1].startswith('"'):
+            pieces[index] = pieces[index][:-1]
+            pieces[index + 1] = pieces[index + 1][1:]
+            quoted.add(token)
+    return tuple(pieces), tuple(order), frozenset(quoted)
+
+
+def _html_value(token: str, value: str, quoted: frozenset[str]) -> str:
+    escaped = html.escape(value, quote=True)
+    return _pad(f'"{escaped}"' if token in quoted else escaped)
+
+
 def html_for(variant: RenderedVariant, recipient: Recipient) -> str:
     """The HTML part of one recipient's message, padded for chunked encoding."""
-    source = variant.html.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
-    pieces, order = _split_on_tokens(source)
+    pieces, order, quoted = _html_layout(variant.html)
     values = _slot_values(recipient)
     out = []
     for piece, token in zip(pieces, order, strict=False):
-        out += [_pad(piece), _pad(html.escape(values[token], quote=True))]
+        out += [_pad(piece), _html_value(token, values[token], quoted)]
     out.append(pieces[-1])
     return "".join(out)
 
@@ -274,7 +299,8 @@ def _slot_bytes(
         name: _encode_header(name, value)
         for name, value in header_values(headers, recipient).items()
     }
+    quoted = _html_layout(variant.html)[2]
     for token, value in _slot_values(recipient).items():
         encoded[f"text {token}"] = value.encode("utf-8")
-        encoded[f"html {token}"] = _encode_chunked(_pad(html.escape(value, quote=True)))
+        encoded[f"html {token}"] = _encode_chunked(_html_value(token, value, quoted))
     return encoded

@@ -108,7 +108,7 @@ class DigestRenderer:
         return RenderedVariant(
             sections=sections,
             html=html.strip(),
-            text=text,
+            text=short_lines(text),
             preheader=context["edition"]["preheader"],
             story_count=len(variant.stories),
         )
@@ -171,6 +171,23 @@ class DigestRenderer:
                 if is_web_url(r.url)
             ],
         }
+
+
+MAX_TEXT_LINE = 900  # RFC 5322 allows 998 bytes a line; room is left for filled values
+
+
+def short_lines(text: str) -> str:
+    """The text with every line cut to fit an 8bit mail part, at a space where one is
+    near; a record's 1,000-character headline would otherwise break the message."""
+    lines = []
+    for line in text.split("\n"):
+        while len(line.encode("utf-8")) > MAX_TEXT_LINE:
+            cut = line.rfind(" ", 0, MAX_TEXT_LINE // 4)  # utf-8: up to 4 bytes a character
+            cut = cut if cut > 0 else MAX_TEXT_LINE // 4
+            lines.append(line[:cut].rstrip())
+            line = line[cut:].lstrip()
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def _no_tokens(text: str) -> str:

@@ -104,3 +104,36 @@ def test_a_bad_since_stops_publish_before_anything_is_published(tmp_path: Path) 
         with pytest.raises(ConfigError):
             pipeline.publish(root, {}, since=window)
     assert not (root / "feeds").exists()
+
+
+def test_the_unsubscribe_href_carries_the_url_alone(tmp_path: Path) -> None:
+    import lxml.html
+
+    message = sample_message(tmp_path, "Harbour")
+    body = message.get_body(("html",))
+    assert body is not None
+    page = body.get_content()
+    hrefs = [a.get("href") for a in lxml.html.fromstring(page).iter("a")]
+    assert "https://news.example.com/unsubscribe/sample" in hrefs
+    assert 'href="https://news.example.com/unsubscribe/sample"' not in page  # padded outside
+    assert '"https://news.example.com/unsubscribe/sample"' in page
+
+
+def test_no_record_makes_a_line_longer_than_rfc_5322_allows(tmp_path: Path) -> None:
+    from syndicate.records import RelatedLink
+
+    long_title = "Headline " * 150 + "x" * 1500
+    story = article(
+        long_title,
+        summary="y" * 2000,
+        related=(RelatedLink("z" * 1200, "https://news.example.com/world/z/", "z"),),
+    )
+    root = write_site(tmp_path / "site", {})
+    config = load_config(root, {})
+    edition = make_edition([story], ["World"], "2026-11-26", WHEN)
+    variant = renderer_for(config).render(edition, None)
+    raw = build_message(variant, edition_headers(config, edition), sample_reader(config))
+    assert max(len(line) for line in raw.split(b"\r\n")) <= 998
+    text = email.message_from_bytes(raw, policy=email.policy.default).get_body(("plain",))
+    assert text is not None
+    assert "".join(text.get_content().split()).count("x" * 200) >= 1  # cut, not dropped
