@@ -159,8 +159,11 @@ def _build(
     site = load_site(target, environ, on_file=on_file)
     config = site.config
     templates = template_environment(config.paths.templates, autoescape=True)
-    files = build_feeds(site.articles, site.sections, feed_site(config), templates)
-    staged = stage_feeds(files, config.paths.build / FEEDS_FOLDER)
+    with StateStore(config.paths.state_db) as store:
+        files = build_feeds(
+            site.articles, site.sections, feed_site(config), templates, store.feed_positions
+        )
+        staged = stage_feeds(files, config.paths.build / FEEDS_FOLDER)
     return BuiltSite(site, staged)
 
 

@@ -42,6 +42,15 @@ MIGRATIONS: tuple[str, ...] = (
         article_ids TEXT NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 4: each story's position in each feed, so that archive pages never shift.
+    """
+    CREATE TABLE feed_position (
+        feed       TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        PRIMARY KEY (feed, article_id)
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -155,6 +164,23 @@ class StateStore:
                         identity = Identity(datetime.fromisoformat(earlier), identity.slug)
                     known[article_id] = identity
         return known
+
+    def feed_positions(self, feed: str, ordered_ids: Sequence[str]) -> dict[str, int]:
+        """Each story's position in `feed`; stories new to it go at the end, in order."""
+        with self.transaction() as db:
+            rows = db.execute(
+                "SELECT article_id, position FROM feed_position WHERE feed = ?", (feed,)
+            )
+            known = {article_id: position for article_id, position in rows}
+            last = max(known.values(), default=0)
+            fresh = [i for i in dict.fromkeys(ordered_ids) if i not in known]
+            added = {article_id: last + n for n, article_id in enumerate(fresh, start=1)}
+            db.executemany(
+                "INSERT INTO feed_position (feed, article_id, position) VALUES (?, ?, ?)",
+                [(feed, article_id, position) for article_id, position in added.items()],
+            )
+        known.update(added)
+        return {article_id: known[article_id] for article_id in ordered_ids}
 
     def last_edition(self) -> EditionRecord | None:
         row = self._db.execute(

@@ -6,7 +6,7 @@ for the same input. Writing them anywhere is dispatch's job.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from urllib.parse import quote
 
 import jinja2
@@ -14,13 +14,22 @@ import jinja2
 from syndicate.feeds.extras import build_link_tags, build_opml, stylesheet_file
 from syndicate.feeds.jsonfeed import build_json
 from syndicate.feeds.model import MEDIA_TYPES, FeedFile, FeedScope, FeedSite, entry_id
-from syndicate.feeds.paging import paginate
+from syndicate.feeds.paging import feed_order, paginate
 from syndicate.feeds.xmlfeeds import build_xml
 from syndicate.identity import unique_slug
 from syndicate.records import Article
 from syndicate.text import slugify
 
-__all__ = ["FeedFile", "FeedScope", "FeedSite", "build_feeds", "entry_id", "feed_scopes"]
+__all__ = [
+    "FeedFile",
+    "FeedScope",
+    "FeedSite",
+    "Positions",
+    "build_feeds",
+    "entry_id",
+    "feed_scopes",
+    "positions_in_memory",
+]
 
 # Section folders must not take the names of the site's own feed folders.
 _RESERVED = {"archive", "site"}
@@ -46,11 +55,22 @@ def feed_scopes(
     return scopes
 
 
+# (feed key, its stories' ids in feed order) -> each story's position in that feed,
+# recording those of stories the feed has not carried before.
+Positions = Callable[[str, Sequence[str]], Mapping[str, int]]
+
+
+def positions_in_memory(key: str, ordered_ids: Sequence[str]) -> Mapping[str, int]:
+    """Positions kept nowhere: 1, 2, 3... in feed order (tests, a one-off build)."""
+    return {article_id: number for number, article_id in enumerate(ordered_ids, start=1)}
+
+
 def build_feeds(
     articles: Sequence[Article],
     sections: Sequence[str],
     site: FeedSite,
     templates: jinja2.Environment,
+    positions: Positions = positions_in_memory,
 ) -> Iterator[FeedFile]:
     """Every feed file, one at a time (a large site's archive never sits in memory whole)."""
     if not articles:
@@ -58,8 +78,9 @@ def build_feeds(
     scopes = feed_scopes(articles, sections, site)
     stylesheet = site.feed_url("feed.xsl")
     for scope in scopes:
+        placed = positions(scope.key or "site", [a.id for a in feed_order(scope.articles)])
         for kind in site.formats:
-            for page in paginate(scope, kind, site.entries):
+            for page in paginate(scope, kind, site.entries, placed):
                 if kind == "json":
                     content = build_json(page, site)
                 else:

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from syndicate.feeds import FeedSite, build_feeds
+from syndicate.feeds import FeedSite, Positions, build_feeds, positions_in_memory
 from syndicate.records import Article
 from syndicate.templating import template_environment
 
@@ -33,10 +33,15 @@ def feed_site(**fields: Any) -> FeedSite:
 
 
 def build(
-    articles: list[Article], sections: list[str] | None = None, **site: Any
+    articles: list[Article],
+    sections: list[str] | None = None,
+    positions: Positions = positions_in_memory,
+    **site: Any,
 ) -> dict[str, bytes]:
     sections = sections or sorted({a.section for a in articles})
-    files = build_feeds(articles, sections, feed_site(**site), template_environment(None))
+    files = build_feeds(
+        articles, sections, feed_site(**site), template_environment(None), positions
+    )
     return {f.path: f.content for f in files}
 
 
