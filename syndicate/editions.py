@@ -25,7 +25,7 @@ from syndicate.digests import (
 )
 from syndicate.digests.edition import next_edition_id, window_start
 from syndicate.digests.messages import header_text
-from syndicate.digests.render import edition_url, long_date, unresolved_related
+from syndicate.digests.render import long_date, unresolved_related
 from syndicate.errors import ConfigError, Problem
 from syndicate.records import Article
 from syndicate.state import EditionRecord, StateStore
@@ -244,7 +244,3 @@ def _write(path: Path, content: bytes) -> None:
     temporary = path.with_name(f".{path.name}.tmp")
     temporary.write_bytes(content)
     os.replace(temporary, path)
-
-
-def edition_web_url(config: LoadedConfig, edition_id: str) -> str:
-    return edition_url(digest_site(config), edition_id)
