@@ -162,11 +162,12 @@ def publish(
         for name, count in report.section_counts().items():
             table.add_row(Text(name), str(count))
         out.print(table)
+        feeds = report.feed_counts()
         out.print(
             Text(
                 f"{len(site.articles)} articles, {len(site.errors)} errors, "
-                f"{len(report.warnings)} warnings. Feeds: {len(report.feeds.written)} written, "
-                f"{len(report.feeds.unchanged)} unchanged, in {site.config.paths.feeds}."
+                f"{len(report.warnings)} warnings. Feeds: {feeds['written']} written, "
+                f"{feeds['unchanged']} unchanged, in {site.config.paths.feeds}."
             )
         )
         edition = report.digest.edition if report.digest else None

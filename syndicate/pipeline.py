@@ -181,6 +181,14 @@ class PublishReport:
         digest = self.digest.warnings if self.digest else ()
         return self.site.warnings + self.hub_warnings + digest
 
+    def feed_counts(self) -> dict[str, int]:
+        """Feed documents (archive pages included), not OPML, XSL or link tags."""
+        return {
+            "written": sum(map(is_feed_document, self.feeds.written)),
+            "unchanged": sum(map(is_feed_document, self.feeds.unchanged)),
+            "removed": sum(map(is_feed_document, self.feeds.removed)),
+        }
+
     def section_counts(self) -> dict[str, int]:
         counts = Counter(article.section for article in self.site.articles)
         return {name: counts[name] for name in self.site.sections}
@@ -190,12 +198,7 @@ class PublishReport:
             "articles": len(self.site.articles),
             "errors": [p.as_json() for p in self.site.errors],
             "warnings": [p.as_json() for p in self.warnings],
-            # Feed documents only (archive pages included), not OPML, XSL or link tags.
-            "feeds": {
-                "written": sum(map(is_feed_document, self.feeds.written)),
-                "unchanged": sum(map(is_feed_document, self.feeds.unchanged)),
-                "removed": sum(map(is_feed_document, self.feeds.removed)),
-            },
+            "feeds": self.feed_counts(),
             "digest": None if self.digest is None else self.digest.as_json(),
             "sections": self.section_counts(),
         }
