@@ -133,6 +133,8 @@ def next_edition(
             return None
         # Forced with nothing new: the newest stories, never an empty digest.
         stories = select_stories(articles, window_from=None)
+        if not stories:
+            return None
     day = now.astimezone(config.settings.site.zone).date().isoformat()
     taken = {record.edition_id for record in store.editions()}
     return make_edition(stories, sections, next_edition_id(day, taken), now)

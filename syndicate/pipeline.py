@@ -17,7 +17,7 @@ from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged
 from syndicate.dispatch.lock import site_lock
 from syndicate.dispatch.websub import ping_hubs
 from syndicate.editions import EditionReport, preview_edition, publish_edition, since_start
-from syndicate.errors import Problem
+from syndicate.errors import Problem, SiteError
 from syndicate.feeds import FeedSite, build_feeds
 from syndicate.feeds.model import FEEDS_FOLDER
 from syndicate.identity import in_memory
@@ -145,8 +145,19 @@ def build(
     target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
 ) -> BuiltSite:
     """Load, normalise and build every feed into the staging folder; publish nothing."""
-    with site_lock(_lock_path(target)):
+    with site_lock(_lock_path(_site_folder(target))):
         return _build(target, environ, on_file)
+
+
+def _site_folder(target: Path) -> Path:
+    """Building and publishing work on a whole site: one file would publish one story."""
+    if target.is_file():
+        raise SiteError(
+            "build, publish and preview take a site folder, not a file "
+            "(`syndicate articles FILE` shows one file)",
+            file=target,
+        )
+    return target
 
 
 def _lock_path(target: Path) -> Path:
@@ -220,7 +231,7 @@ def publish(
     digest edition that is due: its files, the archive page, its record."""
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
-    with site_lock(_lock_path(target)):
+    with site_lock(_lock_path(_site_folder(target))):
         built = _build(target, environ, on_file)
         config = built.site.config
         # Feeds no longer built are removed only after a clean run: a run that lost
@@ -255,5 +266,5 @@ def preview(
     target: Path, environ: Mapping[str, str], *, since: str | None = None
 ) -> tuple[LoadedSite, EditionReport]:
     """The edition that is due, written to digests/preview/, recorded nowhere."""
-    site = load_site(target, environ)
+    site = load_site(_site_folder(target), environ)
     return site, preview_edition(site.config, site.articles, site.sections, since=since)

@@ -61,7 +61,7 @@ def resolve_related(
             if target is None:
                 warnings.append(
                     Problem(
-                        f"related post not found, kept as text: {reason}",
+                        f"related post not found, kept as text (and left out of digests): {reason}",
                         file=raw.source.file,
                         line=ref.line or raw.line_of("related"),
                         field="related",

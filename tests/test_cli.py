@@ -7,6 +7,7 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from syndicate.cli import app
@@ -177,3 +178,24 @@ def test_build_stages_feeds_and_publishes_nothing(tmp_path: Path) -> None:
     assert json.loads(out)["feeds"]["written"] == len(feeds) == 6
     code, out, _ = invoke("publish", str(root), "--json")
     assert json.loads(out)["feeds"]["written"] == 0
+
+
+@pytest.mark.parametrize("command", ["build", "publish", "preview"])
+def test_building_and_publishing_take_a_site_folder_not_a_file(
+    tmp_path: Path, command: str
+) -> None:
+    root = small_site(tmp_path)
+    code, _, err = invoke(command, str(root / "articles/world/one.md"))
+    assert code == 2 and "site folder" in err
+    assert not (root / "feeds").exists() and not (root / "digests").exists()
+
+
+def test_force_with_no_stories_makes_no_edition(tmp_path: Path) -> None:
+    (tmp_path / "articles").mkdir()
+    code, out, _ = invoke("publish", str(tmp_path), "--force", "--json")
+    assert code == 0
+    assert json.loads(out)["digest"] is None
+    assert (
+        not (tmp_path / "digests" / "index.html").exists()
+        or "No editions" in (tmp_path / "digests" / "index.html").read_text()
+    )

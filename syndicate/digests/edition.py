@@ -59,14 +59,15 @@ def select_stories(
 ) -> list[Article]:
     """The stories of the next edition, newest first.
 
-    With a window: those published in it. Otherwise every story not yet sent in an
-    edition and first seen since the first edition, however it is dated: a story
-    imported late still goes out, once. A first edition takes the newest stories,
-    not the whole archive.
+    With a window: those published in it that no edition has carried yet (so that
+    publishing twice in a week does not send the week twice). Otherwise every story
+    not yet sent in an edition and first seen since the first edition, however it
+    is dated: a story imported late still goes out, once. A first edition takes the
+    newest stories, not the whole archive.
     """
     newest_first = sorted(articles, key=lambda a: (a.published, a.id), reverse=True)
     if window_from is not None:
-        return [a for a in newest_first if a.published >= window_from]
+        return [a for a in newest_first if a.published >= window_from and a.id not in sent]
     if first_edition_at is None:
         return newest_first[:FIRST_EDITION_STORIES]
     return [a for a in newest_first if a.id not in sent and a.first_seen > first_edition_at]

@@ -213,17 +213,18 @@ def is_web_url(url: str | None) -> bool:
 
 
 def unresolved_related(edition: DigestEdition) -> list[Problem]:
-    """A warning per related post that an edition leaves out, for it links nowhere."""
+    """A warning per related post that an edition leaves out for a link that is not a
+    web link. (One that matches no article was reported when the records loaded.)"""
     return [
         Problem(
             f"related post {link.title!r} of {story.title!r} is left out of the digest: "
-            + ("it matches no article" if not link.url else f"not a web link: {link.url!r}"),
+            f"not a web link: {link.url!r}",
             file=story.source.file,
             field="related",
         )
         for story in edition.stories
         for link in story.related
-        if not is_web_url(link.url)
+        if link.url and not is_web_url(link.url)
     ]
 
 

@@ -52,6 +52,15 @@ DEFAULT_BOILERPLATE: tuple[str, ...] = (
     rf"^{_H}*all rights reserved\.?{_H}*$",
     rf"^{_H}*(?:subscribe to|sign up for) (?:our|the) newsletter\b.{{0,200}}$",
     rf"^{_H}*skip to (?:main )?content{_H}*$",
+    # A share widget's buttons, each on a line of its own ('Facebook', 'X (Twitter)').
+    rf"^{_H}*(?:facebook|x|x \(twitter\)|twitter|linkedin|whatsapp|telegram|reddit|"
+    rf"pinterest|tumblr|pocket|threads|bluesky|mastodon|messenger|more|"
+    rf"like this:?|like loading\.*|loading\.\.\.){_H}*$",
+    # A footer of site links: 'Privacy Policy | Terms of Use | Contact Us'.
+    rf"^{_H}*(?:privacy policy|terms of (?:use|service)|cookie policy|contact us|about us|"
+    rf"advertise(?: with us)?|sitemap)(?:{_H}*[|·•]{_H}*(?:privacy policy|terms of "
+    rf"(?:use|service)|cookie policy|contact us|about us|advertise(?: with us)?|sitemap))*"
+    rf"{_H}*$",
 )
 _RELATED_HEADING = re.compile(
     r"^\s*(?:related(?: posts| articles| stories| news| content| reading)?|more on this story|"

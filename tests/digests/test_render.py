@@ -49,7 +49,7 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
         site.config,
         site.sections,
         report.edition,
-        report.warnings,
+        site.warnings + report.warnings,
         variant,
         html_for(variant, READER),
         text_for(variant, READER),
@@ -121,6 +121,7 @@ def test_an_unresolved_related_post_is_left_out_and_reported(example: Rendered) 
     warned = [w for w in example.warnings if w.field == "related"]
     assert len(warned) == 1
     assert "Velmar Tram Fares to Rise in January" in warned[0].message
+    assert "left out of digests" in warned[0].message
     assert warned[0].file == missing[0][0].source.file
 
 

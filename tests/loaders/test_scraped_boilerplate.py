@@ -205,3 +205,32 @@ def test_pathological_pages_still_load(junk: str) -> None:
     body = paragraphs_of(article.body)
     assert (body[0], body[-1]) == PARAS
     assert titles(article)[0] == "Ferry Fares Rise"
+
+
+def test_share_widgets_and_footer_links_are_dropped() -> None:
+    text = "\n\n".join(
+        [
+            "Ferries Resume | World | news.example.com",
+            "Ferries Resume",
+            "The first ferry left at dawn.",
+            "Facebook",
+            "X (Twitter)",
+            "Crews said the talks had been hard.",
+            "Related posts",
+            "Harbour Reopens",
+            "Port Levy Vote",
+            "Share this:",
+            "Facebook",
+            "WhatsApp",
+            "Like this:",
+            "Like Loading...",
+            "Privacy Policy | Terms of Use | Contact Us",
+            "We use cookies on this site. Accept Read More",
+        ]
+    )
+    article = load(text)
+    assert paragraphs_of(article.body) == [
+        "The first ferry left at dawn.",
+        "Crews said the talks had been hard.",
+    ]
+    assert titles(article) == ["Harbour Reopens", "Port Levy Vote"]
