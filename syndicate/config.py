@@ -379,7 +379,9 @@ def _with_environment(settings: Settings, environ: Mapping[str, str]) -> Setting
     except ValidationError as exc:
         loc, message = describe_first_error(exc)
         variable = next(v for v, k in _ENV_OVERRIDES.items() if k == loc[0])
-        raise ConfigError(f"{message} (got {environ[variable]!r})", field=variable) from None
+        if "(got " not in message:
+            message += f" (got {environ[variable]!r})"
+        raise ConfigError(message, field=variable) from None
     return settings.model_copy(update={"smtp": smtp})
 
 

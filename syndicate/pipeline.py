@@ -52,7 +52,10 @@ class RecordLocation:
 
 def locate_records(target: Path) -> RecordLocation:
     """A site folder, a folder of record files without `articles/`, or one record file."""
-    if target.is_file() and target.suffix.lower() in RECORD_SUFFIXES:
+    if target.is_file() and target.suffix.lower() not in RECORD_SUFFIXES:
+        kinds = " ".join(RECORD_SUFFIXES)
+        raise SiteError(f"not a site folder nor a record file ({kinds})", file=target)
+    if target.is_file():
         resolved = target.resolve()
         for parent in resolved.parents:
             if parent.name == "articles":

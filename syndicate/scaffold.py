@@ -21,7 +21,9 @@ def create_site(target: Path, title: str, base_url: str | None) -> list[Path]:
 
     Without `base_url` the config leaves it commented out, so that publishing warns.
     """
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+    if target.exists() and not target.is_dir():
+        raise SiteError("already exists and is not a folder; choose a new folder", file=target)
+    if target.exists() and any(target.iterdir()):
         raise SiteError("already exists and is not empty; choose a new folder", file=target)
     title = one_line(title)
     if base_url is not None:
