@@ -77,9 +77,18 @@ def message_id(headers: EditionHeaders, email: str) -> str:
     return f"<{headers.edition_id}.{digest}@{headers.host}>"
 
 
+def to_value(name: str, email: str) -> str:
+    """The To header's value; a plain name and address are put together directly, the
+    rest by the email package, which quotes and encodes (a test holds them equal)."""
+    name = display_name(name)
+    if _PLAIN_NAME.fullmatch(name) and _PLAIN_ADDRESS.fullmatch(email):
+        return f"{name} <{email}>" if name else email
+    return str(Address(display_name=name, addr_spec=email))
+
+
 def header_values(headers: EditionHeaders, recipient: Recipient) -> dict[str, str | UriList]:
     return {
-        "To": str(Address(display_name=display_name(recipient.name), addr_spec=recipient.email)),
+        "To": to_value(recipient.name, recipient.email),
         "Message-ID": message_id(headers, recipient.email),
         "List-Unsubscribe": UriList(
             "List-Unsubscribe", (recipient.unsubscribe_url, recipient.unsubscribe_mailto)
@@ -102,7 +111,7 @@ class UriList:
 
     def __post_init__(self) -> None:
         for uri in self.uris:
-            if not (uri.isascii() and uri.isprintable()) or any(c in " <>" for c in uri):
+            if not _URI.fullmatch(uri) or _URI_FORBIDDEN.search(uri):
                 raise DigestError(f"not a URI that {self.name} can carry: {uri!r}")
 
     def __str__(self) -> str:
@@ -232,6 +241,12 @@ def _encode_header(name: str, value: str | UriList) -> bytes:
 
 
 _LINE = SMTP.max_line_length or 78
+_PLAIN_NAME = re.compile(r"(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)*)?")
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+_URI = re.compile(r"[!-~]+")  # printable ASCII, no spaces; and no angle brackets:
+_URI_FORBIDDEN = re.compile(r"[<>]")
 # A value of words and single spaces around one plain <address>, or one address alone.
 _PLAIN_HEADER = re.compile(
     r"(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)* )?<[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>"

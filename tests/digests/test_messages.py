@@ -278,3 +278,21 @@ def test_the_fast_header_path_writes_what_the_email_package_writes(name: str, em
         assert _encode_header(header, value) == SMTP.fold_binary(
             header, SMTP.header_factory(header, value)
         )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    name=st.from_regex(r"[A-Za-z0-9 ,.\"]{0,30}", fullmatch=True),
+    email=st.from_regex(r"[a-zA-Z0-9._+-]{1,20}@[a-z0-9.-]{1,20}", fullmatch=True),
+)
+def test_the_fast_to_value_is_what_the_email_package_makes(name: str, email: str) -> None:
+    from email.errors import HeaderParseError
+    from email.headerregistry import Address
+
+    from syndicate.digests.messages import display_name, to_value
+
+    try:
+        expected = str(Address(display_name=display_name(name), addr_spec=email))
+    except (ValueError, IndexError, HeaderParseError):
+        return  # an address the email package refuses is refused on both paths
+    assert to_value(name, email) == expected
