@@ -33,6 +33,19 @@ def median_seconds(work: Callable[[], object], runs: int = 3) -> float:
     return statistics.median(times)
 
 
+def row(stage: str, size: int, seconds: float, floor_seconds: float) -> dict[str, object]:
+    """One line of the results: ratio is our rate over the floor's (1.0: as fast)."""
+    return {
+        "stage": stage,
+        "size": size,
+        "seconds": round(seconds, 3),
+        "rate": round(size / seconds, 1),
+        "floor_rate": round(size / floor_seconds, 1),
+        "ratio": round(floor_seconds / seconds, 3),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+
+
 def floor_load(root: Path) -> None:
     """Reading the same files and parsing their front matter with PyYAML alone."""
     for path in sorted((root / "articles").rglob("*.md")):
@@ -46,15 +59,7 @@ def bench_load(size: int) -> dict[str, object]:
         load_site(root, {})  # warm the state store: later runs are republishes
         ours = median_seconds(lambda: load_site(root, {}))
         floor = median_seconds(lambda: floor_load(root))
-    return {
-        "stage": "load",
-        "size": size,
-        "seconds": round(ours, 3),
-        "rate": round(size / ours, 1),
-        "floor_rate": round(size / floor, 1),
-        "ratio": round(floor / ours, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+    return row("load", size, ours, floor)
 
 
 def bench_digest_messages(size: int) -> dict[str, object]:
@@ -105,14 +110,7 @@ def bench_digest_messages(size: int) -> dict[str, object]:
     seconds = median_seconds(ours)
     floor_seconds = median_seconds(floor)
     naive = median_seconds(lambda: [build_message(variant, headers, r) for r in readers[:200]])
-    return {
-        "stage": "digest-messages",
-        "size": size,
-        "seconds": round(seconds, 3),
-        "rate": round(size / seconds, 1),
-        "floor_rate": round(size / floor_seconds, 1),
-        "ratio": round(floor_seconds / seconds, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    return row("digest-messages", size, seconds, floor_seconds) | {
         "naive_rate": round(200 / naive, 1),
         "message_bytes": len(template.fill(readers[0])),
     }
