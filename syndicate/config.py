@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -29,6 +29,7 @@ from pydantic import (
 from syndicate.errors import ConfigError, Problem
 from syndicate.text import one_line, slugify
 from syndicate.tomlfile import describe_first_error, key_line, read_toml
+from syndicate.urls import encode_url, is_web_url
 
 CONFIG_NAME = "syndicate.toml"
 DEFAULT_BASE_URL = "http://localhost:8080/"
@@ -45,8 +46,7 @@ FILE_FORBIDDEN = {
 
 
 def _absolute_http_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    if not is_web_url(value):
         raise ValueError(f"must be an absolute http(s) URL, got {value!r}")
     return value
 
@@ -92,7 +92,7 @@ class SiteSettings(_Table):
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
         # Percent-encoded, since every URL we write starts with it.
-        value = quote(value.strip(), safe=":/?#[]@!$&'()*+,;=%~")
+        value = encode_url(value.strip())
         return value if value.endswith("/") else value + "/"
 
     @field_validator("title")

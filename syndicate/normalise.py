@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
 from syndicate.config import SiteSettings
@@ -20,8 +20,8 @@ from syndicate.records import Article, Image, RawArticle
 from syndicate.related import resolve_related
 from syndicate.sanitise import first_paragraph_text, sanitise_html, shorten
 from syndicate.text import one_line, slugify
+from syndicate.urls import encode_url, is_web_url
 
-_URL_SAFE = ":/?#[]@!$&'()*+,;=%~"
 _HOSTNAME = re.compile(
     r"(?=.{1,253}$)[^\W_](?:[\w-]{0,62}[^\W_])?(?:\.[^\W_](?:[\w-]{0,62}[^\W_])?)*"
 )
@@ -251,7 +251,7 @@ def _article_url(
         month=f"{published.month:02d}",
         day=f"{published.day:02d}",
     )
-    return quote(url, safe=_URL_SAFE)
+    return encode_url(url)
 
 
 def _image(
@@ -275,15 +275,13 @@ def _image(
 
 def absolute_url(base: str, value: str, name: str, fail: Callable[[str, str], RecordError]) -> str:
     """`value` made absolute against `base` and percent-encoded; only http(s) with a host."""
-    cleaned = one_line(value)
     try:
-        url = urljoin(base, cleaned)
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise ValueError("not an http(s) URL with a host")
-    except ValueError as exc:
+        url = urljoin(base, one_line(value))
+    except ValueError as exc:  # a malformed IPv6 host, say
         raise fail(name, f"{exc}: {value!r}") from None
-    return quote(url, safe=_URL_SAFE)
+    if not is_web_url(url):
+        raise fail(name, f"not an http(s) URL with a host: {value!r}")
+    return encode_url(url)
 
 
 def _site_name(raw: RawArticle, default: str, warnings: list[Problem]) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jinja2
@@ -20,6 +20,7 @@ from syndicate.errors import DigestError, Problem
 from syndicate.records import Article
 from syndicate.sanitise import shorten
 from syndicate.text import slugify
+from syndicate.urls import is_web_url
 
 # Letters only: they pass through Jinja's escaping, MJML and URL handling unchanged.
 GREETING_TOKEN = "SYNDICATEGREETINGSLOT"
@@ -202,14 +203,6 @@ def preheader(stories: tuple[Article, ...]) -> str:
         return ""
     count = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}: "
     return shorten(count + "; ".join(_no_tokens(story.title) for story in stories[:3]), 140)
-
-
-def is_web_url(url: str | None) -> bool:
-    """Whether `url` may be a link in a digest: http(s) with a host, nothing else."""
-    if not url:
-        return False
-    parts = urlsplit(url)
-    return parts.scheme in ("http", "https") and bool(parts.netloc)
 
 
 def unresolved_related(edition: DigestEdition) -> list[Problem]:

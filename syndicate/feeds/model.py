@@ -8,6 +8,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from syndicate.records import Article
+from syndicate.urls import encode_url
 
 FEEDS_FOLDER = "feeds"
 FILE_NAMES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
@@ -104,7 +105,7 @@ def image_type(url: str) -> str | None:
 def entry_id(article: Article, host: str) -> str:
     """A stable, absolute id: the article's own if it is a URI, else a tag: URI."""
     if _HAS_SCHEME.match(article.id):
-        return quote(article.id, safe=":/?#[]@!$&'()*+,;=%~")
+        return encode_url(article.id)
     return f"tag:{host},{TAG_DATE}:{quote(article.id, safe='/-._~')}"
 
 
