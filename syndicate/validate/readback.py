@@ -1,0 +1,29 @@
+"""The last check of an XML feed: a real reader, feedparser, reads it back."""
+
+from __future__ import annotations
+
+import warnings
+
+import feedparser
+
+from syndicate.validate.report import FileReport
+
+# feedparser notes these where a document is fine: the declared encoding is read
+# as a superset of it (us-ascii as utf-8, iso-8859-1 as windows-1252).
+_HARMLESS = ("CharacterEncodingOverride",)
+
+
+def read_back(content: bytes, report: FileReport) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        parsed = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
+    if not parsed.get("bozo"):
+        return
+    problem = parsed.get("bozo_exception")
+    if type(problem).__name__ in _HARMLESS and parsed.get("version"):
+        return
+    line = None
+    get_line = getattr(problem, "getLineNumber", None)
+    if callable(get_line):
+        line = get_line()
+    report.add("reader-error", f"feedparser flags the feed: {problem}", line)
