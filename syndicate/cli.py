@@ -21,6 +21,7 @@ from syndicate import __version__, pipeline
 from syndicate.errors import Problem, SyndicateError
 from syndicate.pipeline import count_record_files, load_site
 from syndicate.scaffold import create_site
+from syndicate.validate import FileReport, Severity, validate_paths
 
 T = TypeVar("T")
 OnFile = Callable[[Path], None]
@@ -40,6 +41,7 @@ SiteDir = Annotated[
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 QuietFlag = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
+StrictFlag = Annotated[bool, typer.Option("--strict", help="Treat validation warnings as errors.")]
 
 
 @contextmanager
@@ -141,22 +143,27 @@ def publish(
     force: Annotated[
         bool, typer.Option(help="Make a digest edition even with nothing new.")
     ] = False,
+    strict: StrictFlag = False,
 ) -> None:
-    """Load, build and publish the feeds that changed, then make the digest edition due."""
+    """Load, build, validate and publish the feeds that changed, then make the digest
+    edition due. Nothing is published when validation finds an error."""
     with _reporting():
         report = _with_progress(
             site_dir,
             lambda on_file: pipeline.publish(
-                site_dir, os.environ, on_file, since=since, force=force
+                site_dir, os.environ, on_file, since=since, force=force, strict=strict
             ),
             show=not (as_json or quiet),
         )
     site = report.site
-    _print_problems(site.errors, "error", "red")
+    _print_problems(report.errors, "error", "red")
     if not quiet:
         _print_problems(report.warnings, "warning", "yellow")
     if as_json:
         _write_json(report.as_json())
+    elif report.blocked:
+        what = "errors or warnings (--strict)" if strict else "errors"
+        err.print(Text(f"Validation found {what} in what was built: nothing was published."))
     elif not quiet:
         table = Table("section", "articles", title=Text(site.config.title))
         for name, count in report.section_counts().items():
@@ -179,7 +186,49 @@ def publish(
                 else "Digest: nothing new since the last edition."
             )
         )
-    raise typer.Exit(1 if site.errors else 0)
+    raise typer.Exit(1 if site.errors or report.blocked else 0)
+
+
+@app.command()
+def validate(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Feed files, digest files, or folders of them.")
+    ],
+    as_json: JsonFlag = False,
+    strict: StrictFlag = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Show only invalid files.")] = False,
+) -> None:
+    """Check feeds (RSS, Atom, JSON Feed: ours or anyone's) and digests.
+
+    Exit status: 0 all valid, 1 any invalid, 2 could not run."""
+    with _reporting():
+        reports = validate_paths(paths)
+    if not reports:
+        _print_problems((Problem("no feeds or digests found to validate"),), "error", "red")
+        raise typer.Exit(2)
+    if as_json:
+        _write_json([report.as_json() for report in reports], indent=2)
+    else:
+        for report in reports:
+            if not quiet or not report.passes(strict=strict):
+                out.print(_report_block(report))
+        passed = sum(report.passes(strict=strict) for report in reports)
+        out.print(Text(f"{passed} of {len(reports)} files valid."))
+    raise typer.Exit(0 if all(report.passes(strict=strict) for report in reports) else 1)
+
+
+def _report_block(report: FileReport) -> Text:
+    verdict = ("valid", "green") if report.valid else ("invalid", "bold red")
+    block = Text.assemble((report.path, "bold"), f" ({report.kind}): ", verdict)
+    findings = sorted(report.findings, key=lambda f: (f.line or 0, f.column or 0))
+    for finding in findings:
+        where = "" if finding.line is None else f"{finding.line}"
+        where += "" if finding.column is None else f":{finding.column}"
+        style = "red" if finding.severity is Severity.ERROR else "yellow"
+        block.append(f"\n  {where:>9}  ")
+        block.append(f"{finding.severity.value:<7}", style)
+        block.append(f"  {finding.code}: {finding.message}")
+    return block
 
 
 @app.command()

@@ -150,20 +150,44 @@ def since_start(window: str, now: datetime) -> datetime | None:
         raise ConfigError(f"not a usable window: {exc}", field="--since") from None
 
 
-def write_edition(
-    config: LoadedConfig,
-    renderer: DigestRenderer,
-    edition: DigestEdition,
-    folder: Path,
-) -> tuple[Problem, ...]:
-    """index.html, digest.txt and sample.eml of an edition, into `folder`."""
+@dataclass(frozen=True)
+class PreparedEdition:
+    """An edition rendered in memory, checked before anything of it is written."""
+
+    edition: DigestEdition
+    files: dict[str, bytes]  # index.html, digest.txt, sample.eml
+    warnings: tuple[Problem, ...]
+    site_title: str = ""
+
+    @property
+    def record_text(self) -> tuple[str, ...]:
+        """The text from records and config that the files carry: whatever looks like a
+        template placeholder in it is content, not a leftover."""
+        texts = [self.site_title, *(block.name for block in self.edition.sections)]
+        for story in self.edition.stories:
+            texts += [story.title, story.summary, *story.authors]
+            texts += [link.title for link in story.related]
+        return tuple(text for text in texts if text)
+
+
+def prepare_edition(
+    config: LoadedConfig, renderer: DigestRenderer, edition: DigestEdition
+) -> PreparedEdition:
+    """The web copy, its text and a sample message of an edition."""
     web = renderer.render(edition, None, web=True)
-    _write(folder / "index.html", web.html.encode("utf-8"))
-    _write(folder / "digest.txt", web.text.encode("utf-8"))
     variant = renderer.render(edition, None)
     sample = build_message(variant, edition_headers(config, edition), sample_reader(config))
-    _write(folder / "sample.eml", sample)
-    return tuple(unresolved_related(edition))
+    files = {
+        "index.html": web.html.encode("utf-8"),
+        "digest.txt": web.text.encode("utf-8"),
+        "sample.eml": sample,
+    }
+    return PreparedEdition(edition, files, tuple(unresolved_related(edition)), config.title)
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> None:
+    for name, content in files.items():
+        _write(folder / name, content)
 
 
 def write_archive(
@@ -185,7 +209,7 @@ def write_archive(
     _write(config.paths.digests / "index.html", page.encode("utf-8"))
 
 
-def publish_edition(
+def plan_edition(
     config: LoadedConfig,
     articles: Sequence[Article],
     sections: tuple[str, ...],
@@ -193,26 +217,35 @@ def publish_edition(
     since: str | None = None,
     force: bool = False,
     now: datetime | None = None,
-) -> EditionReport:
-    """Make the edition that is due, write its files and the archive, and record it."""
+) -> PreparedEdition | None:
+    """The edition that is due, rendered in memory; None when nothing is new."""
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     with StateStore(config.paths.state_db) as store:
         edition = next_edition(
             config, articles, sections, store, since=since, force=force, now=moment
         )
-        renderer = renderer_for(config)
-        if edition is None:
+    if edition is None:
+        return None
+    return prepare_edition(config, renderer_for(config), edition)
+
+
+def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> EditionReport:
+    """Write a checked edition's files and the archive page, then record the edition."""
+    renderer = renderer_for(config)
+    with StateStore(config.paths.state_db) as store:
+        if prepared is None:
             write_archive(config, renderer, store.editions())
             return EditionReport(None, None)
+        edition = prepared.edition
         folder = config.paths.digests / edition.edition_id
-        warnings = write_edition(config, renderer, edition, folder)
+        write_files(folder, prepared.files)
         record = EditionRecord(
             edition.edition_id, edition.created_at, tuple(story.id for story in edition.stories)
         )
         # The archive page first: a template that fails leaves nothing recorded.
         write_archive(config, renderer, [record, *store.editions()])
         store.record_edition(record)
-    return EditionReport(edition, folder, warnings)
+    return EditionReport(edition, folder, prepared.warnings)
 
 
 def preview_edition(
@@ -237,8 +270,9 @@ def preview_edition(
             )
     assert edition is not None  # forced: the newest stories
     folder = config.paths.digests / PREVIEW_FOLDER
-    warnings = write_edition(config, renderer_for(config), edition, folder)
-    return EditionReport(edition, folder, tuple(notes) + warnings)
+    prepared = prepare_edition(config, renderer_for(config), edition)
+    write_files(folder, prepared.files)
+    return EditionReport(edition, folder, tuple(notes) + prepared.warnings)
 
 
 def _write(path: Path, content: bytes) -> None:

@@ -16,7 +16,14 @@ from syndicate.config import LoadedConfig, SitePaths, load_config
 from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.dispatch.lock import site_lock
 from syndicate.dispatch.websub import ping_hubs
-from syndicate.editions import EditionReport, preview_edition, publish_edition, since_start
+from syndicate.editions import (
+    EditionReport,
+    PreparedEdition,
+    commit_edition,
+    plan_edition,
+    preview_edition,
+    since_start,
+)
 from syndicate.errors import Problem, SiteError
 from syndicate.feeds import FeedSite, build_feeds
 from syndicate.feeds.model import FEEDS_FOLDER
@@ -26,6 +33,7 @@ from syndicate.normalise import normalise
 from syndicate.records import Article
 from syndicate.state import StateStore
 from syndicate.templating import template_environment
+from syndicate.validate import FileReport, validate_outputs
 
 
 @dataclass(frozen=True)
@@ -189,11 +197,18 @@ class PublishReport:
     feeds: PublishedFeeds
     hub_warnings: tuple[Problem, ...] = ()
     digest: EditionReport | None = None
+    validation: tuple[FileReport, ...] = ()
+    blocked: bool = False  # validation stopped the run: nothing was published
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        return self.site.errors + _problems(self.validation, errors=True)
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
         digest = self.digest.warnings if self.digest else ()
-        return self.site.warnings + self.hub_warnings + digest
+        checks = _problems(self.validation, errors=False)
+        return self.site.warnings + checks + self.hub_warnings + digest
 
     def feed_counts(self) -> dict[str, int]:
         """Feed documents (archive pages included), not OPML, XSL or link tags."""
@@ -210,12 +225,26 @@ class PublishReport:
     def as_json(self) -> dict[str, object]:
         return {
             "articles": len(self.site.articles),
-            "errors": [p.as_json() for p in self.site.errors],
+            "errors": [p.as_json() for p in self.errors],
             "warnings": [p.as_json() for p in self.warnings],
             "feeds": self.feed_counts(),
             "digest": None if self.digest is None else self.digest.as_json(),
             "sections": self.section_counts(),
+            "validation": {
+                "checked": len(self.validation),
+                "blocked": self.blocked,
+                "files": [r.as_json() for r in self.validation if r.findings],
+            },
         }
+
+
+def _problems(reports: tuple[FileReport, ...], *, errors: bool) -> tuple[Problem, ...]:
+    """Validation findings as problems: the code where a record problem has its field."""
+    return tuple(
+        Problem(finding.message, report.path, finding.line, finding.code)
+        for report in reports
+        for finding in (report.errors if errors else report.warnings)
+    )
 
 
 def is_feed_document(path: str) -> bool:
@@ -229,30 +258,62 @@ def publish(
     *,
     since: str | None = None,
     force: bool = False,
+    strict: bool = False,
 ) -> PublishReport:
-    """Build, publish the feeds that changed (telling the WebSub hubs), then make the
-    digest edition that is due: its files, the archive page, its record."""
+    """Build, validate, publish the feeds that changed (telling the WebSub hubs), then
+    make the digest edition that is due: its files, the archive page, its record.
+
+    Nothing is published when validation finds an error (or, with `strict`, a
+    warning) in what was built: the report says why and `blocked` is set."""
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
     with site_lock(_lock_path(_site_folder(target))):
         built = _build(target, environ, on_file)
-        config = built.site.config
+        site = built.site
+        config = site.config
+        prepared = plan_edition(
+            config, site.articles, site.sections, since=since, force=force, now=site.moment
+        )
+        checked = tuple(_validate(built.feeds, config.paths, prepared))
+        if not all(report.passes(strict=strict) for report in checked):
+            return PublishReport(site, PublishedFeeds(), validation=checked, blocked=True)
         # Feeds no longer built are removed only after a clean run: a run that lost
         # records (a bad file, an unmounted folder) must not take their feeds down.
-        clean = bool(built.site.articles) and not built.site.errors
+        clean = bool(site.articles) and not site.errors
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
         published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
-        # Hubs hear of the new feeds before the digest runs: if it fails, they still do.
+        # Hubs hear of the new feeds before the digest is written: if that fails, they still do.
         warnings = _tell_hubs(feed_site(config), built.feeds, published)
-        digest = publish_edition(
-            config,
-            built.site.articles,
-            built.site.sections,
-            since=since,
-            force=force,
-            now=built.site.moment,
-        )
-    return PublishReport(built.site, published, tuple(warnings), digest)
+        digest = commit_edition(config, prepared)
+    return PublishReport(site, published, tuple(warnings), digest, checked)
+
+
+def _validate(
+    staged: StagedFeeds, paths: SitePaths, prepared: PreparedEdition | None
+) -> list[FileReport]:
+    """The feed documents that differ from those published (the others passed when
+    they were published), and the edition due, named as they will be written."""
+    feeds_name = _shown(paths.feeds, paths.root)
+    changed = []
+    for path in staged.feed_paths:
+        content = (staged.folder / path).read_bytes()
+        published = paths.feeds / path
+        if not published.is_file() or published.read_bytes() != content:
+            changed.append((f"{feeds_name}/{path}", content))
+    digest: list[tuple[str, bytes]] = []
+    records: tuple[str, ...] = ()
+    if prepared is not None:
+        folder = _shown(paths.digests / prepared.edition.edition_id, paths.root)
+        digest = [(f"{folder}/{name}", content) for name, content in prepared.files.items()]
+        records = prepared.record_text
+    return validate_outputs(changed, digest, records)
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _tell_hubs(site: FeedSite, staged: StagedFeeds, published: PublishedFeeds) -> list[Problem]:

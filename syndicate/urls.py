@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote, urlsplit
 
 # Reserved characters and '%' stay as they are: only what a URI cannot hold is encoded
@@ -21,6 +22,10 @@ def is_web_url(url: str | None) -> bool:
     return parts.scheme in ("http", "https") and bool(host)
 
 
+_STRAY_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+
+
 def encode_url(url: str) -> str:
-    """`url` as a URI: non-ASCII and spaces percent-encoded, everything else kept."""
-    return quote(url, safe=_KEEP)
+    """`url` as a URI: non-ASCII, spaces and a '%' that starts no escape ('50%-off')
+    percent-encoded, everything else kept."""
+    return quote(_STRAY_PERCENT.sub("%25", url), safe=_KEEP)

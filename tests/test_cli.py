@@ -199,3 +199,74 @@ def test_force_with_no_stories_makes_no_edition(tmp_path: Path) -> None:
         not (tmp_path / "digests" / "index.html").exists()
         or "No editions" in (tmp_path / "digests" / "index.html").read_text()
     )
+
+
+GOOD_RSS = b"""<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>
+<title>Harbour Courier</title><link>https://news.example.com/</link>
+<description>News</description>
+<atom:link href="https://news.example.com/feeds/rss.xml" rel="self" type="application/rss+xml"/>
+<item><title>Tide</title><link>https://news.example.com/world/tide/</link>
+<guid>https://news.example.com/world/tide/</guid>
+<pubDate>Wed, 25 Nov 2026 09:30:00 GMT</pubDate></item>
+</channel></rss>
+"""
+
+
+def test_validate_exit_status_and_json_shape(tmp_path: Path) -> None:
+    good = tmp_path / "good.feed"  # the format comes from the content, not the name
+    good.write_bytes(GOOD_RSS)
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(GOOD_RSS.replace(b"<title>Harbour Courier</title>", b""))
+    code, out, _ = invoke("validate", str(good))
+    assert code == 0 and "valid" in out
+    code, out, _ = invoke("validate", str(good), str(bad), "--json")
+    assert code == 1
+    reports = json.loads(out)
+    assert [r["valid"] for r in reports] == [True, False]
+    assert set(reports[1]) == {"path", "kind", "valid", "errors", "warnings"}
+    error = reports[1]["errors"][0]
+    assert error["code"] == "missing-element" and error["line"] == 2
+    assert set(error) == {"code", "message", "line", "column"}
+
+
+def test_validate_prints_one_block_per_file_with_positions(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(GOOD_RSS.replace(b"09:30:00 GMT", b"09:30:00 CET"))
+    code, out, _ = invoke("validate", str(bad))
+    assert code == 1
+    assert str(bad) in out and "invalid" in out
+    assert "8:1" in out and "bad-date" in out and "0 of 1 files valid" in out
+
+
+def test_validate_strict_fails_on_warnings(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(GOOD_RSS.replace(b"<pubDate>Wed, 25 Nov 2026 09:30:00 GMT</pubDate>", b""))
+    assert invoke("validate", str(feed))[0] == 0
+    code, out, _ = invoke("validate", str(feed), "--strict")
+    assert code == 1 and "missing-date" in out
+
+
+def test_validate_cannot_run_on_what_is_not_there(tmp_path: Path) -> None:
+    code, _, err = invoke("validate", str(tmp_path / "missing.xml"))
+    assert code == 2 and "missing.xml" in err
+    code, _, err = invoke("validate", str(tmp_path))  # an empty folder
+    assert code == 2 and "no feeds" in err
+
+
+def test_validate_a_folder_finds_feeds_and_leaves_other_files(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "site")
+    assert invoke("publish", str(site))[0] == 0
+    (site / "feeds" / "broken.rss").write_bytes(b"<rss><channel>")  # a feed gone wrong
+    (site / "feeds" / "notes.xml").write_bytes(b"<notes/>")  # well-formed, not a feed
+    code, out, _ = invoke("validate", str(site / "feeds"), str(site / "digests"), "--json")
+    paths = {Path(r["path"]).relative_to(site).as_posix(): r for r in json.loads(out)}
+    assert code == 1
+    assert not paths.pop("feeds/broken.rss")["valid"]
+    assert "feeds/rss.xml" in paths and "feeds/world/feed.json" in paths
+    assert not any(p.endswith((".xsl", ".opml", "links.html", "notes.xml")) for p in paths)
+    assert any(p.endswith("sample.eml") for p in paths)
+    assert all(r["valid"] for r in paths.values()), paths
+    # The one story titled "Budget <b>&</b> Bonds" is text that readers may take for markup.
+    warned = {w["code"] for r in paths.values() for w in r["warnings"]}
+    assert warned == {"html-in-title"}

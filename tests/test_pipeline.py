@@ -101,7 +101,7 @@ def test_a_single_file_is_loaded_on_its_own(tmp_path: Path) -> None:
     assert not (tmp_path / "elsewhere" / ".syndicate").exists()  # a look at one file stores nothing
 
 
-def test_hubs_hear_of_new_feeds_even_when_the_digest_fails(
+def test_hubs_hear_of_new_feeds_even_when_writing_the_digest_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from syndicate import pipeline
@@ -116,9 +116,26 @@ def test_hubs_hear_of_new_feeds_even_when_the_digest_fails(
     monkeypatch.setattr(pipeline, "ping_hubs", lambda hubs, urls, agent: told.extend(urls) or [])
 
     def broken(*args: object, **kwargs: object) -> None:
-        raise DigestError("template error")
+        raise DigestError("archive template error")
 
-    monkeypatch.setattr(pipeline, "publish_edition", broken)
+    # Rendering (and checking) the edition comes before anything is published; writing
+    # it comes after the feeds went out, and its failure must not hide them from hubs.
+    monkeypatch.setattr(pipeline, "commit_edition", broken)
     with pytest.raises(DigestError):
         pipeline.publish(root, {})
     assert any(url.endswith("/feeds/atom.xml") for url in told)
+
+
+def test_a_digest_that_does_not_render_stops_publish_before_any_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate import pipeline
+    from syndicate.errors import DigestError
+
+    root = write_site(tmp_path / "site", {"world/a.md": markdown_record({"title": "A"})})
+    templates = root / "templates" / "digest"
+    templates.mkdir(parents=True)
+    (templates / "digest.mjml.j2").write_text("<mjml><mj-body>{{ nope( }}</mj-body></mjml>")
+    with pytest.raises(DigestError, match="template error"):
+        pipeline.publish(root, {})
+    assert not (root / "feeds").exists()

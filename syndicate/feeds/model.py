@@ -8,7 +8,7 @@ from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 from syndicate.records import Article
-from syndicate.urls import encode_url
+from syndicate.urls import encode_url, is_web_url
 
 FEEDS_FOLDER = "feeds"
 FILE_NAMES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
@@ -103,8 +103,11 @@ def image_type(url: str) -> str | None:
 
 
 def entry_id(article: Article, host: str) -> str:
-    """A stable, absolute id: the article's own if it is a URI, else a tag: URI."""
-    if _HAS_SCHEME.match(article.id):
+    """A stable, absolute id: the article's own if it is a URI (a web one with its host),
+    else a tag: URI."""
+    if _HAS_SCHEME.match(article.id) and (
+        is_web_url(article.id) or not article.id.lower().startswith(("http:", "https:"))
+    ):
         return encode_url(article.id)
     return f"tag:{host},{TAG_DATE}:{quote(article.id, safe='/-._~')}"
 
