@@ -16,7 +16,11 @@ _HARMLESS = ("CharacterEncodingOverride",)
 def read_back(content: bytes, report: FileReport) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        parsed = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
+        try:
+            parsed = feedparser.parse(content, sanitize_html=False, resolve_relative_uris=False)
+        except Exception as exc:  # feedparser's own failures: a reader would fail too
+            report.add("reader-error", f"feedparser cannot read the feed: {exc}")
+            return
     if not parsed.get("bozo"):
         return
     problem = parsed.get("bozo_exception")

@@ -141,7 +141,10 @@ def url_problem(value: str, *, absolute: bool = True) -> tuple[str, str] | None:
 
 
 def is_web_url(value: str) -> bool:
-    parts = urlsplit(value.strip())
+    try:
+        parts = urlsplit(value.strip())
+    except ValueError:  # an unclosed IPv6 bracket, say
+        return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
