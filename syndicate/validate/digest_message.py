@@ -19,18 +19,18 @@ from typing import Any, TypeVar
 
 from mjml import mjml2html
 
-from syndicate.validate.digest_html import (
+from syndicate.validate.digest_common import (
     MAX_LINE_BYTES,
     PLACEHOLDER_KINDS,
     Lines,
     Sink,
-    check_html,
-    check_text,
     decode,
     placeholders,
     show,
     url_problem,
 )
+from syndicate.validate.digest_html import check_html
+from syndicate.validate.digest_text import check_text
 from syndicate.validate.report import FileReport
 
 _FIELD_NAME = re.compile(rb"[!-9;-~]+")  # RFC 5322: printable ASCII but the colon

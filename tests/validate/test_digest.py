@@ -34,7 +34,8 @@ from syndicate.validate.digest import (
     validate_digest_text,
     validate_mjml,
 )
-from syndicate.validate.digest_html import GMAIL_CLIP_BYTES, has_placeholder, text_urls
+from syndicate.validate.digest_common import GMAIL_CLIP_BYTES, has_placeholder
+from syndicate.validate.digest_text import text_urls
 from syndicate.validate.report import FileReport
 from tests.factories import NOW, article, copy_example_site
 
