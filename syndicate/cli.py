@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import webbrowser
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
-from syndicate import __version__, pipeline
-from syndicate.errors import Problem, SyndicateError
+from syndicate import __version__, pipeline, subscriber_commands
+from syndicate.console import SendBar, err, out, print_problems, reporting, write_json
+from syndicate.deliveries import DeliveryReport
+from syndicate.errors import Problem
 from syndicate.pipeline import count_record_files, load_site
 from syndicate.scaffold import create_site
 from syndicate.validate import FileReport, Severity, validate_paths
@@ -31,9 +30,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-# Text from records and paths is never markup: Rich must print it as it is.
-out = Console(highlight=False, markup=False, emoji=False)
-err = Console(stderr=True, highlight=False, markup=False, emoji=False)
 
 SiteDir = Annotated[
     Path,
@@ -42,25 +38,6 @@ SiteDir = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")]
 QuietFlag = Annotated[bool, typer.Option("--quiet", "-q", help="Print errors only.")]
 StrictFlag = Annotated[bool, typer.Option("--strict", help="Treat validation warnings as errors.")]
-
-
-@contextmanager
-def _reporting() -> Iterator[None]:
-    """Turn our errors into one line on stderr and an exit status; never a traceback."""
-    try:
-        yield
-    except SyndicateError as exc:
-        _print_problems((exc.problem,), "error", "red")
-        raise typer.Exit(exc.exit_status) from None
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        _print_problems((Problem(f"{where}{exc.strerror or exc}"),), "error", "red")
-        raise typer.Exit(2) from None
-
-
-def _print_problems(problems: tuple[Problem, ...], label: str, style: str) -> None:
-    for problem in problems:
-        err.print(Text.assemble((f"{label}:", style), " ", str(problem)), soft_wrap=True)
 
 
 def _with_progress(site_dir: Path, work: Callable[[OnFile | None], T], *, show: bool) -> T:
@@ -80,7 +57,7 @@ def init(
     base_url: Annotated[str | None, typer.Option(help="Where the site is served.")] = None,
 ) -> None:
     """Create a site folder with a config, sample articles and subscribers."""
-    with _reporting():
+    with reporting():
         written = create_site(directory, title or directory.resolve().name, base_url)
     out.print(f"Created {directory} with {len(written)} files. Next: syndicate publish {directory}")
 
@@ -88,16 +65,16 @@ def init(
 @app.command()
 def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
     """Print the records as loaded and normalised."""
-    with _reporting():
+    with reporting():
         site = _with_progress(
             site_dir,
             lambda on_file: load_site(site_dir, os.environ, on_file=on_file),
             show=not as_json,
         )
-    _print_problems(site.errors, "error", "red")
-    _print_problems(site.warnings, "warning", "yellow")
+    print_problems(site.errors, "error", "red")
+    print_problems(site.warnings, "warning", "yellow")
     if as_json:
-        _write_json([a.as_json() for a in site.articles], indent=2)
+        write_json([a.as_json() for a in site.articles], indent=2)
     else:
         table = Table("id", "section", "published", "title", "related")
         for article in site.articles:
@@ -117,13 +94,13 @@ def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
 @app.command()
 def build(site_dir: SiteDir = Path("."), quiet: QuietFlag = False) -> None:
     """Load and build the feeds into .syndicate/build/, publishing nothing."""
-    with _reporting():
+    with reporting():
         built = _with_progress(
             site_dir, lambda on_file: pipeline.build(site_dir, os.environ, on_file), show=not quiet
         )
-    _print_problems(built.site.errors, "error", "red")
+    print_problems(built.site.errors, "error", "red")
     if not quiet:
-        _print_problems(built.site.warnings, "warning", "yellow")
+        print_problems(built.site.warnings, "warning", "yellow")
         out.print(Text(f"{len(built.feeds.paths)} files built in {built.feeds.folder}"))
     raise typer.Exit(1 if built.site.errors else 0)
 
@@ -147,20 +124,30 @@ def publish(
 ) -> None:
     """Load, build, validate and publish the feeds that changed, then make the digest
     edition due. Nothing is published when validation finds an error."""
-    with _reporting():
-        report = _with_progress(
-            site_dir,
-            lambda on_file: pipeline.publish(
-                site_dir, os.environ, on_file, since=since, force=force, strict=strict
-            ),
-            show=not (as_json or quiet),
-        )
+    bar = SendBar(show=not (as_json or quiet))
+    with reporting():
+        try:
+            report = _with_progress(
+                site_dir,
+                lambda on_file: pipeline.publish(
+                    site_dir,
+                    os.environ,
+                    on_file,
+                    since=since,
+                    force=force,
+                    strict=strict,
+                    progress=bar,
+                ),
+                show=not (as_json or quiet),
+            )
+        finally:
+            bar.stop()
     site = report.site
-    _print_problems(report.errors, "error", "red")
+    print_problems(report.errors, "error", "red")
     if not quiet:
-        _print_problems(report.warnings, "warning", "yellow")
+        print_problems(report.warnings, "warning", "yellow")
     if as_json:
-        _write_json(report.as_json())
+        write_json(report.as_json())
     elif report.blocked:
         what = "errors or warnings (--strict)" if strict else "errors"
         err.print(Text(f"Validation found {what} in what was built: nothing was published."))
@@ -186,7 +173,47 @@ def publish(
                 else "Digest: nothing new since the last edition."
             )
         )
-    raise typer.Exit(1 if site.errors or report.blocked else 0)
+        if report.delivery is not None:
+            _print_delivery(report.delivery)
+    undelivered = report.delivery is not None and report.delivery.problems
+    raise typer.Exit(1 if site.errors or report.blocked or undelivered else 0)
+
+
+@app.command()
+def dispatch(
+    site_dir: SiteDir = Path("."), as_json: JsonFlag = False, quiet: QuietFlag = False
+) -> None:
+    """Send what publish queued and did not finish: after a crash, or temporary failures."""
+    bar = SendBar(show=not (as_json or quiet))
+    with reporting():
+        try:
+            delivery = pipeline.dispatch(site_dir, os.environ, progress=bar)
+        finally:
+            bar.stop()
+    if not quiet:
+        print_problems(delivery.warnings, "warning", "yellow")
+    if as_json:
+        write_json(delivery.as_json())
+    elif not quiet:
+        _print_delivery(delivery)
+    raise typer.Exit(1 if delivery.problems else 0)
+
+
+def _print_delivery(delivery: DeliveryReport) -> None:
+    if not delivery.editions:
+        out.print(Text("Sending: nothing queued."))
+    for tally in delivery.editions:
+        out.print(
+            Text(
+                f"Sending edition {tally.edition} ({delivery.backend}): {tally.sent} sent of "
+                f"{tally.recipients}, {tally.failed} failed (suppressed), {tally.deferred} "
+                f"left for the next run, {tally.skipped} skipped (unsubscribed since)"
+                + (f", {tally.in_doubt} resent after an interrupted run" if tally.in_doubt else "")
+                + "."
+            )
+        )
+        for failure in tally.failures[:20]:
+            err.print(Text(f"  {failure}"))
 
 
 @app.command()
@@ -201,13 +228,13 @@ def validate(
     """Check feeds (RSS, Atom, JSON Feed: ours or anyone's) and digests.
 
     Exit status: 0 all valid, 1 any invalid, 2 could not run."""
-    with _reporting():
+    with reporting():
         reports = validate_paths(paths)
     if not reports:
-        _print_problems((Problem("no feeds or digests found to validate"),), "error", "red")
+        print_problems((Problem("no feeds or digests found to validate"),), "error", "red")
         raise typer.Exit(2)
     if as_json:
-        _write_json([report.as_json() for report in reports], indent=2)
+        write_json([report.as_json() for report in reports], indent=2)
     else:
         for report in reports:
             if not quiet or not report.passes(strict=strict):
@@ -238,10 +265,10 @@ def preview(
     no_open: Annotated[bool, typer.Option("--no-open", help="Do not open a browser.")] = False,
 ) -> None:
     """Write the digest edition that is due to digests/preview/, without recording it."""
-    with _reporting():
+    with reporting():
         site, report = pipeline.preview(site_dir, os.environ, since=since)
-    _print_problems(site.errors, "error", "red")
-    _print_problems(site.warnings + report.warnings, "warning", "yellow")
+    print_problems(site.errors, "error", "red")
+    print_problems(site.warnings + report.warnings, "warning", "yellow")
     assert report.folder is not None and report.edition is not None
     page = report.folder / "index.html"
     out.print(Text(f"{len(report.edition.stories)} stories: {page}"))
@@ -251,11 +278,6 @@ def preview(
     if not no_open and graphical:
         webbrowser.open(page.resolve().as_uri())
     raise typer.Exit(1 if site.errors else 0)
-
-
-def _write_json(value: object, indent: int | None = None) -> None:
-    # ensure_ascii: stdout may not be UTF-8 (cron, a pipe), and JSON is the same either way.
-    sys.stdout.write(json.dumps(value, ensure_ascii=True, indent=indent) + "\n")
 
 
 def _version(value: bool) -> None:
@@ -269,6 +291,9 @@ def _root(
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True)] = False,
 ) -> None:
     """Publish a news site's articles as feeds and email digests."""
+
+
+app.add_typer(subscriber_commands.app, name="subscribers")
 
 
 def main() -> None:

@@ -244,6 +244,13 @@ class SmtpSettings(_Table):
     username: str = ""
 
 
+class DkimSettings(_Table):
+    """Extension: messages are signed when these and SYNDICATE_DKIM_KEY are all set."""
+
+    selector: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
+    domain: str = Field(default="", pattern=r"^[A-Za-z0-9.-]*$")
+
+
 class Settings(_Table):
     site: SiteSettings = Field(default_factory=SiteSettings)
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
@@ -251,6 +258,7 @@ class Settings(_Table):
     digest: DigestSettings = Field(default_factory=DigestSettings)
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
+    dkim: DkimSettings = Field(default_factory=DkimSettings)
 
 
 @dataclass(frozen=True)

@@ -25,10 +25,13 @@ from syndicate.digests import (
 )
 from syndicate.digests.edition import next_edition_id, window_start
 from syndicate.digests.messages import header_text
-from syndicate.digests.render import long_date, unresolved_related
+from syndicate.digests.render import RenderedVariant, long_date, unresolved_related
+from syndicate.dispatch.ledger import dump_variant, queue_sends, variant_key
+from syndicate.dispatch.sender import EditionTally
 from syndicate.errors import ConfigError, Problem
 from syndicate.records import Article
 from syndicate.state import EditionRecord, StateStore
+from syndicate.subscribers import Subscriber, SubscriberBook
 from syndicate.templating import template_environment
 
 PREVIEW_FOLDER = "preview"
@@ -39,18 +42,23 @@ class EditionReport:
     edition: DigestEdition | None
     folder: Path | None
     warnings: tuple[Problem, ...] = ()
+    sends: PlannedSends | None = None
 
-    def as_json(self) -> dict[str, object] | None:
+    def as_json(self, tally: EditionTally | None = None) -> dict[str, object] | None:
+        """SPEC section 10's digest object; `tally`: how its sending went."""
         if self.edition is None:
             return None
-        # Subscribers and sending arrive with dispatch: until then nobody receives it.
+        sent = tally.as_json() if tally is not None else {}
         return {
             "edition": self.edition.edition_id,
             "stories": len(self.edition.stories),
-            "recipients": 0,
-            "sent": 0,
-            "failed": 0,
-            "suppressed": 0,
+            "recipients": len(self.sends.sends) if self.sends else 0,
+            "sent": sent.get("sent", 0),
+            "failed": sent.get("failed", 0),
+            "suppressed": self.sends.suppressed if self.sends else 0,
+            "deferred": sent.get("deferred", 0),
+            "skipped": sent.get("skipped", 0),
+            "variants": len(self.sends.variants) if self.sends else 0,
         }
 
 
@@ -151,6 +159,21 @@ def since_start(window: str, now: datetime) -> datetime | None:
 
 
 @dataclass(frozen=True)
+class PlannedSends:
+    """Who gets an edition, and in which variant (the sections they chose)."""
+
+    variants: dict[str, RenderedVariant]  # by variant key
+    sends: tuple[tuple[int, str], ...]  # (subscriber id, variant key)
+    suppressed: int  # active subscribers whose address is suppressed
+    headers: EditionHeaders
+
+    def samples(self, config: LoadedConfig) -> dict[str, bytes]:
+        """A sample message of each variant, for the checks before anything goes out."""
+        reader = sample_reader(config)
+        return {key: build_message(v, self.headers, reader) for key, v in self.variants.items()}
+
+
+@dataclass(frozen=True)
 class PreparedEdition:
     """An edition rendered in memory, checked before anything of it is written."""
 
@@ -158,6 +181,7 @@ class PreparedEdition:
     files: dict[str, bytes]  # index.html, digest.txt, sample.eml
     warnings: tuple[Problem, ...]
     site_title: str = ""
+    sends: PlannedSends | None = None
 
     @property
     def record_text(self) -> tuple[str, ...]:
@@ -171,18 +195,61 @@ class PreparedEdition:
 
 
 def prepare_edition(
-    config: LoadedConfig, renderer: DigestRenderer, edition: DigestEdition
+    config: LoadedConfig,
+    renderer: DigestRenderer,
+    edition: DigestEdition,
+    subscribers: Sequence[Subscriber] | None = None,
+    suppressed: frozenset[str] = frozenset(),
 ) -> PreparedEdition:
-    """The web copy, its text and a sample message of an edition."""
+    """The web copy, its text and a sample message of an edition; with `subscribers`,
+    the variant each of them gets (MJML compiled once per variant)."""
     web = renderer.render(edition, None, web=True)
     variant = renderer.render(edition, None)
-    sample = build_message(variant, edition_headers(config, edition), sample_reader(config))
+    headers = edition_headers(config, edition)
+    sample = build_message(variant, headers, sample_reader(config))
     files = {
         "index.html": web.html.encode("utf-8"),
         "digest.txt": web.text.encode("utf-8"),
         "sample.eml": sample,
     }
-    return PreparedEdition(edition, files, tuple(unresolved_related(edition)), config.title)
+    sends = None
+    if subscribers is not None:
+        sends = plan_sends(renderer, edition, headers, variant, subscribers, suppressed)
+    warnings = tuple(unresolved_related(edition))
+    return PreparedEdition(edition, files, warnings, config.title, sends)
+
+
+def plan_sends(
+    renderer: DigestRenderer,
+    edition: DigestEdition,
+    headers: EditionHeaders,
+    everything: RenderedVariant,
+    subscribers: Sequence[Subscriber],
+    suppressed: frozenset[str],
+) -> PlannedSends:
+    """Each active subscriber's variant: the edition's sections they chose (all, when
+    they chose none); a subscriber whose sections have no story this time gets none."""
+    in_edition = {block.name.casefold(): block.name for block in edition.sections}
+    variants: dict[str, RenderedVariant] = {variant_key(None): everything}
+    sends: list[tuple[int, str]] = []
+    skipped = 0
+    for subscriber in subscribers:
+        if subscriber.status != "active":
+            continue
+        if subscriber.email in suppressed:
+            skipped += 1
+            continue
+        chosen = {
+            in_edition[s.casefold()] for s in subscriber.sections if s.casefold() in in_edition
+        }
+        if subscriber.sections and not chosen:
+            continue
+        sections = None if not subscriber.sections or len(chosen) == len(in_edition) else chosen
+        key = variant_key(None if sections is None else frozenset(sections))
+        if key not in variants:
+            variants[key] = renderer.render(edition, frozenset(sections or ()))
+        sends.append((subscriber.id, key))
+    return PlannedSends(variants, tuple(sends), skipped, headers)
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:
@@ -218,15 +285,18 @@ def plan_edition(
     force: bool = False,
     now: datetime | None = None,
 ) -> PreparedEdition | None:
-    """The edition that is due, rendered in memory; None when nothing is new."""
+    """The edition that is due, rendered in memory for the web and for each variant
+    that subscribers will get; None when nothing is new."""
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     with StateStore(config.paths.state_db) as store:
         edition = next_edition(
             config, articles, sections, store, since=since, force=force, now=moment
         )
+        book = SubscriberBook(store)
+        subscribers, suppressed = book.all(), frozenset(book.suppressed())
     if edition is None:
         return None
-    return prepare_edition(config, renderer_for(config), edition)
+    return prepare_edition(config, renderer_for(config), edition, subscribers, suppressed)
 
 
 def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> EditionReport:
@@ -244,8 +314,16 @@ def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> Ed
         )
         # The archive page first: a template that fails leaves nothing recorded.
         write_archive(config, renderer, [record, *store.editions()])
-        store.record_edition(record)
-    return EditionReport(edition, folder, prepared.warnings)
+        plan = prepared.sends
+        if plan is None:
+            store.record_edition(record)
+        else:
+            rendered = {key: dump_variant(v, plan.headers) for key, v in plan.variants.items()}
+            store.record_edition(
+                record,
+                then=lambda db: queue_sends(db, edition.edition_id, rendered, plan.sends),
+            )
+    return EditionReport(edition, folder, prepared.warnings, plan)
 
 
 def preview_edition(

@@ -5,6 +5,7 @@ Like the CLI commands, it never prints; unlike them, it never exits.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -13,8 +14,11 @@ from pathlib import Path
 
 from syndicate import __version__
 from syndicate.config import LoadedConfig, SitePaths, load_config
+from syndicate.deliveries import DeliveryReport, deliver
 from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
+from syndicate.dispatch.ledger import ALL_SECTIONS
 from syndicate.dispatch.lock import site_lock
+from syndicate.dispatch.sender import EditionTally, SendProgress
 from syndicate.dispatch.websub import ping_hubs
 from syndicate.editions import (
     EditionReport,
@@ -32,6 +36,7 @@ from syndicate.loaders import RECORD_SUFFIXES, ScrapeRules, find_record_files, l
 from syndicate.normalise import normalise
 from syndicate.records import Article
 from syndicate.state import StateStore
+from syndicate.subscribers import SubscriberBook, read_subscriber_csv
 from syndicate.templating import template_environment
 from syndicate.validate import FileReport, validate_outputs
 
@@ -195,10 +200,11 @@ class PublishReport:
 
     site: LoadedSite
     feeds: PublishedFeeds
-    hub_warnings: tuple[Problem, ...] = ()
+    run_warnings: tuple[Problem, ...] = ()  # subscribers.csv rows, hubs, sending
     digest: EditionReport | None = None
     validation: tuple[FileReport, ...] = ()
     blocked: bool = False  # validation stopped the run: nothing was published
+    delivery: DeliveryReport | None = None
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -208,7 +214,13 @@ class PublishReport:
     def warnings(self) -> tuple[Problem, ...]:
         digest = self.digest.warnings if self.digest else ()
         checks = _problems(self.validation, errors=False)
-        return self.site.warnings + checks + self.hub_warnings + digest
+        sending = self.delivery.warnings if self.delivery else ()
+        return self.site.warnings + checks + self.run_warnings + digest + sending
+
+    def _tally(self) -> EditionTally | None:
+        if self.delivery is None or self.digest is None or self.digest.edition is None:
+            return None
+        return self.delivery.tally(self.digest.edition.edition_id)
 
     def feed_counts(self) -> dict[str, int]:
         """Feed documents (archive pages included), not OPML, XSL or link tags."""
@@ -228,8 +240,9 @@ class PublishReport:
             "errors": [p.as_json() for p in self.errors],
             "warnings": [p.as_json() for p in self.warnings],
             "feeds": self.feed_counts(),
-            "digest": None if self.digest is None else self.digest.as_json(),
+            "digest": None if self.digest is None else self.digest.as_json(self._tally()),
             "sections": self.section_counts(),
+            "dispatch": None if self.delivery is None else self.delivery.as_json(),
             "validation": {
                 "checked": len(self.validation),
                 "blocked": self.blocked,
@@ -259,6 +272,7 @@ def publish(
     since: str | None = None,
     force: bool = False,
     strict: bool = False,
+    progress: SendProgress | None = None,
 ) -> PublishReport:
     """Build, validate, publish the feeds that changed (telling the WebSub hubs), then
     make the digest edition that is due: its files, the archive page, its record.
@@ -271,28 +285,56 @@ def publish(
         built = _build(target, environ, on_file)
         site = built.site
         config = site.config
+        listed = sync_subscriber_file(config)
         prepared = plan_edition(
             config, site.articles, site.sections, since=since, force=force, now=site.moment
         )
-        checked = tuple(_validate(built.feeds, config.paths, prepared))
+        checked = tuple(_validate(built.feeds, config, prepared))
         if not all(report.passes(strict=strict) for report in checked):
-            return PublishReport(site, PublishedFeeds(), validation=checked, blocked=True)
+            return PublishReport(site, PublishedFeeds(), listed, validation=checked, blocked=True)
         # Feeds no longer built are removed only after a clean run: a run that lost
         # records (a bad file, an unmounted folder) must not take their feeds down.
         clean = bool(site.articles) and not site.errors
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
         published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
         # Hubs hear of the new feeds before the digest is written: if that fails, they still do.
-        warnings = _tell_hubs(feed_site(config), built.feeds, published)
+        warnings = listed + tuple(_tell_hubs(feed_site(config), built.feeds, published))
         digest = commit_edition(config, prepared)
-    return PublishReport(site, published, tuple(warnings), digest, checked)
+        # Every edition with messages still to send: this one, and any a killed run left.
+        delivery = deliver(config, progress=progress)
+    return PublishReport(site, published, warnings, digest, checked, delivery=delivery)
+
+
+SUBSCRIBER_FILE = "subscribers.csv"
+
+
+def sync_subscriber_file(config: LoadedConfig) -> tuple[Problem, ...]:
+    """The site's subscribers.csv, imported as `subscribers import` would (so never
+    resubscribing anyone who left); each bad row is a warning."""
+    path = config.paths.root / SUBSCRIBER_FILE
+    if not path.is_file():
+        return ()
+    rows, problems = read_subscriber_csv(path)
+    with StateStore(config.paths.state_db) as store:
+        SubscriberBook(store).upsert(rows)
+    return tuple(problems)
+
+
+def dispatch(
+    target: Path, environ: Mapping[str, str], progress: SendProgress | None = None
+) -> DeliveryReport:
+    """Send what publish queued and did not finish (a killed run, temporary failures)."""
+    with site_lock(_lock_path(_site_folder(target))):
+        config = load_config(locate_records(target).site_root, environ)
+        return deliver(config, progress=progress)
 
 
 def _validate(
-    staged: StagedFeeds, paths: SitePaths, prepared: PreparedEdition | None
+    staged: StagedFeeds, config: LoadedConfig, prepared: PreparedEdition | None
 ) -> list[FileReport]:
     """The feed documents that differ from those published (the others passed when
     they were published), and the edition due, named as they will be written."""
+    paths = config.paths
     feeds_name = _shown(paths.feeds, paths.root)
     changed = []
     for path in staged.feed_paths:
@@ -306,6 +348,12 @@ def _validate(
         folder = _shown(paths.digests / prepared.edition.edition_id, paths.root)
         digest = [(f"{folder}/{name}", content) for name, content in prepared.files.items()]
         records = prepared.record_text
+        if prepared.sends is not None:
+            # Each variant subscribers get, as a sample message (named for its sections).
+            for key, sample in prepared.sends.samples(config).items():
+                if key != ALL_SECTIONS:
+                    label = "+".join(json.loads(key))
+                    digest.append((f"{folder}/sample.eml[{label}]", sample))
     return validate_outputs(changed, digest, records)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -51,6 +51,42 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (feed, article_id)
     ) WITHOUT ROWID;
     """,
+    # 5: subscribers, the addresses never to mail again, each edition's message
+    # variants, and the send ledger: one row per (edition, subscriber).
+    """
+    CREATE TABLE subscriber (
+        id         INTEGER PRIMARY KEY,
+        email      TEXT NOT NULL UNIQUE,
+        name       TEXT NOT NULL DEFAULT '',
+        sections   TEXT NOT NULL DEFAULT '[]',
+        status     TEXT NOT NULL CHECK (status IN ('active', 'pending', 'unsubscribed', 'bounced')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE suppression (
+        email    TEXT PRIMARY KEY,
+        reason   TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE edition_variant (
+        edition_id TEXT NOT NULL REFERENCES edition (edition_id),
+        variant    TEXT NOT NULL,
+        rendered   TEXT NOT NULL,
+        PRIMARY KEY (edition_id, variant)
+    ) WITHOUT ROWID;
+    CREATE TABLE send (
+        edition_id    TEXT NOT NULL REFERENCES edition (edition_id),
+        subscriber_id INTEGER NOT NULL REFERENCES subscriber (id),
+        variant       TEXT NOT NULL,
+        status        TEXT NOT NULL
+                      CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        detail        TEXT NOT NULL DEFAULT '',
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (edition_id, subscriber_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX send_open ON send (status) WHERE status IN ('queued', 'sending');
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -87,6 +123,11 @@ class StateStore:
 
     def close(self) -> None:
         self._db.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """For reads by the stores built on this one (subscribers, the send ledger)."""
+        return self._db
 
     @property
     def schema_version(self) -> int:
@@ -197,7 +238,13 @@ class StateStore:
         )
         return [_edition(row) for row in rows]
 
-    def record_edition(self, edition: EditionRecord) -> None:
+    def record_edition(
+        self,
+        edition: EditionRecord,
+        then: Callable[[sqlite3.Connection], None] | None = None,
+    ) -> None:
+        """Record an edition; `then` writes what goes with it (its queued sends) in the
+        same transaction, so that an edition is never recorded without them."""
         with self.transaction() as db:
             db.execute(
                 "INSERT INTO edition (edition_id, created_at, article_ids) VALUES (?, ?, ?)",
@@ -207,6 +254,8 @@ class StateStore:
                     json.dumps(list(edition.article_ids)),
                 ),
             )
+            if then is not None:
+                then(db)
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,6 +210,9 @@ def test_publish_makes_an_edition_then_only_what_is_new(tmp_path: Path, clock: C
         "sent": 0,
         "failed": 0,
         "suppressed": 0,
+        "deferred": 0,
+        "skipped": 0,
+        "variants": 1,
     }
 
     # Nothing new: no edition, nothing written, nothing recorded.

@@ -1,0 +1,50 @@
+"""Signed tokens in unsubscribe links: nobody can unsubscribe someone else.
+
+The key is SYNDICATE_SECRET_KEY. A site without one (the demo, a first try) gets a
+random key kept in `.syndicate/secret-key`, readable by its owner only, with a
+warning: links signed with it stop working if that file is lost.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from syndicate.errors import Problem
+
+_SALT = "syndicate-unsubscribe"
+
+
+def site_key(environ_key: str | None, state_folder: Path) -> tuple[str, Problem | None]:
+    """The signing key, and a warning when it is not the environment's."""
+    if environ_key:
+        return environ_key, None
+    path = state_folder / "secret-key"
+    if not path.is_file():
+        state_folder.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32))
+    note = Problem(
+        f"SYNDICATE_SECRET_KEY is not set: unsubscribe links are signed with the key in {path}"
+    )
+    return path.read_text().strip(), note
+
+
+def unsubscribe_token(key: str, email: str, list_id: str) -> str:
+    return str(URLSafeSerializer(key, salt=_SALT).dumps({"e": email, "l": list_id}))
+
+
+def read_unsubscribe_token(key: str, token: str, list_id: str) -> str | None:
+    """The address a token names, or None if it is forged, tampered or for another list."""
+    try:
+        value = URLSafeSerializer(key, salt=_SALT).loads(token)
+    except BadSignature:
+        return None
+    if not isinstance(value, dict) or value.get("l") != list_id:
+        return None
+    email = value.get("e")
+    return email if isinstance(email, str) else None
