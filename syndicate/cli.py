@@ -20,7 +20,8 @@ from syndicate.deliveries import DeliveryReport
 from syndicate.errors import Problem
 from syndicate.pipeline import count_record_files, load_site
 from syndicate.scaffold import create_site
-from syndicate.validate import FileReport, Severity, validate_paths
+from syndicate.validate import FileReport, Severity
+from syndicate.validate.paths import validate_paths
 
 T = TypeVar("T")
 OnFile = Callable[[Path], None]
@@ -229,23 +230,28 @@ def validate(
 
     Exit status: 0 all valid, 1 any invalid, 2 could not run."""
     with reporting():
-        reports = validate_paths(paths)
-    if not reports:
-        print_problems((Problem("no feeds or digests found to validate"),), "error", "red")
-        raise typer.Exit(2)
+        run = validate_paths(paths)
+    reports = run.reports
     if as_json:
-        write_json([report.as_json() for report in reports], indent=2)
+        write_json([report.as_json(strict=strict) for report in reports], indent=2)
     else:
         for report in reports:
             if not quiet or not report.passes(strict=strict):
-                out.print(_report_block(report))
+                out.print(_report_block(report, strict))
         passed = sum(report.passes(strict=strict) for report in reports)
         out.print(Text(f"{passed} of {len(reports)} files valid."))
+    # Could not run: a file that could not be read, or nothing to check at all.
+    print_problems(tuple(run.unreadable), "error", "red")
+    if not reports and not run.unreadable:
+        print_problems((Problem("no feeds or digests found to validate"),), "error", "red")
+    if run.unreadable or not reports:
+        raise typer.Exit(2)
     raise typer.Exit(0 if all(report.passes(strict=strict) for report in reports) else 1)
 
 
-def _report_block(report: FileReport) -> Text:
-    verdict = ("valid", "green") if report.valid else ("invalid", "bold red")
+def _report_block(report: FileReport, strict: bool) -> Text:
+    passed = report.passes(strict=strict)
+    verdict = ("valid", "green") if passed else ("invalid", "bold red")
     block = Text.assemble((report.path, "bold"), f" ({report.kind}): ", verdict)
     findings = sorted(report.findings, key=lambda f: (f.line or 0, f.column or 0))
     for finding in findings:

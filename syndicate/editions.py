@@ -25,7 +25,12 @@ from syndicate.digests import (
 )
 from syndicate.digests.edition import next_edition_id, window_start
 from syndicate.digests.messages import header_text
-from syndicate.digests.render import RenderedVariant, long_date, unresolved_related
+from syndicate.digests.render import (
+    RenderedVariant,
+    edition_url,
+    long_date,
+    unresolved_related,
+)
 from syndicate.dispatch.ledger import dump_variant, queue_sends, variant_key
 from syndicate.dispatch.sender import EditionTally
 from syndicate.errors import ConfigError, Problem
@@ -267,7 +272,7 @@ def write_archive(
             "id": record.edition_id,
             "date_label": long_date(record.created_at, site.zone),
             "story_count": len(record.article_ids),
-            "url": f"{record.edition_id}/",
+            "url": edition_url(site, record.edition_id),
             "preheader": "",
         }
         for record in records

@@ -270,3 +270,57 @@ def test_validate_a_folder_finds_feeds_and_leaves_other_files(tmp_path: Path) ->
     # The one story titled "Budget <b>&</b> Bonds" is text that readers may take for markup.
     warned = {w["code"] for r in paths.values() for w in r["warnings"]}
     assert warned == {"html-in-title"}
+
+
+def test_validate_names_an_unreadable_file_and_still_checks_the_rest(tmp_path: Path) -> None:
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    (folder / "good.xml").write_bytes(GOOD_RSS)
+    (folder / "gone.xml").symlink_to(tmp_path / "nowhere.xml")  # a dangling link
+    os.mkfifo(folder / "pipe.xml")  # never read: it would block for ever
+    code, out, err = invoke("validate", str(folder), "--json")
+    assert code == 2  # could not run on everything
+    assert [Path(r["path"]).name for r in json.loads(out)] == ["good.xml"]
+    assert "gone.xml" in err and "pipe.xml" not in err
+
+
+def test_validate_judges_by_content_where_the_name_does_not_say(tmp_path: Path) -> None:
+    page = tmp_path / "feed.xml"  # an error page served where the feed was
+    page.write_bytes(b"<!DOCTYPE html><html><body><h1>502 Bad Gateway</h1></body></html>")
+    code, out, _ = invoke("validate", str(page), "--json")
+    [report] = json.loads(out)
+    assert code == 1 and report["kind"] in ("xml", "rss", "atom", "json")
+    assert report["errors"][0]["code"] in ("unknown-format", "not-well-formed")
+
+
+def test_validate_strict_json_says_invalid_when_it_fails(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(GOOD_RSS.replace(b"<pubDate>Wed, 25 Nov 2026 09:30:00 GMT</pubDate>", b""))
+    code, out, _ = invoke("validate", str(feed), "--json", "--strict")
+    assert code == 1 and json.loads(out)[0]["valid"] is False
+
+
+def test_validate_places_findings_in_a_feed_written_on_one_line(tmp_path: Path) -> None:
+    one_line = b"".join(GOOD_RSS.split(b"\n")).replace(
+        b"</item>",
+        b"</item><item><title>Two</title><link>/two/</link><guid>https://n.example/2</guid>"
+        b"<pubDate>Wed, 25 Nov 2026 09:30:00 GMT</pubDate></item>",
+    )
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(one_line)
+    _, out, _ = invoke("validate", str(feed), "--json")
+    [error] = json.loads(out)[0]["errors"]
+    column = error["column"]
+    assert error["code"] == "relative-url"
+    assert one_line.decode()[column - 1 :].startswith("<link>/two/")
+
+
+def test_an_edition_s_web_copy_named_alone_is_judged_as_a_web_copy(tmp_path: Path) -> None:
+    site = small_site(tmp_path / "site")
+    assert invoke("publish", str(site))[0] == 0
+    [edition] = [p for p in (site / "digests").iterdir() if p.is_dir()]
+    named = [edition / "index.html", edition / "digest.txt", site / "digests" / "index.html"]
+    code, out, _ = invoke("validate", *map(str, named), "--json")
+    reports = json.loads(out)
+    assert code == 0, reports
+    assert all(r["valid"] and not r["warnings"] for r in reports), reports

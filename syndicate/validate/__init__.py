@@ -6,17 +6,13 @@ names and returns one `FileReport` per file it checked.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from lxml import etree
 
-from syndicate.errors import SiteError
 from syndicate.validate.atom import AtomChecks
 from syndicate.validate.digest import (
-    validate_digest_folder,
     validate_digest_html,
     validate_digest_message,
     validate_digest_text,
@@ -33,14 +29,12 @@ __all__ = [
     "FileReport",
     "Finding",
     "Severity",
-    "validate_digest_folder",
     "validate_digest_html",
     "validate_digest_message",
     "validate_digest_text",
     "validate_feed",
     "validate_mjml",
     "validate_outputs",
-    "validate_paths",
 ]
 
 # Feeds past this size are cut off or refused by common readers and aggregators.
@@ -53,6 +47,10 @@ def validate_feed(content: bytes, path: str, *, now: datetime | None = None) -> 
     start = content.lstrip(b"\xef\xbb\xbf \t\r\n")
     if start.startswith((b"{", b"[")):
         return _json_feed(content, path, moment)
+    if start[:1].isdigit() or start.startswith((b'"', b"-", b"true", b"false", b"null")):
+        report = FileReport(path, "json")
+        report.add("unknown-format", "JSON that is not an object: not a JSON Feed", 1, 1)
+        return report
     report = FileReport(path, "xml")
     document = read_xml(content, report)
     if document is None:
@@ -102,100 +100,6 @@ def _size(content: bytes, report: FileReport) -> None:
             "feed-too-large",
             f"{len(content) // 1024} KB: readers fetch at most about {READER_LIMIT // 1024} KB",
         )
-
-
-def validate_file(path: Path, shown: str) -> FileReport:
-    """One file, checked as what its content says it is (OSError if unreadable)."""
-    content = path.read_bytes()
-    kind = sniff(content, path.name)
-    if kind == "message":
-        return validate_digest_message(content, shown)
-    if kind == "html":
-        return validate_digest_html(content, shown)
-    if kind == "mjml":
-        return validate_mjml(content, shown)
-    if kind == "text":
-        return validate_digest_text(content, shown)
-    return validate_feed(content, shown)
-
-
-def sniff(content: bytes, name: str) -> str:
-    """'feed', 'html', 'message', 'mjml' or 'text', from the content (the name breaks ties)."""
-    head = content[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    if head.startswith((b"<!doctype html", b"<html")):
-        return "html"
-    if head.startswith(b"<mjml"):
-        return "mjml"
-    if head.startswith((b"<", b"{", b"[", b"\xff\xfe", b"\xfe\xff", b"\x00")):
-        return "feed"
-    if name.lower().endswith(".eml") or _has_headers(head):
-        return "message"
-    if name.lower().endswith(".txt"):
-        return "text"
-    return "feed"
-
-
-def _has_headers(head: bytes) -> bool:
-    fields = {line.split(b":", 1)[0] for line in head.splitlines()[:20] if b":" in line}
-    return len(fields & {b"from", b"subject", b"mime-version", b"date", b"to"}) >= 2
-
-
-def validate_paths(paths: Sequence[Path]) -> list[FileReport]:
-    """Every named file, and every feed or digest in the named folders.
-
-    A path that does not exist raises SiteError before anything is checked."""
-    for path in paths:
-        if not path.exists():
-            raise SiteError("no such file or folder", file=path)
-    reports: list[FileReport] = []
-    for path in paths:
-        if path.is_dir():
-            reports += _folder(path)
-        else:
-            reports.append(validate_file(path, str(path)))
-    return reports
-
-
-def _folder(folder: Path) -> list[FileReport]:
-    reports: list[FileReport] = []
-    for directory, names in _walk(folder):
-        if "sample.eml" in names:
-            reports += validate_digest_folder(directory, str(directory))
-            continue
-        for name in sorted(names):
-            path = directory / name
-            content = path.read_bytes()
-            if sniff(content, name) == "feed" and _could_be_feed(content, name):
-                reports.append(validate_feed(content, str(path)))
-    return reports
-
-
-def _walk(folder: Path) -> Iterable[tuple[Path, list[str]]]:
-    for directory, subfolders, names in os.walk(folder):
-        subfolders[:] = sorted(s for s in subfolders if not s.startswith("."))
-        yield Path(directory), [n for n in names if not n.startswith(".")]
-
-
-_FEED_ROOTS = (b"<rss", b"<feed", b"<rdf:rdf", b"<rdf")
-_FEED_SUFFIXES = (".xml", ".rss", ".atom", ".rdf", ".json")
-
-
-def _could_be_feed(content: bytes, name: str) -> bool:
-    """In a folder, a file is checked when it is a feed or a feed gone wrong; other XML
-    and JSON (stylesheets, OPML, sitemaps, package files) are left alone."""
-    head = content[:4096].lower()
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
-        head = content[:8192].decode("utf-16", errors="replace").encode("ascii", "replace").lower()
-    if any(root in head for root in _FEED_ROOTS) or b"jsonfeed.org/version" in head:
-        return True
-    xml_or_json = name.lower().endswith(_FEED_SUFFIXES)
-    if not xml_or_json:
-        return False
-    # A file named like a feed that does not parse may be a feed: say so.
-    report = FileReport(name, "xml")
-    if head.lstrip().startswith((b"{", b"[")):
-        return read_json(content, report) is None
-    return read_xml(content, report) is None
 
 
 def validate_outputs(

@@ -40,10 +40,12 @@ def check_html(
     web_copy: bool,
     declared: str | None = None,
     list_urls: tuple[str, ...] = (),
+    archive: bool = False,
 ) -> None:
     """The HTML checks of a digest, on its bytes (`declared`: a message part's charset;
-    `list_urls`: the message's List-Unsubscribe URIs, which count as unsubscribe links)."""
-    if len(content) > GMAIL_CLIP_BYTES:
+    `list_urls`: the message's List-Unsubscribe URIs, which count as unsubscribe links;
+    `archive`: the archive page, a web page only, which no inbox shows or clips)."""
+    if len(content) > GMAIL_CLIP_BYTES and not archive:
         sink.add(
             "gmail-clipping",
             f"{len(content):,} bytes of HTML; Gmail clips a message's HTML past "
@@ -63,7 +65,7 @@ def check_html(
     _check_images(sink, root)
     if not web_copy:
         _check_unsubscribe_link(sink, root, list_urls)
-    if not _has_preheader(root):
+    if not archive and not _has_preheader(root):
         sink.add(
             "missing-preheader",
             "no preheader: the body does not start with hidden text (mj-preview), so "
@@ -193,12 +195,17 @@ def _has_preheader(root: etree._Element) -> bool:
 
 
 def validate_digest_html(
-    content: bytes, path: str, *, web_copy: bool = False, records: tuple[str, ...] = ()
+    content: bytes,
+    path: str,
+    *,
+    web_copy: bool = False,
+    records: tuple[str, ...] = (),
+    archive: bool = False,
 ) -> FileReport:
     """A digest's HTML as mailed, or (`web_copy`) an edition's web page. `records`: the
     text of the records it was made from, where placeholder-like text is content."""
     report = FileReport(path, "digest-html")
     sink = Sink(report, content=records)
-    check_html(sink, content, web_copy=web_copy)
+    check_html(sink, content, web_copy=web_copy or archive, archive=archive)
     sink.finish()
     return report

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from datetime import datetime
 from json.scanner import py_make_scanner  # type: ignore[attr-defined]
@@ -34,17 +35,31 @@ class _PositionDecoder(json.JSONDecoder):
     def __init__(self) -> None:
         super().__init__()
         self.spans: dict[int, tuple[int, int]] = {}
+        self.containers: list[tuple[int, int]] = []  # every object and array
         self.keep: list[object] = []  # holds the objects, so that their ids stay theirs
         parse_object = cast("Callable[..., tuple[object, int]]", self.__dict__["parse_object"])
+        parse_array = cast("Callable[..., tuple[object, int]]", self.__dict__["parse_array"])
 
         def noting(state: tuple[str, int], *args: Any) -> tuple[object, int]:
             value, end = parse_object(state, *args)
             self.spans[id(value)] = (state[1] - 1, end)
+            self.containers.append((state[1] - 1, end))
             self.keep.append(value)
             return value, end
 
+        def noting_array(state: tuple[str, int], *args: Any) -> tuple[object, int]:
+            value, end = parse_array(state, *args)
+            self.containers.append((state[1] - 1, end))
+            return value, end
+
         self.parse_object = noting
+        self.parse_array = noting_array
+        self.parse_constant = _not_json
         self.scan_once = py_make_scanner(self)
+
+
+def _not_json(name: str) -> object:
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no such number)")
 
 
 def read_json(content: bytes, report: FileReport) -> tuple[Any, JsonPlaces] | None:
@@ -70,29 +85,44 @@ def read_json(content: bytes, report: FileReport) -> tuple[Any, JsonPlaces] | No
     except RecursionError:
         report.add("bad-json", "nested too deeply to read", 1, 1)
         return None
-    return document, JsonPlaces(text, decoder.spans, decoder.keep)
+    except ValueError as exc:  # NaN and Infinity, an integer of thousands of digits
+        report.add("bad-json", str(exc), 1, 1)
+        return None
+    return document, JsonPlaces(text, decoder.spans, decoder.containers, decoder.keep)
 
 
 class JsonPlaces:
-    def __init__(self, text: str, spans: dict[int, tuple[int, int]], keep: list[object]) -> None:
+    def __init__(
+        self,
+        text: str,
+        spans: dict[int, tuple[int, int]],
+        containers: list[tuple[int, int]],
+        keep: list[object],
+    ) -> None:
         self.text = text
         self.spans = spans
+        self.containers = sorted(containers)
+        self.starts = [s for s, _ in self.containers]
+        self.line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         self.keep = keep
 
     def of(self, value: object, key: str | None = None) -> tuple[int | None, int | None]:
-        """The line and column of an object, or of one of its keys."""
+        """The line and column of an object, or of one of its own keys (not a key of
+        an object nested in it)."""
         span = self.spans.get(id(value))
         if span is None:
             return None, None
         start, end = span
         if key is not None:
-            found = re.compile(rf'"{re.escape(json.dumps(key)[1:-1])}"\s*:').search(
-                self.text, start, end
-            )
-            if found is not None:
-                start = found.start()
-        line = self.text.count("\n", 0, start) + 1
-        return line, start - self.text.rfind("\n", 0, start)
+            first, last = bisect_right(self.starts, start), bisect_left(self.starts, end)
+            nested = self.containers[first:last]
+            pattern = re.compile(rf'"{re.escape(json.dumps(key)[1:-1])}"\s*:')
+            for found in pattern.finditer(self.text, start, end):
+                if not any(s <= found.start() < e for s, e in nested):
+                    start = found.start()
+                    break
+        line = bisect_right(self.line_starts, start)
+        return line, start - self.line_starts[line - 1] + 1
 
 
 def looks_like_json_feed(document: object) -> bool:

@@ -40,6 +40,7 @@ CODES: dict[str, tuple[Severity, str]] = {
     "duplicate-id": (E, "two items with the same id"),
     # Feeds: what readers stumble on
     "reader-error": (E, "a feed reader (feedparser) flags the document"),
+    "reader-entity": (W, "a feed reader (feedparser) does not expand an entity of the DTD"),
     "unknown-namespace": (W, "an element in a namespace that is not a known extension"),
     "unknown-key": (W, "a JSON Feed key that is neither defined nor an _extension"),
     "missing-self-link": (W, "no link to the feed's own URL (atom:link rel=self)"),
@@ -115,11 +116,12 @@ class FileReport:
     def passes(self, *, strict: bool = False) -> bool:
         return not self.findings if strict else self.valid
 
-    def as_json(self) -> dict[str, object]:
+    def as_json(self, *, strict: bool = False) -> dict[str, object]:
+        """`valid` as the run judged it: with `strict`, a warning makes a file invalid."""
         return {
             "path": self.path,
             "kind": self.kind,
-            "valid": self.valid,
+            "valid": self.passes(strict=strict),
             "errors": [f.as_json() for f in sorted(self.errors, key=_position)],
             "warnings": [f.as_json() for f in sorted(self.warnings, key=_position)],
         }

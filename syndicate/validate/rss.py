@@ -60,7 +60,16 @@ class RssChecks(XmlChecks):
             self.flag(root, "missing-element", "<rss> needs a <channel>")
             return
         self.foreign(root, frozenset({None}))
+        self.vocabularies(root)
         self.channel(channels[0], (version or "").strip())
+
+    def vocabularies(self, root: etree._Element) -> None:
+        for element in root.iter(etree.Element):
+            name = etree.QName(element)
+            known = VOCABULARIES.get(name.namespace or "")
+            if known is not None and name.localname not in known:
+                prefix = element.prefix or name.namespace
+                self.flag(element, "unknown-element", f"<{prefix}:{name.localname}> is not defined")
 
     def known(self, element: etree._Element, allowed: dict[str, int | None], where: str) -> None:
         """Unknown and repeated elements without a namespace, where the spec lists all."""
@@ -256,15 +265,31 @@ class RssChecks(XmlChecks):
 
     def skips(self, channel: etree._Element) -> None:
         for skip in children(channel, None, "skipHours"):
-            for hour in skip:
+            for hour in skip.iterchildren(etree.Element):
                 value = text_of(hour).strip()
                 if hour.tag != "hour" or not value.isdigit() or int(value) > 23:
                     self.flag(hour, "bad-value", f"<skipHours> holds <hour> 0 to 23: {value!r}")
         for skip in children(channel, None, "skipDays"):
-            for day in skip:
+            for day in skip.iterchildren(etree.Element):
                 value = text_of(day).strip()
                 if day.tag != "day" or value not in DAYS:
                     self.flag(day, "bad-value", f"<skipDays> holds <day> names: {value!r}")
+
+
+RDF_ELEMENTS = {
+    "channel": {"title", "link", "description", "image", "items", "textinput"},
+    "item": {"title", "link", "description"},
+    "image": {"title", "link", "url"},
+    "textinput": {"title", "description", "name", "link"},
+}
+# Extension vocabularies whose every element is known: a misspelt one is no extension.
+VOCABULARIES = {
+    CONTENT: {"encoded", "items", "item", "format", "encoding"},
+    DC: {
+        "title", "creator", "subject", "description", "publisher", "contributor", "date",
+        "type", "format", "identifier", "source", "language", "relation", "coverage", "rights",
+    },
+}  # fmt: skip
 
 
 class RdfChecks(RssChecks):
@@ -301,7 +326,26 @@ class RdfChecks(RssChecks):
             )
         for date in children(channel, DC, "date"):
             self.date(date, w3cdtf_date, "<dc:date>")
+        self.rdf_vocabulary(root, namespace)
+        self.vocabularies(root)
         self.foreign(root, frozenset({namespace, RDF, None}))
+
+    def rdf_vocabulary(self, root: etree._Element, namespace: str) -> None:
+        """Elements of the RSS 1.0 (or 0.90) namespace that it does not define, such as
+        RSS 2.0's <pubDate> or <guid> in an RSS 1.0 item."""
+        for top in root.iterchildren(etree.Element):
+            name = etree.QName(top).localname
+            if etree.QName(top).namespace != namespace:
+                continue
+            if name not in RDF_ELEMENTS:
+                self.flag(top, "unknown-element", f"RSS 1.0 has no element <{name}>")
+                continue
+            for child in top.iterchildren(etree.Element):
+                inner = etree.QName(child)
+                if inner.namespace == namespace and inner.localname not in RDF_ELEMENTS[name]:
+                    self.flag(
+                        child, "unknown-element", f"<{name}> has no element <{inner.localname}>"
+                    )
 
     def rdf_required(
         self, element: etree._Element, namespace: str, names: tuple[str, ...], where: str

@@ -35,7 +35,8 @@ _MARKUP = re.compile(
 
 def rfc822_date(value: str) -> datetime | str:
     """The moment, or why the text is not an RFC 822 date."""
-    match = _RFC822.fullmatch(value.strip())
+    # RFC 822 allows comments, as in '+0000 (UTC)'.
+    match = _RFC822.fullmatch(re.sub(r"\s*\([^()]*\)\s*$", "", value.strip()))
     if match is None:
         return "not an RFC 822 date (such as 'Wed, 25 Nov 2026 09:30:00 GMT')"
     month = match["month"].lower()

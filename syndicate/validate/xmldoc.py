@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import codecs
+import html.entities
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
@@ -29,16 +30,37 @@ class XmlDocument:
     root: etree._Element
     text: str
     lines: list[str]
+    _same_line: dict[tuple[int, str], list[etree._Element]] | None = None
+    _columns: dict[tuple[int, str], list[int]] = field(default_factory=dict)
 
     def locate(self, element: etree._Element) -> tuple[int | None, int | None]:
-        """The line and column (both 1-based) of an element's start tag."""
+        """The line and column (both 1-based) of an element's start tag: on a line with
+        several tags of one name (a feed written on one line), the n-th of them."""
         line = cast("int | None", element.sourceline)  # the stubs say otherwise
         if line is None or not 0 < line <= len(self.lines):
             return line, None
-        qname = etree.QName(element)
-        name = f"{element.prefix}:{qname.localname}" if element.prefix else qname.localname
-        found = re.search(rf"<{re.escape(name)}(?=[\s/>])", self.lines[line - 1])
-        return line, (found.start() + 1 if found else None)
+        name = _tag_name(element)
+        if self._same_line is None:
+            self._same_line = {}
+            for each in self.root.iter(etree.Element):
+                at = cast("int | None", each.sourceline)
+                if at is not None:
+                    self._same_line.setdefault((at, _tag_name(each)), []).append(each)
+        siblings = self._same_line.get((line, name), [element])
+        index = siblings.index(element) if element in siblings else 0
+        columns = self._columns.get((line, name))
+        if columns is None:
+            pattern = rf"<{re.escape(name)}(?=[\s/>])"
+            columns = [m.start() + 1 for m in re.finditer(pattern, self.lines[line - 1])]
+            self._columns[(line, name)] = columns
+        if not columns:
+            return line, None
+        return line, columns[min(index, len(columns) - 1)]
+
+
+def _tag_name(element: etree._Element) -> str:
+    local = etree.QName(element).localname
+    return f"{element.prefix}:{local}" if element.prefix else local
 
 
 def _encoding_of(content: bytes, report: FileReport) -> tuple[str, int] | None:
@@ -97,19 +119,41 @@ def read_xml(content: bytes, report: FileReport) -> XmlDocument | None:
     utf8 = re.sub(
         r"^(\s*<\?xml[^>]*?encoding\s*=\s*)([\"'])[^\"']*\2", r"\1\2utf-8\2", text, count=1
     )
+    if _EXTERNAL_DTD.search(utf8[:2000]):
+        # With an external DTD (RSS 0.91's Netscape DTD), entities it declares are not a
+        # well-formedness error; the HTML ones are what such feeds use.
+        utf8 = _HTML_ENTITY.sub(_numeric_reference, utf8)
+    # Entities of the internal subset are expanded, never an external one (no network,
+    # no local files), and libxml2 refuses runaway expansion.
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+        resolve_entities="internal",  # type: ignore[arg-type]  # lxml 5+, not in the stubs
+        no_network=True,
+        load_dtd=False,
+        huge_tree=False,
     )
     try:
         root = etree.fromstring(utf8.encode("utf-8"), parser)
     except etree.XMLSyntaxError as exc:
-        line, column = exc.position
-        report.add("not-well-formed", exc.msg, line, column + 1 if column is not None else None)
+        line, column = exc.position  # both 1-based
+        message = re.sub(r", line \d+, column \d+$", "", str(exc.msg))
+        report.add("not-well-formed", message, line, column or None)
         return None
     if root is None:
         report.add("not-well-formed", "the document has no root element", 1, 1)
         return None
     return XmlDocument(root, text, text.splitlines())
+
+
+_EXTERNAL_DTD = re.compile(r"<!DOCTYPE\s+\w+\s+(?:PUBLIC|SYSTEM)\b", re.IGNORECASE)
+_HTML_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
+
+
+def _numeric_reference(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name in _XML_ENTITIES or name not in html.entities.name2codepoint:
+        return match.group()
+    return f"&#{html.entities.name2codepoint[name]};"
 
 
 ATOM = "http://www.w3.org/2005/Atom"

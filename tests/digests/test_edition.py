@@ -175,7 +175,11 @@ def recorded(root: Path) -> list[tuple[str, tuple[str, ...]]]:
 
 def archive_links(root: Path) -> list[str]:
     page = html.fromstring((root / "digests" / "index.html").read_bytes())
-    return [link.get("href", "") for item in page.iter("li") for link in item.iter("a")]
+    links = [link.get("href", "") for item in page.iter("li") for link in item.iter("a")]
+    # Absolute, so that a copy of the page anywhere still leads to the editions.
+    prefix = "https://news.example.com/digests/"
+    assert all(link.startswith(prefix) for link in links), links
+    return [link.removeprefix(prefix) for link in links]
 
 
 def publish_json(root: Path, *options: str) -> dict[str, object]:
