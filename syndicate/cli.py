@@ -299,6 +299,25 @@ def _root(
     """Publish a news site's articles as feeds and email digests."""
 
 
+@app.command()
+def serve(
+    site_dir: SiteDir = Path("."),
+    host: Annotated[str, typer.Option(help="The address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="The port to listen on.", min=1, max=65535)] = 8080,
+) -> None:
+    """Serve the feeds, the digest archive, sign-up and unsubscribe over HTTP."""
+    import uvicorn
+
+    from syndicate.config import load_config
+    from syndicate.serve import create_app
+
+    with reporting():
+        config = load_config(pipeline.locate_records(site_dir).site_root, os.environ)
+        web = create_app(config)
+    out.print(Text(f"Serving {config.title} on http://{host}:{port}/ (Ctrl+C stops)"))
+    uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
+
+
 app.add_typer(subscriber_commands.app, name="subscribers")
 
 

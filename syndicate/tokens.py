@@ -11,7 +11,7 @@ import os
 import secrets
 from pathlib import Path
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from syndicate.errors import Problem
 
@@ -43,6 +43,29 @@ def read_unsubscribe_token(key: str, token: str, list_id: str) -> str | None:
     try:
         value = URLSafeSerializer(key, salt=_SALT).loads(token)
     except BadSignature:
+        return None
+    if not isinstance(value, dict) or value.get("l") != list_id:
+        return None
+    email = value.get("e")
+    return email if isinstance(email, str) else None
+
+
+_CONFIRM_SALT = "syndicate-confirm"
+CONFIRM_MAX_AGE = 7 * 24 * 3600  # a week to click the confirmation link
+
+
+def confirm_token(key: str, email: str, list_id: str) -> str:
+    serializer = URLSafeTimedSerializer(key, salt=_CONFIRM_SALT)
+    return str(serializer.dumps({"e": email, "l": list_id}))
+
+
+def read_confirm_token(
+    key: str, token: str, list_id: str, max_age: int = CONFIRM_MAX_AGE
+) -> str | None:
+    """The address a sign-up confirmation names, or None if forged, foreign or expired."""
+    try:
+        value = URLSafeTimedSerializer(key, salt=_CONFIRM_SALT).loads(token, max_age=max_age)
+    except BadSignature:  # SignatureExpired is one
         return None
     if not isinstance(value, dict) or value.get("l") != list_id:
         return None

@@ -1,0 +1,242 @@
+"""The Starlette app of `syndicate serve`: the site's URLs under its base URL's path."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from starlette.applications import Starlette
+from starlette.background import BackgroundTask
+from starlette.middleware import Middleware
+from starlette.middleware.gzip import GZipMiddleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from syndicate.config import LoadedConfig
+from syndicate.deliveries import list_id
+from syndicate.serve.files import PublishedFiles
+from syndicate.serve.signup import (
+    RateLimit,
+    confirm,
+    confirmation_message,
+    record_pending,
+    send_confirmation,
+)
+from syndicate.state import StateStore
+from syndicate.subscribers import RowError, SubscriberBook, check_row
+from syndicate.templating import template_environment
+from syndicate.tokens import read_confirm_token, read_unsubscribe_token, site_key
+
+log = logging.getLogger("syndicate.serve")
+MAX_FORM_BYTES = 8 * 1024
+SECURITY_HEADERS = [
+    (
+        b"content-security-policy",
+        b"default-src 'none'; img-src https: http: data:; style-src 'self' 'unsafe-inline'; "
+        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),  # unsubscribe and confirm URLs carry tokens
+    (b"x-frame-options", b"DENY"),
+]
+FEED_TYPES = {
+    "rss.xml": ("application/rss+xml", "RSS"),
+    "atom.xml": ("application/atom+xml", "Atom"),
+    "feed.json": ("application/feed+json", "JSON Feed"),
+}
+
+
+class SecurityHeaders:
+    """Every response, pages and files alike, carries the same strict headers."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", [])}
+                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = list(message.get("headers", [])) + extra
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+@dataclass
+class Site:
+    config: LoadedConfig
+    key: str
+    pages: jinja2.Environment
+    texts: jinja2.Environment
+    limits: RateLimit
+
+    @property
+    def base(self) -> str:
+        """The base URL's path: links and forms stay on whatever host serves them."""
+        return urlsplit(self.config.settings.site.base_url).path or "/"
+
+    def context(self) -> dict[str, Any]:
+        site = self.config.settings.site
+        return {"title": self.config.title, "url": site.base_url, "language": site.language}
+
+    def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        html = self.pages.get_template(f"serve/{name}.html.j2").render(
+            site=self.context(), **values
+        )
+        return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+
+    def notice(self, heading: str, text: str, status: int) -> HTMLResponse:
+        return self.page("notice", status, heading=heading, text=text)
+
+
+def create_app(config: LoadedConfig) -> Starlette:
+    """The app for the site that `config` describes."""
+    secret = config.secrets.secret_key
+    key, note = site_key(
+        secret.get_secret_value() if secret else None, config.paths.state_db.parent
+    )
+    if note is not None:
+        log.warning(note.message)
+    site = Site(
+        config,
+        key,
+        template_environment(config.paths.templates, autoescape=True),
+        template_environment(config.paths.templates, autoescape=False),
+        RateLimit(),
+    )
+    for folder in (config.paths.feeds, config.paths.digests):
+        folder.mkdir(parents=True, exist_ok=True)
+    routes: list[BaseRoute] = [
+        Route("/", partial(_index, site)),
+        Mount("/feeds", PublishedFiles(directory=config.paths.feeds, check_dir=False)),
+        Mount(
+            "/digests", PublishedFiles(directory=config.paths.digests, html=True, check_dir=False)
+        ),
+        Route(
+            "/unsubscribe/{token}",
+            partial(_unsubscribe, site),
+            methods=["GET", "POST"],
+        ),
+        Route("/subscribe", partial(_subscribe, site), methods=["GET", "POST"]),
+        Route("/confirm/{token}", partial(_confirm, site), methods=["GET", "POST"]),
+    ]
+    prefix = site.base.rstrip("/")
+    if prefix:
+        routes = [
+            Route("/", lambda request: RedirectResponse(f"{prefix}/")),
+            Mount(prefix, routes=routes),
+        ]
+    return Starlette(
+        routes=routes,
+        middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=512)],
+    )
+
+
+async def _index(site: Site, request: Request) -> Response:
+    feeds = []
+    root = site.config.paths.feeds
+    sections = sorted(p for p in root.iterdir() if p.is_dir() and p.name != "archive")
+    folders = [root, *sections]
+    for folder in folders:
+        scope = "" if folder == site.config.paths.feeds else f"{folder.name}/"
+        label = site.config.title + (f": {folder.name}" if scope else "")
+        for name, (media_type, kind) in FEED_TYPES.items():
+            if (folder / name).is_file():
+                url = f"{site.base}feeds/{scope}{name}"
+                feeds.append({"url": url, "type": media_type, "title": f"{label} ({kind})"})
+    return site.page(
+        "index",
+        feeds=feeds,
+        archive_url=f"{site.base}digests/",
+        subscribe_url=f"{site.base}subscribe",
+    )
+
+
+async def _unsubscribe(site: Site, request: Request) -> Response:
+    token = request.path_params["token"]
+    email = read_unsubscribe_token(site.key, token, list_id(site.config))
+    if email is None:
+        return site.notice(
+            "This link does not work",
+            "It was changed or is not one of ours. Use the link in a digest you received.",
+            400,
+        )
+    action = f"{site.base}unsubscribe/{token}"
+    if request.method == "GET":
+        return site.page("unsubscribe", email=email, done=False, action=action)
+    form = await _form(request)
+    if form is None:
+        return site.notice("Too much", "That request is too large.", 413)
+    with StateStore(site.config.paths.state_db) as store:
+        SubscriberBook(store).set_status(email, "unsubscribed")
+    # RFC 8058: a one-click POST from a mail client gets a 200, whatever it holds.
+    return site.page("unsubscribe", email=email, done=True, action=action)
+
+
+async def _subscribe(site: Site, request: Request) -> Response:
+    sections = list(site.config.settings.site.sections)
+    action = f"{site.base}subscribe"
+    if request.method == "GET":
+        return site.page("subscribe", sent=False, sections=sections, action=action)
+    form = await _form(request)
+    if form is None:
+        return site.notice("Too much", "That request is too large.", 413)
+    client = request.client.host if request.client else "unknown"
+    if not site.limits.allow(f"client:{client}", site.limits.per_client):
+        return site.notice("Too many requests", "Please try again in an hour.", 429)
+    chosen = [s for s in form.getlist("sections") if isinstance(s, str) and s in sections]
+    try:
+        row = check_row(str(form.get("email") or ""), str(form.get("name") or ""), chosen)
+    except RowError as exc:
+        return site.notice("Please check the form", str(exc), 400)
+    task = None
+    allowed = site.limits.allow(f"address:{row.email}", site.limits.per_address)
+    if allowed and record_pending(site.config, row.email, row.name or "", row.sections or ()):
+        message = confirmation_message(site.config, site.texts, site.key, row.email, row.name or "")
+        task = BackgroundTask(_send_and_log, site.config, row.email, message)
+    response = site.page("subscribe", sent=True, sections=sections, action=action)
+    response.background = task
+    return response
+
+
+async def _send_and_log(config: LoadedConfig, email: str, message: bytes) -> None:
+    log.info("confirmation to %s: %s", email, await send_confirmation(config, email, message))
+
+
+async def _confirm(site: Site, request: Request) -> Response:
+    token = request.path_params["token"]
+    email = read_confirm_token(site.key, token, list_id(site.config))
+    if email is None:
+        return site.notice(
+            "This link does not work",
+            "It was changed, is not one of ours, or is more than a week old. Sign up again.",
+            400,
+        )
+    action = f"{site.base}confirm/{token}"
+    if request.method == "GET":
+        # A button, not the link itself: mail scanners open links, people press buttons.
+        return site.page("confirm", email=email, done=False, action=action)
+    if not confirm(site.config, email):
+        return site.notice("This link does not work", "Sign up again, please.", 400)
+    return site.page("confirm", email=email, done=True, action=action)
+
+
+async def _form(request: Request) -> Any:
+    length = request.headers.get("content-length")
+    if length is not None and (not length.isdigit() or int(length) > MAX_FORM_BYTES):
+        return None
+    body = await request.body()
+    if len(body) > MAX_FORM_BYTES:
+        return None
+    return await request.form(max_files=0, max_fields=40)
