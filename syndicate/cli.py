@@ -215,6 +215,8 @@ def _print_delivery(delivery: DeliveryReport) -> None:
         )
         for failure in tally.failures[:20]:
             err.print(Text(f"  {failure}"))
+        if tally.stopped:
+            err.print(Text(f"  stopped: {tally.stopped}; the rest stays queued for the next run"))
 
 
 @app.command()

@@ -2,7 +2,8 @@
 
 A backend opens connections; a connection delivers one message at a time and says
 how it went by raising: `TemporaryFailure` (try again later: a 4xx reply, a dropped
-connection) or `PermanentFailure` (a 5xx reply: never try this address again).
+connection), `PermanentFailure` (a 5xx reply to the address: never try it again) or
+`BackendUnavailable` (the server will not take mail from us at all).
 """
 
 from __future__ import annotations
@@ -22,7 +23,16 @@ class TemporaryFailure(Exception):
 
 
 class PermanentFailure(Exception):
-    pass
+    """This recipient's server refused this address for good (a 5xx to RCPT TO)."""
+
+    def __init__(self, detail: str, *, suppress: bool = True) -> None:
+        super().__init__(detail)
+        self.suppress = suppress  # False: the message was refused, not the address
+
+
+class BackendUnavailable(Exception):
+    """Nothing can be sent now, to anyone: a login refused, a server that refuses the
+    session or the sender. The run stops; every send stays queued; nobody is blamed."""
 
 
 class Connection(Protocol):

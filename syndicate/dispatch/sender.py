@@ -17,7 +17,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from syndicate.digests.messages import MessageTemplate, Recipient
-from syndicate.dispatch.backends import Backend, Connection, PermanentFailure, TemporaryFailure
+from syndicate.dispatch.backends import (
+    Backend,
+    BackendUnavailable,
+    Connection,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from syndicate.dispatch.ledger import Ledger, SendJob
 
 Signer = Callable[[bytes], bytes]
@@ -48,6 +54,7 @@ class EditionTally:
     skipped: int = 0  # unsubscribed or suppressed since the edition was queued
     in_doubt: int = 0  # handed over by a run that was killed before the answer
     failures: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the run stopped before the end (a login refused)
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -58,6 +65,7 @@ class EditionTally:
             "deferred": self.deferred,
             "skipped": self.skipped,
             "resent_in_doubt": self.in_doubt,
+            "stopped": self.stopped,
         }
 
 
@@ -98,7 +106,12 @@ class Dispatcher:
         editions = self.ledger.open_editions()
         if self.progress is not None:
             self.progress.start(sum(len(self.ledger.jobs(e)) for e in editions))
-        return [await self.send_edition(edition) for edition in editions]
+        tallies = []
+        for edition in editions:
+            tallies.append(await self.send_edition(edition))
+            if tallies[-1].stopped:
+                break  # the server takes nothing from us: the later editions wait too
+        return tallies
 
     async def send_edition(self, edition: str) -> EditionTally:
         jobs = self.ledger.jobs(edition)
@@ -121,9 +134,14 @@ class Dispatcher:
     ) -> None:
         connection: Connection | None = None
         try:
-            while not queue.empty():
+            while not queue.empty() and tally.stopped is None:
                 job = queue.get_nowait()
-                connection = await self._send(job, connection, tally, limit)
+                try:
+                    connection = await self._send(job, connection, tally, limit)
+                except BackendUnavailable as exc:
+                    self.ledger.mark(job, "queued", str(exc))
+                    tally.stopped = str(exc)
+                    connection = None
         finally:
             if connection is not None:
                 await connection.close()
@@ -157,9 +175,14 @@ class Dispatcher:
                 tally.failures.append(f"{job.email}: {exc} (left for the next run)")
                 self._done(job, "deferred")
                 return connection
+            except BackendUnavailable:
+                if connection is not None:
+                    await _quietly_close(connection)
+                raise
             except PermanentFailure as exc:
-                self.ledger.fail(job, str(exc), suppress=True)
-                tally.failures.append(f"{job.email}: {exc} (suppressed)")
+                self.ledger.fail(job, str(exc), suppress=exc.suppress)
+                note = "suppressed" if exc.suppress else "refused, address kept"
+                tally.failures.append(f"{job.email}: {exc} ({note})")
                 self._done(job, "failed")
                 return connection
             self.ledger.mark(job, "sent", reply, attempt=True)

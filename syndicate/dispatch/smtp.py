@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import aiosmtplib
 
-from syndicate.dispatch.backends import PermanentFailure, TemporaryFailure
+from syndicate.dispatch.backends import BackendUnavailable, PermanentFailure, TemporaryFailure
 
 TIMEOUT = 60.0
 
@@ -41,10 +41,16 @@ class SmtpBackend:
         )
         try:
             await client.connect()
+            if client.is_ehlo_or_helo_needed:
+                await client.ehlo()  # now, so that its extensions (8BITMIME) are known
             if self.username:
                 await client.login(self.username, self.password or "")
         except aiosmtplib.SMTPAuthenticationError as exc:
-            raise PermanentFailure(f"login refused: {exc.code} {exc.message}") from None
+            raise BackendUnavailable(f"login refused: {exc.code} {exc.message}") from None
+        except aiosmtplib.SMTPResponseException as exc:
+            if 500 <= exc.code < 600:  # EHLO or STARTTLS refused for good
+                raise BackendUnavailable(f"{exc.code} {exc.message}") from None
+            raise TemporaryFailure(f"cannot connect: {exc.code} {exc.message}") from None
         except (aiosmtplib.SMTPException, OSError, ssl.SSLError) as exc:
             raise TemporaryFailure(f"cannot connect to {self.host}:{self.port}: {exc}") from None
         return SmtpConnection(client)
@@ -55,11 +61,23 @@ class SmtpConnection:
         self.client = client
 
     async def deliver(self, sender: str, recipient: str, message: bytes, key: str) -> str:
+        # The text part is 8bit: say so where the server takes it (RFC 6152).
+        options = ["BODY=8BITMIME"] if self.client.supports_extension("8bitmime") else []
         try:
-            refused, reply = await self.client.sendmail(sender, [recipient], message)
+            refused, reply = await self.client.sendmail(
+                sender, [recipient], message, mail_options=options
+            )
         except aiosmtplib.SMTPRecipientsRefused as exc:
             first = exc.recipients[0]
             _raise_for(first.code, first.message)
+        except aiosmtplib.SMTPSenderRefused as exc:
+            if 500 <= exc.code < 600:  # "530 Authentication required", a banned sender
+                raise BackendUnavailable(f"MAIL FROM refused: {exc.code} {exc.message}") from None
+            raise TemporaryFailure(f"{exc.code} {exc.message}", reconnect=True) from None
+        except aiosmtplib.SMTPDataError as exc:
+            if 500 <= exc.code < 600:  # the message refused, not the address
+                raise PermanentFailure(f"{exc.code} {exc.message}", suppress=False) from None
+            raise TemporaryFailure(f"{exc.code} {exc.message}") from None
         except aiosmtplib.SMTPResponseException as exc:
             _raise_for(exc.code, exc.message)
         except (aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, OSError) as exc:

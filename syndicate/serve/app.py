@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-from functools import partial
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 

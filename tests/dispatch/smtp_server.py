@@ -127,17 +127,16 @@ def smtp_server(
                 )
                 == login
             )
-            return AuthResult(success=ok)
+            return AuthResult(success=ok, handled=False)  # False: aiosmtpd answers 535
 
         options.update(
-            authenticator=authenticate, auth_required=True, auth_require_tls=tls is not None
+            authenticator=authenticate,
+            auth_required=True,
+            auth_require_tls=tls is not None and not implicit_tls,
         )
     controller = Controller(
         Handler(mailbox, fault, delay), hostname="127.0.0.1", port=port, **options
     )
-    if tls is not None and implicit_tls:
-        # The controller's own readiness check speaks plain SMTP; skip it for TLS.
-        controller._trigger_server = lambda: None  # type: ignore[method-assign]
     controller.start()
     try:
         yield port, mailbox
