@@ -254,7 +254,10 @@ def plan_sends(
         if key not in variants:
             variants[key] = renderer.render(edition, frozenset(sections or ()))
         sends.append((subscriber.id, key))
-    return PlannedSends(variants, tuple(sends), skipped, headers)
+    used = {key for _, key in sends}
+    # The all-sections variant was rendered for the sample message; keep it only if sent.
+    kept = {key: variant for key, variant in variants.items() if key in used}
+    return PlannedSends(kept, tuple(sends), skipped, headers)
 
 
 def write_files(folder: Path, files: dict[str, bytes]) -> None:

@@ -75,6 +75,10 @@ class SiteError(SyndicateError, FileNotFoundError):
     """The site folder (or something it must contain) is missing or unusable."""
 
 
+class SubscriberFileError(SyndicateError, ValueError):
+    """A subscribers file that is no subscriber list at all (its bad rows are problems)."""
+
+
 class PublishError(SyndicateError):
     """Built files could not be published; what was published is as it was."""
 

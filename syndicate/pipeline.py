@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from syndicate.editions import (
     preview_edition,
     since_start,
 )
-from syndicate.errors import Problem, SiteError
+from syndicate.errors import Problem, SiteError, SubscriberFileError
 from syndicate.feeds import FeedSite, build_feeds
 from syndicate.feeds.model import FEEDS_FOLDER
 from syndicate.identity import in_memory
@@ -314,7 +314,11 @@ def sync_subscriber_file(config: LoadedConfig) -> tuple[Problem, ...]:
     path = config.paths.root / SUBSCRIBER_FILE
     if not path.is_file():
         return ()
-    rows, problems = read_subscriber_csv(path)
+    try:
+        rows, problems = read_subscriber_csv(path)
+    except SubscriberFileError as exc:
+        # The feeds and the subscribers already known still go out.
+        return (replace(exc.problem, message=f"{exc.problem.message}; not imported"),)
     with StateStore(config.paths.state_db) as store:
         SubscriberBook(store).upsert(rows)
     return tuple(problems)

@@ -19,7 +19,7 @@ from typing import Literal, cast
 
 from email_validator import EmailNotValidError, validate_email
 
-from syndicate.errors import Problem, RecordError
+from syndicate.errors import Problem, SubscriberFileError
 from syndicate.state import StateStore
 from syndicate.text import one_line
 
@@ -103,40 +103,49 @@ def check_row(
 
 
 def read_subscriber_csv(path: Path) -> tuple[list[SubscriberRow], list[Problem]]:
-    """The good rows of a subscribers CSV and a problem for each bad one."""
+    """The good rows of a subscribers CSV and a problem for each bad one; a file that
+    is no subscriber list at all (not UTF-8, no email column) is SubscriberFileError."""
     try:
         text = path.read_bytes().decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise RecordError(f"not UTF-8 ({exc.reason})", file=path) from None
+        raise SubscriberFileError(f"not UTF-8 ({exc.reason})", file=path) from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    fields = [f.strip().lower() for f in reader.fieldnames or []]
+    try:
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+    except csv.Error as exc:
+        raise SubscriberFileError(f"not a CSV file ({exc})", file=path, line=1) from None
     if "email" not in fields:
-        raise RecordError("no 'email' column (columns: email, name, sections, status)", file=path)
+        raise SubscriberFileError(
+            "no 'email' column (columns: email, name, sections, status)", file=path, line=1
+        )
     reader.fieldnames = fields
     rows: list[SubscriberRow] = []
     problems: list[Problem] = []
-    for record in reader:
-        line = reader.line_num
+    while True:
+        start = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            # An unclosed quote swallows the rest of the file: say where it started.
+            problems.append(
+                Problem(f"the rest of the file is unreadable: {exc}", str(path), start, "row")
+            )
+            break
         try:
             if None in record:
-                raise ValueError("more cells than columns")
+                raise RowError("row", "more cells than columns (a comma in a name needs quotes)")
             row = check_row(
                 record.get("email") or "",
                 record.get("name") or "",
                 record.get("sections") or "",
                 record.get("status") or "active",
             )
-        except ValueError as exc:
-            problems.append(
-                Problem(
-                    str(exc),
-                    str(path),
-                    line,
-                    "email" if "@" in str(exc) or "address" in str(exc) else None,
-                )
-            )
+        except RowError as exc:
+            problems.append(Problem(str(exc), str(path), start, exc.field))
             continue
-        rows.append(SubscriberRow(row.email, row.name, row.sections, row.status, line))
+        rows.append(SubscriberRow(row.email, row.name, row.sections, row.status, start))
     return rows, problems
 
 
