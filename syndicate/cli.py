@@ -204,13 +204,12 @@ def _print_delivery(delivery: DeliveryReport) -> None:
     if not delivery.editions:
         out.print(Text("Sending: nothing queued."))
     for tally in delivery.editions:
+        doubt = f", {tally.in_doubt} resent after a killed run" if tally.in_doubt else ""
         out.print(
             Text(
                 f"Sending edition {tally.edition} ({delivery.backend}): {tally.sent} sent of "
-                f"{tally.recipients}, {tally.failed} failed (suppressed), {tally.deferred} "
-                f"left for the next run, {tally.skipped} skipped (unsubscribed since)"
-                + (f", {tally.in_doubt} resent after an interrupted run" if tally.in_doubt else "")
-                + "."
+                f"{tally.recipients}; {tally.failed} failed, {tally.deferred} deferred, "
+                f"{tally.skipped} skipped{doubt}."
             )
         )
         for failure in tally.failures[:20]:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import email.policy
 import os
+import sys
 from dataclasses import replace
+from email.parser import BytesParser
 from pathlib import Path
 from typing import Annotated
 
@@ -13,9 +16,11 @@ from rich.text import Text
 
 from syndicate.config import load_config
 from syndicate.console import out, print_problems, reporting, write_json
+from syndicate.deliveries import list_id
 from syndicate.errors import ConfigError, Problem
 from syndicate.state import StateStore
 from syndicate.subscribers import RowError, SubscriberBook, check_row, read_subscriber_csv
+from syndicate.tokens import read_unsubscribe_token, site_key
 
 app = typer.Typer(help="Add, remove, import and list subscribers.", no_args_is_help=True)
 DirOption = Annotated[
@@ -116,6 +121,28 @@ def remove(
         print_problems((Problem("no such subscriber", field=email),), "error", "red")
         raise typer.Exit(1)
     out.print(Text(f"{email}: {'forgotten' if forget else 'unsubscribed'}."))
+
+
+@app.command("unsubscribe-mail")
+def unsubscribe_mail(site_dir: DirOption = Path(".")) -> None:
+    """Read a message on stdin (what a mail handler pipes) sent to the List-Unsubscribe
+    mailto address, and unsubscribe the address its signed subject names."""
+    raw = sys.stdin.buffer.read(256 * 1024)
+    with reporting():
+        config = load_config(site_dir, os.environ)
+        secret = config.secrets.secret_key
+        key, _ = site_key(
+            secret.get_secret_value() if secret else None, config.paths.state_db.parent
+        )
+        message = BytesParser(policy=email.policy.default).parsebytes(raw, headersonly=True)
+        words = str(message.get("Subject", "")).split()
+        token = words[-1] if len(words) >= 2 and words[0].lower() == "unsubscribe" else ""
+        address = read_unsubscribe_token(key, token, list_id(config)) if token else None
+        if address is None:
+            raise ConfigError("no valid unsubscribe token in the subject", field="Subject")
+        with StateStore(config.paths.state_db) as store:
+            SubscriberBook(store).set_status(address, "unsubscribed")
+    out.print(Text(f"{address}: unsubscribed."))
 
 
 @app.command("list")

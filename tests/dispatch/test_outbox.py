@@ -382,4 +382,4 @@ def test_publish_prints_a_sending_line(tmp_path: Path) -> None:
     [(edition,)] = sql(root, "SELECT edition_id FROM edition")
     lines = [line for line in out.splitlines() if line.startswith("Sending edition")]
     assert len(lines) == 1
-    assert lines[0].startswith(f"Sending edition {edition} (outbox): 5 sent of 5, 0 failed")
+    assert lines[0].startswith(f"Sending edition {edition} (outbox): 5 sent of 5; 0 failed")
