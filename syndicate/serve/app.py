@@ -35,6 +35,7 @@ from syndicate.tokens import read_confirm_token, read_unsubscribe_token, site_ke
 
 log = logging.getLogger("syndicate.serve")
 MAX_FORM_BYTES = 8 * 1024
+READS = ("GET", "HEAD")  # a link checker's HEAD must change nothing, as GET does not
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -65,9 +66,19 @@ class SecurityHeaders:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                message["headers"] = list(message.get("headers", [])) + extra
+                headers = [(n.lower(), v) for n, v in message.get("headers", [])]
+                present = {name for name, _ in headers}
+                # Weak tags: a gzip body and the plain one are the same content, and
+                # a strong tag may not name both (RFC 9110 8.8.3); If-None-Match
+                # compares weakly, so conditional requests work the same.
+                headers = [
+                    (n, b"W/" + v if n == b"etag" and not v.startswith(b"W/") else v)
+                    for n, v in headers
+                ]
+                if message["status"] == 304 and b"vary" not in present:
+                    headers.append((b"vary", b"Accept-Encoding"))  # as its 200 has it
+                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
+                message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -173,7 +184,7 @@ async def _unsubscribe(site: Site, request: Request) -> Response:
             400,
         )
     action = f"{site.base}unsubscribe/{token}"
-    if request.method == "GET":
+    if request.method in READS:
         return site.page("unsubscribe", email=email, done=False, action=action)
     form = await _form(request)
     if form is None:
@@ -187,7 +198,7 @@ async def _unsubscribe(site: Site, request: Request) -> Response:
 async def _subscribe(site: Site, request: Request) -> Response:
     sections = list(site.config.settings.site.sections)
     action = f"{site.base}subscribe"
-    if request.method == "GET":
+    if request.method in READS:
         return site.page("subscribe", sent=False, sections=sections, action=action)
     form = await _form(request)
     if form is None:
@@ -224,7 +235,7 @@ async def _confirm(site: Site, request: Request) -> Response:
             400,
         )
     action = f"{site.base}confirm/{token}"
-    if request.method == "GET":
+    if request.method in READS:
         # A button, not the link itself: mail scanners open links, people press buttons.
         return site.page("confirm", email=email, done=False, action=action)
     if not confirm(site.config, email):
