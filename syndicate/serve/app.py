@@ -31,6 +31,7 @@ from syndicate.serve.signup import (
 from syndicate.state import StateStore
 from syndicate.subscribers import RowError, SubscriberBook, check_row
 from syndicate.templating import template_environment
+from syndicate.text import slugify
 from syndicate.tokens import read_confirm_token, read_unsubscribe_token, site_key
 
 log = logging.getLogger("syndicate.serve")
@@ -157,7 +158,12 @@ def create_app(config: LoadedConfig) -> Starlette:
 async def _index(site: Site, request: Request) -> Response:
     feeds = []
     root = site.config.paths.feeds
-    sections = sorted(p for p in root.iterdir() if p.is_dir() and p.name != "archive")
+    # In the site's section order (folders are the sections' slugs), the rest A-Z.
+    order = [slugify(name) for name in site.config.settings.site.sections]
+    sections = sorted(
+        (p for p in root.iterdir() if p.is_dir() and p.name != "archive"),
+        key=lambda p: (order.index(p.name) if p.name in order else len(order), p.name),
+    )
     folders = [root, *sections]
     for folder in folders:
         scope = "" if folder == site.config.paths.feeds else f"{folder.name}/"
