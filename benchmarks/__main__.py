@@ -1,142 +1,198 @@
-"""`make bench`: each stage against the bare library floor, one table.
+"""`make bench`: every stage against its bare-library floor, one table.
 
-Stages so far: `load` (load + normalise) and `digest-messages` (a subscriber's
-message filled into bytes encoded once); the others arrive with issue 9.
-Timings are medians of 3 runs; ratio = our rate / floor rate.
+Each stage runs in a fresh process (`python -m benchmarks.stage_x --size N`, which
+prints its rows as JSON), so each row's peak RSS is that stage's own. Timings are
+medians of 3 runs; rate is size per second; ratio = our rate / the floor's rate
+(1.0: as fast as the bare library; higher is better). The rows also go to
+benchmarks/results.json. `--big` (`make bench BIG=1`) adds the large sizes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import statistics
+import os
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from benchmarks.sites import write_site
-from syndicate.pipeline import load_site
+from benchmarks.common import CACHE_VARIABLE
 
 RESULTS = Path(__file__).resolve().parent / "results.json"
 
 
-def median_seconds(work: Callable[[], object], runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+@dataclass
+class Job:
+    module: str
+    size: int
+    options: list[str] = field(default_factory=list)
+    big: bool = False  # only with --big
+
+    @property
+    def label(self) -> str:
+        return " ".join([self.module.removeprefix("stage_"), str(self.size), *self.options])
 
 
-def row(stage: str, size: int, seconds: float, floor_seconds: float) -> dict[str, object]:
-    """One line of the results: ratio is our rate over the floor's (1.0: as fast)."""
-    return {
-        "stage": stage,
-        "size": size,
-        "seconds": round(seconds, 3),
-        "rate": round(size / seconds, 1),
-        "floor_rate": round(size / floor_seconds, 1),
-        "ratio": round(floor_seconds / seconds, 3),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+JOBS = [
+    Job("stage_load", 1_000),
+    Job("stage_load", 10_000),
+    Job("stage_load", 100_000, big=True),
+    Job("stage_feeds", 1_000),
+    Job("stage_feeds", 10_000),
+    Job("stage_feeds", 100_000, big=True),
+    Job("stage_republish", 10_000),  # after feeds 10k: its median is the floor
+    Job("stage_digest", 10_000, ["--kind", "compile"]),
+    Job("stage_digest", 100_000, ["--kind", "compile"], big=True),
+    Job("stage_digest", 10_000, ["--kind", "messages"]),
+    Job("stage_digest", 100_000, ["--kind", "messages"], big=True),
+    # 5k subscribers by default, for time; the memory target compares 100k with 10k.
+    Job("stage_dispatch", 5_000, ["--backend", "outbox"]),
+    Job("stage_dispatch", 10_000, ["--backend", "outbox"], big=True),
+    Job("stage_dispatch", 100_000, ["--backend", "outbox"], big=True),
+    Job("stage_dispatch", 5_000, ["--backend", "smtp"]),
+    Job("stage_dispatch", 10_000, ["--backend", "smtp"], big=True),
+    Job("stage_dispatch", 100_000, ["--backend", "smtp"], big=True),
+    Job("stage_validate", 1_000, ["--entries", "10"]),
+    Job("stage_validate", 1_000, ["--entries", "50"], big=True),
+    Job("stage_serve", 400),
+]
 
 
-def floor_load(root: Path) -> None:
-    """Reading the same files and parsing their front matter with PyYAML alone."""
-    for path in sorted((root / "articles").rglob("*.md")):
-        _, front, _ = path.read_text("utf-8").split("---\n", 2)
-        yaml.load(front, Loader=yaml.CSafeLoader)
-
-
-def bench_load(size: int) -> dict[str, object]:
-    with tempfile.TemporaryDirectory() as folder:
-        root = write_site(Path(folder), size)
-        load_site(root, {})  # warm the state store: later runs are republishes
-        ours = median_seconds(lambda: load_site(root, {}))
-        floor = median_seconds(lambda: floor_load(root))
-    return row("load", size, ours, floor)
-
-
-def bench_digest_messages(size: int) -> dict[str, object]:
-    """Per-subscriber messages of a 30-story edition.
-
-    Floor: joining the same pre-encoded chunks with each subscriber's values, already
-    encoded (the least work possible). The email package building each message
-    from scratch is reported too, as `naive_rate`.
-    """
-    from datetime import UTC, datetime
-
-    from syndicate.digests import build_message, make_edition
-    from syndicate.digests.messages import MessageTemplate, Recipient
-    from syndicate.editions import edition_headers, renderer_for
-    from syndicate.pipeline import load_site
-
-    with tempfile.TemporaryDirectory() as folder:
-        root = write_site(Path(folder), 30)
-        site = load_site(root, {})
-    edition = make_edition(
-        list(site.articles), list(site.sections), "bench", datetime(2026, 11, 25, tzinfo=UTC)
+def run(
+    job: Job, cache: Path, rows: list[dict[str, object]], profiling: bool = False
+) -> list[dict[str, object]]:
+    command = [sys.executable, "-m", f"benchmarks.{job.module}", "--size", str(job.size)]
+    command += job.options + (["--profile"] if profiling else [])
+    if job.module == "stage_republish":
+        full = [r for r in rows if r["stage"] == "feeds" and r["size"] == job.size]
+        if full:
+            command += ["--floor-seconds", str(full[0]["seconds"])]
+    start = time.perf_counter()
+    print(f"  {job.label} ...", end="", file=sys.stderr, flush=True)
+    done = subprocess.run(
+        command,
+        env=os.environ | {CACHE_VARIABLE: str(cache)},
+        capture_output=True,
+        text=True,
+        check=False,
     )
-    variant = renderer_for(site.config).render(edition, None)
-    headers = edition_headers(site.config, edition)
-    template = MessageTemplate.prepare(variant, headers)
-    readers = [
-        Recipient(
-            f"reader{n}@example.com",
-            f"Reader {n}",
-            f"https://bench.example/unsubscribe/{n:08d}",
-            f"mailto:u@bench.example?subject={n}",
+    print(f" {time.perf_counter() - start:.0f}s", file=sys.stderr, flush=True)
+    if done.returncode != 0 or profiling:
+        print(done.stderr, file=sys.stderr)
+    if done.returncode != 0:
+        raise SystemExit(f"{job.label} failed (exit {done.returncode})")
+    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+
+
+def judged(result: dict[str, object]) -> str:
+    """The row's target and whether it is met, as the table shows it."""
+    target = result.get("target")
+    if target is None:
+        return ""
+    if isinstance(target, str):
+        return f"{target}: {'met' if result.get('met') else 'MISSED'}"
+    assert isinstance(target, int | float)
+    ratio = result["ratio"]
+    assert isinstance(ratio, int | float)
+    return f">={target:g}: {'met' if ratio >= target else 'MISSED'}"
+
+
+def notes(result: dict[str, object]) -> str:
+    """What a stage has to say beyond the common columns."""
+    r = result
+    stage = r["stage"]
+    if stage == "load":
+        return f"floor with markdown-it too: {r['floor_md_rate']}/s"
+    if stage == "feeds":
+        return (
+            f"{r['documents']} documents, {r['output_mb']} MB; build holds "
+            f"{r['build_mb']} MB at most ({r['entries_per_feed']} entries/feed)"
         )
-        for n in range(size)
-    ]
-    values = [[b"x" * 40] * len(template.slots) for _ in range(size)]
+    if stage.startswith("republish"):
+        return f"{float(r['fraction']) * 100:.0f}% of a full build (target under 5%)"
+    if stage == "digest-compile":
+        return (
+            f"{r['compiles']} MJML compiles for {r['variants']} variants and {r['size']} "
+            f"subscribers (+web copy); {r['compile_ms']} ms each"
+        )
+    if stage == "digest-messages":
+        return (
+            f"naive EmailMessage: {r['naive_rate']}/s (ours {r['vs_naive']}x); "
+            f"{r['message_kb']} KB each"
+        )
+    if stage == "outbox":
+        return f"{r['message_kb']} KB messages"
+    if stage == "smtp":
+        return (
+            f"bare asyncio client {r['asyncio_rate']}/s (ratio {r['vs_asyncio']}); "
+            f"{r['connections']} connections; sink busy {r['sink_cpu']}"
+        )
+    if stage == "validate":
+        return (
+            f"{r['entries_per_feed']} entries, {r['feed_kb']} KB a feed; "
+            f"in process {r['library_rate']}/s"
+        )
+    if stage == "serve":
+        return f"all-304: {r['rate_304']}/s vs floor {r['floor_rate_304']}/s"
+    return ""
 
-    def ours() -> None:
-        for reader in readers:
-            template.fill(reader)
 
-    def floor() -> None:
-        for filled in values:
-            parts = [template.chunks[0]]
-            for value, chunk in zip(filled, template.chunks[1:], strict=True):
-                parts += [value, chunk]
-            b"".join(parts)
+def table(rows: list[dict[str, object]]) -> str:
+    head = (
+        f"{'stage':<20}{'size':>8}{'seconds':>9}{'rate/s':>10}{'floor/s':>10}"
+        f"{'ratio':>7}{'RSS MB':>8}  {'target':<27}notes"
+    )
+    lines = [head, "-" * len(head)]
+    for r in rows:
+        lines.append(
+            f"{r['stage']!s:<20}{r['size']!s:>8}{float(r['seconds']):>9.3f}"
+            f"{float(r['rate']):>10.0f}{float(r['floor_rate']):>10.0f}"
+            f"{float(r['ratio']):>7.3f}{r['peak_rss_mb']!s:>8}  {judged(r):<27}{notes(r)}"
+        )
+    return "\n".join(lines)
 
-    seconds = median_seconds(ours)
-    floor_seconds = median_seconds(floor)
-    naive = median_seconds(lambda: [build_message(variant, headers, r) for r in readers[:200]])
-    return row("digest-messages", size, seconds, floor_seconds) | {
-        "naive_rate": round(200 / naive, 1),
-        "message_bytes": len(template.fill(readers[0])),
-    }
+
+def across(rows: list[dict[str, object]]) -> list[str]:
+    """Targets that compare rows: memory against size."""
+    found = []
+    builds = [f"{r['size']}: {r['build_mb']} MB" for r in rows if r["stage"] == "feeds"]
+    if len(builds) > 1:
+        found.append(f"feed build memory by site size (50 entries/feed): {', '.join(builds)}")
+    for stage in ("outbox", "smtp"):
+        peaks = {r["size"]: float(str(r["peak_rss_mb"])) for r in rows if r["stage"] == stage}
+        if 10_000 in peaks and 100_000 in peaks:
+            growth = peaks[100_000] / peaks[10_000]
+            verdict = "met" if growth <= 1.2 else "MISSED"
+            found.append(
+                f"{stage} peak RSS, 100k vs 10k subscribers: {peaks[100_000]} / "
+                f"{peaks[10_000]} MB = {growth:.2f}x (target <= 1.2x: {verdict})"
+            )
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--big", action="store_true", help="add the large sizes")
+    parser.add_argument("--only", nargs="*", help="stage modules to run, e.g. stage_feeds")
+    parser.add_argument("--profile", action="store_true", help="cProfile of ours, on stderr")
     args = parser.parse_args()
-    sizes = [1_000, 10_000] + ([100_000] if args.big else [])
-    rows = [bench_load(size) for size in sizes]
-    rows += [bench_digest_messages(n) for n in ([10_000, 100_000] if args.big else [10_000])]
-    header = f"{'stage':<10}{'size':>8}{'seconds':>10}{'rate/s':>10}{'floor/s':>10}"
-    header += f"{'ratio':>8}{'RSS MB':>9}"
-    print(header)
-    for row in rows:
-        print(
-            f"{row['stage']:<10}{row['size']:>8}{row['seconds']:>10}{row['rate']:>10}"
-            f"{row['floor_rate']:>10}{row['ratio']:>8}{row['peak_rss_mb']:>9}"
-        )
-    for row in rows:
-        if "naive_rate" in row:
-            print(
-                f"  {row['stage']} {row['size']}: building each {row['message_bytes']}-byte "
-                f"message with the email package instead: {row['naive_rate']}/s"
-            )
+    jobs = [job for job in JOBS if args.big or not job.big]
+    if args.only:
+        jobs = [job for job in jobs if job.module in args.only]
+    rows: list[dict[str, object]] = []
+    start = time.perf_counter()
+    print(f"{len(jobs)} benchmarks, each in its own process:", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="syndicate-bench-") as cache:
+        for job in jobs:
+            rows += run(job, Path(cache), rows, args.profile)
+    minutes = (time.perf_counter() - start) / 60
+    print(table(rows))
+    for line in across(rows):
+        print(line)
+    print(f"{os.cpu_count()} cores; {minutes:.1f} minutes; medians of 3 runs")
     RESULTS.write_text(json.dumps(rows, indent=2) + "\n")
     print(f"rows written to {RESULTS}")
 

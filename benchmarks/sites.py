@@ -1,10 +1,14 @@
-"""Synthetic sites for benchmarks: N articles across 6 sections, with related posts."""
+"""Synthetic sites for benchmarks: N articles across 6 sections, with related posts, and
+M subscribers with random section choices."""
 
 from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from syndicate.subscribers import SubscriberRow
 
 SECTIONS = ("World", "Business", "Culture", "Science", "Sport", "Opinion")
 _VOCABULARY = """
@@ -12,6 +16,7 @@ harbour council levy ferry strike rail link valley flood barrier museum festival
 choir grain merger solar tile funding theatre prize novel snow pass road quay
 """
 WORDS = _VOCABULARY.split()
+FIRST = datetime(2020, 1, 1, 8, 0, tzinfo=UTC)  # 100k stories reach 2025
 
 
 def _sentence(rng: random.Random, words: int = 14) -> str:
@@ -33,7 +38,8 @@ def write_site(root: Path, articles: int, seed: int = 7) -> Path:
         front = {
             "title": title,
             "section": section,
-            "published": f"2026-{1 + n % 12:02d}-{1 + n % 28:02d}T08:00:00Z",
+            # Half an hour apart, sections in turn: the newest 30 are 5 of each section.
+            "published": (FIRST + timedelta(minutes=30 * n)).isoformat().replace("+00:00", "Z"),
             "authors": ["Bench Writer"],
             "image": {"url": f"https://bench.example/i/{n}.jpg", "alt": "A picture"},
             "tags": [rng.choice(WORDS), rng.choice(WORDS)],
@@ -42,3 +48,26 @@ def write_site(root: Path, articles: int, seed: int = 7) -> Path:
         lines = ["---", *(f"{k}: {json.dumps(v)}" for k, v in front.items()), "---", body]
         (folder / f"a{n}.md").write_text("\n".join(lines) + "\n", "utf-8")
     return root
+
+
+def subscriber_rows(count: int, seed: int = 11) -> list[SubscriberRow]:
+    """`count` active subscribers: a third take every section (they chose none), the
+    rest a random non-empty set of the six, so an edition has many variants."""
+    rng = random.Random(seed)
+    rows = []
+    for n in range(count):
+        chosen: tuple[str, ...] = ()
+        if rng.random() >= 1 / 3:
+            chosen = tuple(rng.sample(SECTIONS, rng.randint(1, len(SECTIONS))))
+        rows.append(SubscriberRow(f"reader{n}@example.com", f"Reader {n}", chosen, "active"))
+    return rows
+
+
+def add_subscribers(root: Path, count: int, seed: int = 11) -> None:
+    """Put `count` subscribers into the site's state store, as an import would."""
+    from syndicate.config import SitePaths
+    from syndicate.state import StateStore
+    from syndicate.subscribers import SubscriberBook
+
+    with StateStore(SitePaths(root).state_db) as store:
+        SubscriberBook(store).upsert(subscriber_rows(count, seed))

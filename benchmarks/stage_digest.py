@@ -1,0 +1,248 @@
+"""digest-compile and digest-messages: a 30-story edition for M subscribers, each with
+their own choice of the six sections (a third take them all).
+
+digest-compile (`--kind compile`): the edition planned as `plan_edition` does it
+(subscribers read from the store, the web copy, a sample, one MJML compile per
+variant, each subscriber's variant). Rate: subscribers per second. Floor:
+mjml-python alone compiling the same MJML documents (captured from our
+renderer). Target: compiles = variants (+1 for the web copy, +1 for the
+all-sections sample when nobody gets that variant), never the subscribers.
+
+digest-messages (`--kind messages`): each subscriber's message filled into their
+variant's bytes, encoded once (`MessageTemplate.fill`). Floor: joining the same
+pre-encoded chunks with pre-encoded values, the least work possible. Target:
+ratio >= 0.25. Also reported: `naive_rate`, the stdlib's email package building
+each message from the pre-rendered HTML and text (an EmailMessage per
+subscriber), timed on 500 of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime
+from pathlib import Path
+
+import syndicate.digests.render
+from benchmarks.common import (
+    ENV,
+    emit,
+    interleaved,
+    log,
+    parser,
+    profile,
+    row,
+    site_copy,
+    timer,
+)
+from benchmarks.sites import add_subscribers
+from syndicate.config import LoadedConfig
+from syndicate.deliveries import list_id
+from syndicate.digests.messages import MessageTemplate, Recipient, _slot_bytes
+from syndicate.digests.render import GREETING_TOKEN, UNSUBSCRIBE_TOKEN, RenderedVariant
+from syndicate.editions import (
+    PlannedSends,
+    PreparedEdition,
+    next_edition,
+    prepare_edition,
+    renderer_for,
+)
+from syndicate.pipeline import LoadedSite, load_site
+from syndicate.state import StateStore
+from syndicate.subscribers import SubscriberBook
+from syndicate.tokens import unsubscribe_token
+
+SITE_ARTICLES = 300  # the edition takes the newest 30
+NAIVE_SAMPLE = 500
+FLOOR_POOL = 100  # floor values: those of this many recipients, in turn
+
+
+def plan(site: LoadedSite) -> tuple[PreparedEdition, int]:
+    """`plan_edition`, step by step, so that the renderer's compiles can be counted."""
+    config = site.config
+    with StateStore(config.paths.state_db) as store:
+        edition = next_edition(
+            config, site.articles, site.sections, store, since=None, force=False, now=site.moment
+        )
+        book = SubscriberBook(store)
+        subscribers, suppressed = book.all(), frozenset(book.suppressed())
+    assert edition is not None
+    renderer = renderer_for(config)
+    prepared = prepare_edition(config, renderer, edition, subscribers, suppressed)
+    return prepared, renderer.compiles
+
+
+def captured_mjml(site: LoadedSite) -> list[str]:
+    """The MJML documents our renderer compiles for this edition (an untimed run)."""
+    documents: list[str] = []
+    real = syndicate.digests.render.mjml2html
+
+    def record(mjml: str) -> str:
+        documents.append(mjml)
+        return str(real(mjml))
+
+    syndicate.digests.render.mjml2html = record
+    try:
+        plan(site)
+    finally:
+        syndicate.digests.render.mjml2html = real
+    return documents
+
+
+def bench_compile(site: LoadedSite, size: int, runs: int, profiling: bool) -> dict[str, object]:
+    prepared, compiles = plan(site)
+    sends = prepared.sends
+    assert sends is not None and len(sends.sends) == size, "every subscriber gets the edition"
+    documents = captured_mjml(site)
+    assert len(documents) == compiles
+    mjml2html = syndicate.digests.render.mjml2html
+    log(f"digest-compile {size}: ours and the floor, in turn")
+    medians = interleaved(
+        {
+            "ours": timer(lambda: plan(site)),
+            "floor": timer(lambda: [mjml2html(document) for document in documents]),
+        },
+        runs,
+    )
+    seconds, floor = medians["ours"], medians["floor"]
+    if profiling:
+        profile(lambda: plan(site), f"digest-compile {size}")
+    variants = len(sends.variants)
+    extra = 1 + (0 if "*" in sends.variants else 1)  # the web copy; the unsent sample
+    return row("digest-compile", size, seconds, floor) | {
+        "compiles": compiles,
+        "variants": variants,
+        "compile_ms": round(floor / compiles * 1000, 2),
+        "target": "compiles = variants",
+        "met": compiles == variants + extra,
+    }
+
+
+def recipients_of(config: LoadedConfig, sends: PlannedSends) -> list[tuple[str, Recipient]]:
+    """Each send's variant and recipient, with a signed unsubscribe link (untimed)."""
+    with StateStore(config.paths.state_db) as store:
+        book = {s.id: s for s in SubscriberBook(store).all()}
+    listed, base = list_id(config), config.settings.site.base_url
+    host = config.settings.site.host
+    out = []
+    for subscriber_id, key in sends.sends:
+        subscriber = book[subscriber_id]
+        token = unsubscribe_token(ENV["SYNDICATE_SECRET_KEY"], subscriber.email, listed)
+        out.append(
+            (
+                key,
+                Recipient(
+                    subscriber.email,
+                    subscriber.name,
+                    f"{base}unsubscribe/{token}",
+                    f"mailto:unsubscribe@{host}?subject=unsubscribe%20{token}",
+                ),
+            )
+        )
+    return out
+
+
+def naive_message(variant: RenderedVariant, sends: PlannedSends, reader: Recipient) -> bytes:
+    """The email package building one message from the pre-rendered HTML and text."""
+    values = {GREETING_TOKEN: f"Hello {reader.name},", UNSUBSCRIBE_TOKEN: reader.unsubscribe_url}
+    html, text = variant.html, variant.text
+    for token, value in values.items():
+        html, text = html.replace(token, value), text.replace(token, value)
+    headers = sends.headers
+    message = EmailMessage(policy=SMTP)
+    message["From"] = headers.sender
+    message["To"] = f"{reader.name} <{reader.email}>"
+    message["Subject"] = headers.subject
+    message["Date"] = format_datetime(headers.date)
+    message["Message-ID"] = f"<{headers.edition_id}.{reader.email}>"
+    message["List-Id"] = headers.list_id
+    message["List-Unsubscribe"] = f"<{reader.unsubscribe_url}>, <{reader.unsubscribe_mailto}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message.set_content(text, cte="8bit")
+    message.add_alternative(html, subtype="html", cte="base64")
+    return message.as_bytes()
+
+
+def bench_messages(site: LoadedSite, size: int, runs: int, profiling: bool) -> dict[str, object]:
+    prepared, _ = plan(site)
+    sends = prepared.sends
+    assert sends is not None
+    templates = {
+        key: MessageTemplate.prepare(variant, sends.headers)
+        for key, variant in sends.variants.items()
+    }
+    readers = recipients_of(site.config, sends)
+
+    def ours() -> None:
+        for key, reader in readers:
+            templates[key].fill(reader)
+
+    # Floor: the same chunks, joined with values already encoded (those of a pool of
+    # recipients in turn: the same sizes, without holding M sets of them).
+    values: dict[tuple[str, int], list[bytes]] = {}
+    for key, template in templates.items():
+        for number, (_, reader) in enumerate(readers[:FLOOR_POOL]):
+            encoded = _slot_bytes(template.variant, template.headers, reader)
+            values[key, number] = [encoded[slot] for slot in template.slots]
+    jobs = [
+        (templates[key].chunks, values[key, number % FLOOR_POOL])
+        for number, (key, _) in enumerate(readers)
+    ]
+
+    def floor() -> None:
+        for chunks, filled in jobs:
+            parts = [chunks[0]]
+            for value, chunk in zip(filled, chunks[1:], strict=True):
+                parts += [value, chunk]
+            b"".join(parts)
+
+    sample = list(itertools.islice(readers, NAIVE_SAMPLE))
+    variants = sends.variants
+
+    def naive() -> None:
+        for key, reader in sample:
+            naive_message(variants[key], sends, reader)
+
+    log(f"digest-messages {size}: ours, the floor and the naive build, in turn")
+    medians = interleaved(
+        {
+            "ours": timer(ours),
+            "floor": timer(floor),
+            "naive": timer(naive),
+        },
+        runs,
+    )
+    seconds, floor_seconds, naive = medians["ours"], medians["floor"], medians["naive"]
+    if profiling:
+        profile(ours, f"digest-messages {size}")
+    sizes = [len(templates[key].fill(reader)) for key, reader in readers[:1000]]
+    return row("digest-messages", size, seconds, floor_seconds) | {
+        "naive_rate": round(len(sample) / naive, 1),
+        "vs_naive": round(naive / len(sample) * size / seconds, 1),
+        "message_kb": round(sum(sizes) / len(sizes) / 1024, 1),
+        "target": 0.25,
+    }
+
+
+def main() -> None:
+    arguments = parser(__doc__)
+    arguments.add_argument("--kind", choices=("compile", "messages"), required=True)
+    args = arguments.parse_args()
+    bench: Callable[[LoadedSite, int, int, bool], dict[str, object]]
+    bench = bench_compile if args.kind == "compile" else bench_messages
+    with tempfile.TemporaryDirectory() as folder:
+        root = site_copy(SITE_ARTICLES, Path(folder))
+        start = time.perf_counter()
+        add_subscribers(root, args.size)
+        log(f"{args.size} subscribers added in {time.perf_counter() - start:.1f}s (setup)")
+        site = load_site(root, ENV)
+        result = bench(site, args.size, args.runs, args.profile)
+    emit(result)
+
+
+if __name__ == "__main__":
+    main()
