@@ -66,6 +66,10 @@ class Outbox:
         self.folder = folder
         mailbox.Maildir(folder, create=True)  # new/, cur/, tmp/
         self.host = re.sub(r"[/:\s]", "_", socket.gethostname()) or "localhost"
+        # What a mail client has moved to cur/ ("<name>:2,<flags>"), read once: a send
+        # this run writes is marked sent before anything can move it, so only those
+        # of earlier runs can be there.
+        self.read = {name.partition(":")[0] for name in os.listdir(folder / "cur")}
 
     async def connect(self) -> Outbox:
         return self
@@ -73,7 +77,7 @@ class Outbox:
     async def deliver(self, sender: str, recipient: str, message: bytes, key: str) -> str:
         name = f"{re.sub(r'[^A-Za-z0-9._-]', '_', key)}.{self.host}"
         new = self.folder / "new" / name
-        if new.exists() or any((self.folder / "cur").glob(f"{name}:2,*")):
+        if name in self.read or new.exists():
             return "already in the outbox"
         temporary = self.folder / "tmp" / name
         try:
