@@ -46,6 +46,9 @@ def first_publish(root: Path) -> None:
     site = built.site
     prepared = plan_edition(config, site.articles, site.sections, now=site.moment)
     commit_edition(config, prepared)
+    # A publish (nothing to validate: the bytes are those published) leaves the caches
+    # that every later publish finds.
+    republish(root, changed=False)
 
 
 class Edits:

@@ -9,13 +9,20 @@ import json
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from syndicate import __version__
+from syndicate.caches import cache_folder
 from syndicate.config import LoadedConfig, SitePaths, load_config
 from syndicate.deliveries import DeliveryReport, deliver
-from syndicate.dispatch.feeds import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
+from syndicate.dispatch.feeds import (
+    PublishedFeeds,
+    PublishedKeys,
+    StagedFeeds,
+    publish_staged,
+    stage_feeds,
+)
 from syndicate.dispatch.ledger import ALL_SECTIONS
 from syndicate.dispatch.lock import site_lock
 from syndicate.dispatch.sender import EditionTally, SendProgress
@@ -29,112 +36,28 @@ from syndicate.editions import (
     since_start,
 )
 from syndicate.errors import Problem, SiteError, SubscriberFileError
-from syndicate.feeds import FeedSite, build_feeds
-from syndicate.feeds.model import FEEDS_FOLDER
-from syndicate.identity import in_memory
-from syndicate.loaders import RECORD_SUFFIXES, ScrapeRules, find_record_files, load_articles
-from syndicate.normalise import normalise
+from syndicate.feeds import FeedSite, build_feeds, plan_feeds
+from syndicate.feeds.model import FEEDS_FOLDER, article_fingerprint
 from syndicate.records import Article
+from syndicate.site import LoadedSite, count_record_files, load_site, locate_records
 from syndicate.state import StateStore
 from syndicate.subscribers import SubscriberBook, read_subscriber_csv
 from syndicate.templating import template_environment
 from syndicate.validate import FileReport, validate_outputs
 
-
-@dataclass(frozen=True)
-class LoadedSite:
-    config: LoadedConfig
-    articles: tuple[Article, ...]
-    sections: tuple[str, ...]
-    errors: tuple[Problem, ...]
-    warnings: tuple[Problem, ...]
-    moment: datetime  # when this load happened: new stories' first sight
-
-
-@dataclass(frozen=True)
-class RecordLocation:
-    """Where the records of a command's DIR argument are, and which site they belong to."""
-
-    site_root: Path
-    articles_dir: Path
-    only_file: str | None = None  # show just this record file (its name as records give it)
-    files: list[Path] | None = None  # load only these, not every file under articles_dir
-    keeps_state: bool = True
-    note: str | None = None
-
-
-def locate_records(target: Path) -> RecordLocation:
-    """A site folder, a folder of record files without `articles/`, or one record file."""
-    if target.is_file() and target.suffix.lower() not in RECORD_SUFFIXES:
-        kinds = " ".join(RECORD_SUFFIXES)
-        raise SiteError(f"not a site folder nor a record file ({kinds})", file=target)
-    if target.is_file():
-        resolved = target.resolve()
-        for parent in resolved.parents:
-            if parent.name == "articles":
-                # A file of a site: load the whole site, so that its related posts,
-                # slug and URL are what a full run gives, then show just this file.
-                shown = resolved.relative_to(parent.parent).as_posix()
-                return RecordLocation(parent.parent, parent, only_file=shown)
-        return RecordLocation(
-            resolved.parent, resolved.parent, resolved.name, [resolved], keeps_state=False
-        )
-    if not (target / "articles").is_dir() and target.is_dir() and find_record_files(target).files:
-        note = f"no articles/ folder in {target}; reading the record files in it"
-        return RecordLocation(target, target, note=note)
-    return RecordLocation(target, target / "articles")
-
-
-def count_record_files(target: Path) -> int:
-    location = locate_records(target)
-    return len(location.files or find_record_files(location.articles_dir).files)
-
-
-def load_site(
-    target: Path,
-    environ: Mapping[str, str],
-    *,
-    now: datetime | None = None,
-    on_file: Callable[[Path], None] | None = None,
-) -> LoadedSite:
-    """Config, records and state of the site at `target`, loaded and normalised."""
-    location = locate_records(target)
-    config = load_config(location.site_root, environ)
-    imports = config.settings.import_
-    rules = ScrapeRules.build(imports.boilerplate, keep_defaults=imports.keep_default_boilerplate)
-    loaded = load_articles(
-        location.articles_dir, rules, on_file, files=location.files, display_root=location.site_root
-    )
-    moment = (now or datetime.now(UTC)).replace(microsecond=0)
-    if location.keeps_state:
-        with StateStore(config.paths.state_db) as store:
-            # Later than the last edition, to the second: a story first seen now is
-            # then always newer than it, and goes out in the next one.
-            last = store.last_edition()
-            if last is not None and moment <= last.created_at:
-                moment = last.created_at + timedelta(seconds=1)
-            result = normalise(
-                loaded.records, config.settings.site, lambda p: store.identities(p, moment)
-            )
-    else:
-        result = normalise(loaded.records, config.settings.site, in_memory(moment))
-    notes = [Problem(location.note)] if location.note else []
-    articles = result.articles
-    errors = loaded.errors + result.errors
-    warnings = loaded.warnings + result.warnings
-    if location.only_file is not None:
-        shown = location.only_file
-        articles = [a for a in articles if a.source.file == shown]
-        errors = [p for p in errors if p.file == shown]
-        warnings = [p for p in warnings if p.file == shown]
-    return LoadedSite(
-        config=config,
-        articles=tuple(articles),
-        sections=tuple(result.sections),
-        errors=tuple(errors),
-        warnings=tuple(notes + list(config.warnings) + warnings),
-        moment=moment,
-    )
+__all__ = [
+    "BuiltSite",
+    "LoadedSite",
+    "PublishReport",
+    "build",
+    "count_record_files",
+    "dispatch",
+    "feed_site",
+    "load_site",
+    "locate_records",
+    "preview",
+    "publish",
+]
 
 
 def feed_site(config: LoadedConfig) -> FeedSite:
@@ -151,10 +74,14 @@ def feed_site(config: LoadedConfig) -> FeedSite:
     )
 
 
+FEED_KEYS = "feed-keys.pickle"
+
+
 @dataclass(frozen=True)
 class BuiltSite:
     site: LoadedSite
     feeds: StagedFeeds
+    published: PublishedKeys | None = None  # when building to publish
 
 
 def build(
@@ -181,17 +108,37 @@ def _lock_path(target: Path) -> Path:
 
 
 def _build(
-    target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None
+    target: Path,
+    environ: Mapping[str, str],
+    on_file: Callable[[Path], None] | None,
+    *,
+    to_publish: bool = False,
 ) -> BuiltSite:
-    site = load_site(target, environ, on_file=on_file)
+    """Everything built into the staging folder; to publish, only the files whose
+    published version has another key (the others are already in feeds/)."""
+    site = load_site(target, environ, on_file=on_file, reuse=True)
     config = site.config
     templates = template_environment(config.paths.templates, autoescape=True)
+    feeds = feed_site(config)
+    folder = config.paths.build / FEEDS_FOLDER
     with StateStore(config.paths.state_db) as store:
-        files = build_feeds(
-            site.articles, site.sections, feed_site(config), templates, store.feed_positions
+        if not to_publish:
+            files = build_feeds(
+                site.articles, site.sections, feeds, templates, store.feed_positions
+            )
+            return BuiltSite(site, stage_feeds(files, folder))
+        known = site.fingerprints
+
+        def fingerprint(article: Article) -> bytes:
+            return known.get(article.id) or article_fingerprint(article)
+
+        keys = cache_folder(config.paths.state_db.parent) / FEED_KEYS
+        published = PublishedKeys(keys, config.paths.feeds)
+        planned = plan_feeds(
+            site.articles, site.sections, feeds, templates, store.feed_positions, fingerprint
         )
-        staged = stage_feeds(files, config.paths.build / FEEDS_FOLDER)
-    return BuiltSite(site, staged)
+        staged = stage_feeds(planned, folder, published.reusable)
+    return BuiltSite(site, staged, published)
 
 
 @dataclass(frozen=True)
@@ -282,7 +229,7 @@ def publish(
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
     with site_lock(_lock_path(_site_folder(target))):
-        built = _build(target, environ, on_file)
+        built = _build(target, environ, on_file, to_publish=True)
         site = built.site
         config = site.config
         listed = sync_subscriber_file(config)
@@ -297,6 +244,8 @@ def publish(
         clean = bool(site.articles) and not site.errors
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
         published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
+        if built.published is not None:
+            built.published.remember(built.feeds)
         # Hubs hear of the new feeds before the digest is written: if that fails, they still do.
         warnings = listed + tuple(_tell_hubs(feed_site(config), built.feeds, published))
         digest = commit_edition(config, prepared)
@@ -342,6 +291,8 @@ def _validate(
     feeds_name = _shown(paths.feeds, paths.root)
     changed = []
     for path in staged.feed_paths:
+        if not staged.built(path):
+            continue  # the published file, which passed when it was published
         content = (staged.folder / path).read_bytes()
         published = paths.feeds / path
         if not published.is_file() or published.read_bytes() != content:

@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
+from syndicate.caches import pickled_by_fields
 
+
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Source:
     """Where a record came from: a path relative to `articles/`, and a line."""
@@ -23,6 +26,7 @@ class Source:
         return self.file if self.line is None else f"{self.file}:{self.line}"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Image:
     url: str
@@ -32,6 +36,7 @@ class Image:
 RefKind = Literal["id", "url", "title"]
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RelatedRef:
     """A record's reference to another article, as written: by id, URL or title."""
@@ -43,6 +48,7 @@ class RelatedRef:
     line: int | None = None  # where the file names it, where known
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RelatedLink:
     """A resolved related post; `url` and `id` are None where nothing matched."""
@@ -52,6 +58,7 @@ class RelatedLink:
     id: str | None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class RawArticle:
     """One record as a loader found it. Only `title` is guaranteed."""
@@ -82,6 +89,7 @@ class RawArticle:
         return dict(self.field_lines).get(name, self.source.line)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Article:
     """A normalised article: what feeds, digests and `articles --json` use."""

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from syndicate import pipeline
 from syndicate.pipeline import load_site
 from tests.factories import NOW, copy_example_site, markdown_record, scraped_page, write_site
 
@@ -139,3 +143,86 @@ def test_a_digest_that_does_not_render_stops_publish_before_any_feed(
     with pytest.raises(DigestError, match="template error"):
         pipeline.publish(root, {})
     assert not (root / "feeds").exists()
+
+
+# --- a republish builds only what changed -------------------------------------------
+
+
+def _settled_site(tmp_path: Path) -> Path:
+    root = copy_example_site(tmp_path)
+    old = time.time() - 60
+    for path in (root / "articles").rglob("*"):
+        os.utime(path, (old, old))
+    return root
+
+
+def _page_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    import syndicate.feeds as feeds
+
+    real, built = feeds._build_page, []
+
+    def counting(page: Any, *args: Any) -> Any:
+        built.append(page.path)
+        return real(page, *args)
+
+    monkeypatch.setattr(feeds, "_build_page", counting)
+    return built
+
+
+def _published(root: Path) -> dict[str, bytes]:
+    feeds = root / "feeds"
+    return {
+        p.relative_to(feeds).as_posix(): p.read_bytes() for p in feeds.rglob("*") if p.is_file()
+    }
+
+
+def _full_build(root: Path) -> dict[str, bytes]:
+    staged = pipeline.build(root, {}).feeds
+    return {path: (staged.folder / path).read_bytes() for path in staged.paths}
+
+
+def test_a_republish_with_nothing_changed_builds_no_feed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _settled_site(tmp_path)
+    first = pipeline.publish(root, {})
+    assert first.feed_counts()["written"] > 0
+    built = _page_builds(monkeypatch)
+    again = pipeline.publish(root, {})
+    assert built == [] and again.feed_counts()["written"] == 0
+    assert again.feed_counts()["unchanged"] == first.feed_counts()["written"]
+    assert _published(root) == _full_build(root)
+
+
+def test_a_feed_changed_by_hand_is_built_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _settled_site(tmp_path)
+    pipeline.publish(root, {})
+    (root / "feeds" / "world" / "atom.xml").write_bytes(b"<feed>tampered</feed>")
+    (root / "feeds" / "rss.xml").unlink()
+    built = _page_builds(monkeypatch)
+    report = pipeline.publish(root, {})
+    assert sorted(built) == ["rss.xml", "world/atom.xml"]
+    assert sorted(report.feeds.written) == ["rss.xml", "world/atom.xml"]
+    assert _published(root) == _full_build(root)
+
+
+def test_an_edited_story_rebuilds_only_the_feeds_that_carry_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = _settled_site(tmp_path)
+    pipeline.publish(root, {})
+    path = next((root / "articles" / "business").glob("*.md"))
+    text = path.read_text("utf-8")
+    path.write_text(text.replace("title: ", "title: Revised ", 1), "utf-8")
+    built = _page_builds(monkeypatch)
+    report = pipeline.publish(root, {})
+    # The site's and Business's feeds, in every format; not World's nor Culture's.
+    assert sorted(built) == sorted(
+        f"{folder}{name}"
+        for folder in ("", "business/")
+        for name in ("rss.xml", "atom.xml", "feed.json")
+    )
+    assert sorted(report.feeds.written) == sorted(built)
+    assert _published(root) == _full_build(root)

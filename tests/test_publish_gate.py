@@ -23,7 +23,7 @@ from typer.testing import CliRunner
 from syndicate import pipeline
 from syndicate.cli import app
 from syndicate.config import SitePaths
-from syndicate.feeds import FeedFile, build_feeds
+from syndicate.feeds import FeedFile, PlannedFeed, plan_feeds
 from syndicate.state import EditionRecord, StateStore
 from syndicate.templating import default_templates_dir
 from tests.factories import copy_example_site, markdown_record, write_site
@@ -179,6 +179,27 @@ def test_a_broken_digest_template_blocks_the_whole_publish(
 
 # --- a broken feed -------------------------------------------------------------------
 
+
+def corrupting(path: str, change: Callable[[bytes], bytes]) -> Callable[..., Iterator[PlannedFeed]]:
+    """`plan_feeds` as publish calls it, with the built bytes of `path` changed."""
+
+    def planned_feeds(*args: Any, **kwargs: Any) -> Iterator[PlannedFeed]:
+        for planned in plan_feeds(*args, **kwargs):
+            if planned.path == path:
+                build = planned.build
+
+                def broken(build: Callable[[], FeedFile] = build) -> FeedFile:
+                    built = build()
+                    changed = change(built.content)
+                    assert changed != built.content
+                    return replace(built, content=changed)
+
+                planned = replace(planned, build=broken)
+            yield planned
+
+    return planned_feeds
+
+
 CORRUPTIONS: dict[str, tuple[Callable[[bytes], bytes], str]] = {
     "no channel title": (
         lambda rss: re.sub(rb"<channel>\s*<title>[^<]*</title>", b"<channel>", rss, count=1),
@@ -208,17 +229,7 @@ def test_a_broken_feed_blocks_the_whole_publish(
         add_story(root)
     before = snapshot(root)
     pings.clear()
-    real = build_feeds
-
-    def broken(*args: Any, **kwargs: Any) -> Iterator[FeedFile]:
-        for built in real(*args, **kwargs):
-            if built.path == "world/rss.xml":
-                changed = corrupt(built.content)
-                assert changed != built.content
-                built = replace(built, content=changed)
-            yield built
-
-    monkeypatch.setattr(pipeline, "build_feeds", broken)
+    monkeypatch.setattr(pipeline, "plan_feeds", corrupting("world/rss.xml", corrupt))
 
     status, _, err = invoke("publish", str(root))
 
@@ -235,17 +246,11 @@ def test_a_broken_archive_page_blocks_the_publish(
     """RFC 5005 archive pages are feed documents too, and checked like the others."""
     config = CONFIG + '[feeds]\nentries = 1\nhubs = ["https://hub.example/"]\n'
     root = site(tmp_path / "site", config)
-    real = build_feeds
 
-    def broken(*args: Any, **kwargs: Any) -> Iterator[FeedFile]:
-        for built in real(*args, **kwargs):
-            if built.path == "archive/site/atom-1.xml":
-                content = re.sub(rb"<id>[^<]*</id>", b"", built.content, count=1)
-                assert content != built.content
-                built = replace(built, content=content)
-            yield built
+    def no_id(atom: bytes) -> bytes:
+        return re.sub(rb"<id>[^<]*</id>", b"", atom, count=1)
 
-    monkeypatch.setattr(pipeline, "build_feeds", broken)
+    monkeypatch.setattr(pipeline, "plan_feeds", corrupting("archive/site/atom-1.xml", no_id))
     status, report, _ = publish_json(root)
     assert status == 1 and report["validation"]["blocked"] is True
     assert report["validation"]["checked"] == 12 + 3  # nine feeds, three archive pages
@@ -274,18 +279,11 @@ def test_json_report_of_a_blocked_publish(tmp_path: Path, monkeypatch: pytest.Mo
     break_template(
         root, "digest.txt.j2", "{{ story.url }}", "{{ story.url }}\n{{ '{{' }} story.id }}"
     )
-    real = build_feeds
 
-    def broken(*args: Any, **kwargs: Any) -> Iterator[FeedFile]:
-        for built in real(*args, **kwargs):
-            if built.path == "business/atom.xml":
-                renamed = re.sub(
-                    rb"<title>([^<]*)</title>", rb"<name>\1</name>", built.content, count=1
-                )
-                built = replace(built, content=renamed)
-            yield built
+    def renamed(atom: bytes) -> bytes:
+        return re.sub(rb"<title>([^<]*)</title>", rb"<name>\1</name>", atom, count=1)
 
-    monkeypatch.setattr(pipeline, "build_feeds", broken)
+    monkeypatch.setattr(pipeline, "plan_feeds", corrupting("business/atom.xml", renamed))
     status, report, err = publish_json(root)
     assert status == 1
     validation = report["validation"]

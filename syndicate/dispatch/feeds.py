@@ -14,12 +14,13 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from syndicate.caches import FileStamp, code_stamp, key_of, read_cache, write_cache
 from syndicate.errors import PublishError
-from syndicate.feeds import FeedFile
+from syndicate.feeds import FeedFile, PlannedFeed
 
 # The names of the temporary files beside each target: `.<name>.<token>.tmp` or `.old`.
 _LEFTOVER = re.compile(r"\..+\.[0-9a-f]{12}\.(?:tmp|old)")
@@ -30,6 +31,13 @@ class StagedFeeds:
     folder: Path
     paths: list[str] = field(default_factory=list)  # relative, in build order
     feed_paths: list[str] = field(default_factory=list)  # the feeds among them
+    # Files not built, since the published one has their key: they are in feeds/ as
+    # they are, and not in `folder`.
+    reused: set[str] = field(default_factory=set)
+    keys: dict[str, str] = field(default_factory=dict)  # path -> key, of keyed files
+
+    def built(self, path: str) -> bool:
+        return path not in self.reused
 
 
 @dataclass
@@ -39,19 +47,69 @@ class PublishedFeeds:
     removed: list[str] = field(default_factory=list)  # published before, no longer built
 
 
-def stage_feeds(files: Iterable[FeedFile], folder: Path) -> StagedFeeds:
-    """Write every built file into `folder` (emptied first): what `syndicate build` leaves."""
+def stage_feeds(
+    files: Iterable[FeedFile | PlannedFeed],
+    folder: Path,
+    reusable: Callable[[str, str], bool] | None = None,
+) -> StagedFeeds:
+    """Write every built file into `folder` (emptied first): what `syndicate build` leaves.
+
+    A planned file for which `reusable(path, key)` holds is not built nor written:
+    the published file is already those bytes."""
     if folder.exists():
         shutil.rmtree(folder)
     staged = StagedFeeds(folder)
-    for built in files:
-        target = folder / _safe_relative(built.path)
+    for item in files:
+        staged.paths.append(item.path)
+        if item.is_feed:
+            staged.feed_paths.append(item.path)
+        if isinstance(item, PlannedFeed):
+            if item.key:
+                staged.keys[item.path] = item.key
+                if reusable is not None and reusable(item.path, item.key):
+                    staged.reused.add(item.path)
+                    continue
+            item = item.build()
+        target = folder / _safe_relative(item.path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(built.content)
-        staged.paths.append(built.path)
-        if built.is_feed:
-            staged.feed_paths.append(built.path)
+        target.write_bytes(item.content)
     return staged
+
+
+class PublishedKeys:
+    """The key of each file last published, with the stamp the file had then: a file
+    whose key and stamp are both unchanged need not be built again."""
+
+    def __init__(self, path: Path, feeds_dir: Path) -> None:
+        self.path = path
+        self.feeds_dir = feeds_dir
+        stored = read_cache(path, key_of(code_stamp(), str(feeds_dir.resolve())))
+        self._known: dict[str, tuple[str, FileStamp]] = stored if isinstance(stored, dict) else {}
+
+    def reusable(self, relative: str, key: str) -> bool:
+        known = self._known.get(relative)
+        return (
+            known is not None and known[0] == key and _stamp(self.feeds_dir / relative) == known[1]
+        )
+
+    def remember(self, staged: StagedFeeds) -> None:
+        """After a publish: the keys of what is in feeds/ now."""
+        known = {}
+        for relative, key in staged.keys.items():
+            stamp = _stamp(self.feeds_dir / relative)
+            if stamp is not None:
+                known[relative] = (key, stamp)
+        write_cache(self.path, key_of(code_stamp(), str(self.feeds_dir.resolve())), known)
+
+
+def _stamp(path: Path) -> FileStamp | None:
+    # Exact, not the racy-safe stamp of record files: these are files we just wrote,
+    # and any later write to one changes its size, time or inode.
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def publish_staged(
@@ -72,6 +130,9 @@ def publish_staged(
     try:
         _remove_leftovers(feeds_dir)
         for relative, path in safe:
+            if not staged.built(relative):
+                result.unchanged.append(relative)
+                continue
             content = (staged.folder / path).read_bytes()
             target = feeds_dir / path
             if target.is_file() and target.read_bytes() == content:

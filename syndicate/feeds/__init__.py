@@ -6,14 +6,26 @@ for the same input. Writing them anywhere is dispatch's job.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from urllib.parse import quote
 
 import jinja2
 
+from syndicate.caches import code_stamp, key_of
 from syndicate.feeds.extras import build_link_tags, build_opml, stylesheet_file
 from syndicate.feeds.jsonfeed import build_json
-from syndicate.feeds.model import MEDIA_TYPES, FeedFile, FeedScope, FeedSite, entry_id
+from syndicate.feeds.model import (
+    MEDIA_TYPES,
+    FeedFile,
+    FeedPage,
+    FeedScope,
+    FeedSite,
+    article_fingerprint,
+    entry_id,
+)
 from syndicate.feeds.paging import feed_order, paginate
 from syndicate.feeds.xmlfeeds import build_xml
 from syndicate.identity import unique_slug
@@ -24,10 +36,13 @@ __all__ = [
     "FeedFile",
     "FeedScope",
     "FeedSite",
+    "PlannedFeed",
     "Positions",
+    "article_fingerprint",
     "build_feeds",
     "entry_id",
     "feed_scopes",
+    "plan_feeds",
     "positions_in_memory",
 ]
 
@@ -73,19 +88,70 @@ def build_feeds(
     positions: Positions = positions_in_memory,
 ) -> Iterator[FeedFile]:
     """Every feed file, one at a time (a large site's archive never sits in memory whole)."""
+    for planned in plan_feeds(articles, sections, site, templates, positions):
+        yield planned.build()
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedFeed:
+    """A file to build, with a key: a digest of everything its bytes are made from.
+
+    Equal keys mean equal bytes, so a file whose key is that of the file already
+    published need not be built at all. Files that cost less to build than to key
+    (OPML, link tags, the stylesheet) have the key "" and are always built.
+    """
+
+    path: str
+    key: str
+    build: Callable[[], FeedFile]
+    is_feed: bool = True
+
+
+def plan_feeds(
+    articles: Sequence[Article],
+    sections: Sequence[str],
+    site: FeedSite,
+    templates: jinja2.Environment,
+    positions: Positions = positions_in_memory,
+    fingerprint: Callable[[Article], bytes] = article_fingerprint,
+) -> Iterator[PlannedFeed]:
+    """Every feed file `build_feeds` makes, keyed, in the same order, built on demand.
+
+    `fingerprint` gives an article's digest (the caller may have them already)."""
     if not articles:
         return
     scopes = feed_scopes(articles, sections, site)
     stylesheet = site.feed_url("feed.xsl")
+    common = key_of(code_stamp(), site, stylesheet)
     for scope in scopes:
         placed = positions(scope.key or "site", [a.id for a in feed_order(scope.articles)])
         for kind in site.formats:
             for page in paginate(scope, kind, site.entries, placed):
-                if kind == "json":
-                    content = build_json(page, site)
-                else:
-                    content = build_xml(page, site, stylesheet)
-                yield FeedFile(page.path, content, MEDIA_TYPES[kind])
-        yield build_link_tags(scope, site, templates)
-    yield build_opml(scopes, site)
-    yield stylesheet_file(templates)
+                yield PlannedFeed(
+                    page.path,
+                    _page_key(common, page, fingerprint),
+                    partial(_build_page, page, site, stylesheet),
+                )
+        yield _always(partial(build_link_tags, scope, site, templates))
+    yield _always(partial(build_opml, scopes, site))
+    yield _always(partial(stylesheet_file, templates))
+
+
+def _build_page(page: FeedPage, site: FeedSite, stylesheet: str) -> FeedFile:
+    if page.kind == "json":
+        return FeedFile(page.path, build_json(page, site), MEDIA_TYPES["json"])
+    return FeedFile(page.path, build_xml(page, site, stylesheet), MEDIA_TYPES[page.kind])
+
+
+def _page_key(common: str, page: FeedPage, fingerprint: Callable[[Article], bytes]) -> str:
+    scope = page.scope
+    head = (page.kind, page.path, page.archive, page.prev_archive, page.current)
+    hasher = hashlib.blake2b(key_of(common, head, scope.key, scope.title, scope.home_url).encode())
+    for article in page.entries:
+        hasher.update(fingerprint(article))
+    return hasher.hexdigest()
+
+
+def _always(build: Callable[[], FeedFile]) -> PlannedFeed:
+    built = build()
+    return PlannedFeed(built.path, "", lambda: built, built.is_feed)

@@ -9,10 +9,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from syndicate.caches import file_stamp
 from syndicate.errors import Problem, RecordError
 from syndicate.loaders.files import RECORD_SUFFIXES, RecordFiles, find_record_files
 from syndicate.loaders.jsonrecords import load_json, load_jsonl
 from syndicate.loaders.markdown import load_markdown
+from syndicate.loaders.reuse import FileRecords, RecordCache
 from syndicate.loaders.scraped import ScrapeRules, load_scraped
 from syndicate.records import RawArticle, Source
 from syndicate.text import decode
@@ -22,6 +24,7 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 __all__ = [
     "RECORD_SUFFIXES",
     "LoadResult",
+    "RecordCache",
     "RecordFiles",
     "ScrapeRules",
     "find_record_files",
@@ -43,11 +46,13 @@ def load_articles(
     *,
     files: list[Path] | None = None,
     display_root: Path | None = None,
+    cache: RecordCache | None = None,
 ) -> LoadResult:
     """Load every record file under `articles_dir` (recursively), or just `files`.
 
     Records name their file relative to `display_root` (the site folder, by default
     the parent of `articles_dir`), so that messages read `articles/world/x.md`.
+    A file whose stamp is in `cache` is not read again.
     """
     result = LoadResult()
     shown_from = display_root or articles_dir.parent
@@ -59,20 +64,39 @@ def load_articles(
     for path in files:
         relative = path.relative_to(articles_dir).as_posix()
         name = path.relative_to(shown_from).as_posix()
-        stem = relative.rsplit(".", 1)[0]
-        folder = relative.split("/", 1)[0] if "/" in relative else ""
-        try:
-            records, errors = _load_file(path, name, stem, rules, result.warnings)
-        except RecordError as exc:
-            records, errors = [], [exc]
-        except RecursionError:
-            errors = [RecordError("nested too deeply to read", file=name)]
-            records = []
-        result.records.extend(replace(record, folder=folder) for record in records)
-        result.errors.extend(error.problem for error in errors)
+        stamp = file_stamp(path) if cache is not None else None
+        loaded = cache.get(name, stamp) if cache is not None and stamp is not None else None
+        if loaded is None:
+            loaded = _load_records(path, name, relative, rules)
+            if cache is not None and stamp is not None:
+                cache.put(name, stamp, loaded)
+        result.records.extend(loaded.records)
+        result.errors.extend(loaded.errors)
+        result.warnings.extend(loaded.warnings)
         if on_file is not None:
             on_file(path)
+    if cache is not None:
+        cache.save()
     return result
+
+
+def _load_records(path: Path, name: str, relative: str, rules: ScrapeRules) -> FileRecords:
+    """One file's records, with its own errors and warnings."""
+    stem = relative.rsplit(".", 1)[0]
+    folder = relative.split("/", 1)[0] if "/" in relative else ""
+    warnings: list[Problem] = []
+    try:
+        records, errors = _load_file(path, name, stem, rules, warnings)
+    except RecordError as exc:
+        records, errors = [], [exc]
+    except RecursionError:
+        errors = [RecordError("nested too deeply to read", file=name)]
+        records = []
+    return FileRecords(
+        tuple(replace(record, folder=folder) for record in records),
+        tuple(error.problem for error in errors),
+        tuple(warnings),
+    )
 
 
 def _load_file(

@@ -46,9 +46,12 @@ def find_record_files(articles_dir: Path, site_root: Path | None = None) -> Reco
         for entry in entries:
             if entry.name.startswith("."):
                 continue
-            path = Path(entry.path)
+            path = folder / entry.name  # cheaper than parsing entry.path again
             _visit(path, entry, root, shown_from, found, pending)
-    found.files.sort(key=lambda p: p.relative_to(articles_dir).as_posix())
+    # Every path found is the folder's own string plus the rest: sorting by that rest
+    # is sorting by the relative path, without a pathlib call per file.
+    start = len(os.path.join(articles_dir, ""))
+    found.files.sort(key=lambda p: str(p)[start:].replace(os.sep, "/"))
     return found
 
 

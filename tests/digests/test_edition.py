@@ -11,7 +11,7 @@ import pytest
 from lxml import html
 from typer.testing import CliRunner
 
-from syndicate import editions, pipeline
+from syndicate import editions, pipeline, site
 from syndicate.cli import app
 from syndicate.config import SitePaths
 from syndicate.digests import make_edition, select_stories
@@ -147,6 +147,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
             return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
 
     monkeypatch.setattr(pipeline, "datetime", SetDatetime)
+    monkeypatch.setattr(site, "datetime", SetDatetime)
     monkeypatch.setattr(editions, "datetime", SetDatetime)
     yield clock
 

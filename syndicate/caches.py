@@ -1,0 +1,124 @@
+"""Caches in `.syndicate/cache/`: what a republish need not do again.
+
+A cache is only ever a hint. A missing, stale, corrupt or foreign one costs time,
+never a wrong output: each value is stored with a key made of everything it was
+made from (file sizes and times, settings, the state it read, and the code that
+made it), and is used only when that key matches again.
+
+The files are pickles. They are read only from the site's own `.syndicate/`
+folder, written by syndicate with mode 0600, beside the state store and the
+signing key, which anyone able to write there controls already.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.metadata
+import os
+import pickle
+import time
+from dataclasses import fields
+from functools import lru_cache
+from operator import attrgetter
+from pathlib import Path
+from typing import TypeVar
+
+from syndicate import __version__
+
+T = TypeVar("T")
+CACHE_FOLDER = "cache"  # under .syndicate/
+_FORMAT = 1  # bump when what a cache file holds changes shape
+
+# A file changed within this many seconds of being read may change again within the
+# same timestamp tick (coarse file systems keep 1-2 s): its stamp proves nothing yet.
+RACY_SECONDS = 2.0
+
+# (size, mtime_ns, ctime_ns, inode): any write to a file changes one of them.
+FileStamp = tuple[int, int, int, int]
+
+
+def cache_folder(state_folder: Path) -> Path:
+    return state_folder / CACHE_FOLDER
+
+
+def file_stamp(path: Path) -> FileStamp | None:
+    """The stamp of a file, or None when it cannot be trusted as a cache key yet."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    if time.time_ns() - status.st_mtime_ns < RACY_SECONDS * 1e9:
+        return None
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
+
+
+@lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """What made the cached values: our version and source files (an edited checkout
+    has the same version), and the libraries whose output lands in them."""
+    parts = [__version__, str(_FORMAT)]
+    for name in ("feedgen", "lxml", "nh3", "markdown-it-py", "PyYAML"):
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            parts.append(f"{name}={importlib.metadata.version(name)}")
+    package = Path(__file__).resolve().parent
+    for source in sorted(package.rglob("*.py")):
+        status = source.stat()
+        parts.append(f"{source.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}")
+    return key_of(*parts)
+
+
+def pickled_by_fields(cls: type[T]) -> type[T]:
+    """A frozen, slotted dataclass that pickles as a call with its field values.
+
+    The dataclass default for slots looks its fields up again for every object,
+    which made reading a 10k-article cache cost more than parsing some files."""
+    getter = attrgetter(*(item.name for item in fields(cls)))  # type: ignore[arg-type]
+
+    def __reduce__(self: T) -> tuple[type[T], tuple[object, ...]]:
+        values = getter(self)
+        return cls, values if isinstance(values, tuple) else (values,)
+
+    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
+    return cls
+
+
+def key_of(*parts: object) -> str:
+    """A digest of values whose `repr` is stable from run to run (str, int, tuples)."""
+    hasher = hashlib.blake2b(digest_size=20)
+    for part in parts:
+        hasher.update(repr(part).encode("utf-8", "surrogatepass"))
+        hasher.update(b"\x00")
+    return hasher.hexdigest()
+
+
+def read_cache(path: Path, key: str) -> object | None:
+    """The value stored at `path` under `key`; None if absent, unreadable or stale."""
+    try:
+        with path.open("rb") as file:
+            stored_key, value = pickle.load(file)
+    except FileNotFoundError:
+        return None
+    except Exception:  # a truncated or foreign file is a miss, not a failure
+        return None
+    return value if stored_key == key else None
+
+
+def write_cache(path: Path, key: str, value: object) -> None:
+    """Store `value` under `key`, whole or not at all; a failure to write is ignored:
+    the next run only does more work."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            pickle.dump((key, value), file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, path)
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink()
+
+
+def forget_cache(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

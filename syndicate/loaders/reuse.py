@@ -1,0 +1,60 @@
+"""The records of each file as the last run loaded them, by the file's stamp.
+
+Parsing front matter and Markdown is most of a load; a republish where a few files
+changed parses those few.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from syndicate.caches import FileStamp, code_stamp, key_of, read_cache, write_cache
+from syndicate.errors import Problem
+from syndicate.records import RawArticle
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecords:
+    """What loading one file gave: its records, and its own errors and warnings."""
+
+    records: tuple[RawArticle, ...]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+class RecordCache:
+    """Loaded records by file name and stamp, kept in one file between runs.
+
+    `settings` is whatever else shapes what a loader makes of a file (the
+    boilerplate rules of scraped pages): other settings, another cache.
+    """
+
+    def __init__(self, path: Path, settings: str) -> None:
+        self.path = path
+        self.key = key_of(code_stamp(), settings)
+        self._stored: dict[str, tuple[FileStamp, FileRecords]] | None = None
+        self._seen: dict[str, tuple[FileStamp, FileRecords]] = {}
+        self._changed = False
+        self.hits = 0
+
+    def get(self, name: str, stamp: FileStamp) -> FileRecords | None:
+        if self._stored is None:
+            stored = read_cache(self.path, self.key)
+            self._stored = stored if isinstance(stored, dict) else {}
+        found = self._stored.get(name)
+        if found is None or found[0] != stamp:
+            return None
+        self._seen[name] = found
+        self.hits += 1
+        return found[1]
+
+    def put(self, name: str, stamp: FileStamp, records: FileRecords) -> None:
+        self._seen[name] = (stamp, records)
+        self._changed = True
+
+    def save(self) -> None:
+        """Keep the files seen in this run (those gone are dropped), if anything changed."""
+        stored = self._stored or {}
+        if self._changed or len(self._seen) != len(stored):
+            write_cache(self.path, self.key, self._seen)

@@ -1,0 +1,228 @@
+"""Load a site: its config, its records found and loaded, normalised against its state.
+
+With `reuse` (build and publish), the normalised site of the last run is taken
+again when nothing it was made from changed: the same record files with the same
+stamps, the same settings and code, and the same recorded identities. Otherwise
+each file whose stamp is unchanged gives its records from the record cache, and
+only normalising runs over them all.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from syndicate.caches import cache_folder, code_stamp, file_stamp, key_of, read_cache, write_cache
+from syndicate.config import LoadedConfig, load_config
+from syndicate.errors import Problem, SiteError
+from syndicate.feeds.model import article_fingerprint
+from syndicate.identity import in_memory
+from syndicate.loaders import (
+    RECORD_SUFFIXES,
+    LoadResult,
+    RecordCache,
+    ScrapeRules,
+    find_record_files,
+    load_articles,
+)
+from syndicate.normalise import NormaliseResult, normalise
+from syndicate.records import Article
+from syndicate.state import StateStore
+
+SITE_CACHE = "site.pickle"
+RECORD_CACHE = "records.pickle"
+
+
+@dataclass(frozen=True)
+class LoadedSite:
+    config: LoadedConfig
+    articles: tuple[Article, ...]
+    sections: tuple[str, ...]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    moment: datetime  # when this load happened: new stories' first sight
+    # Each article's digest by id, where known: what feed documents are keyed by.
+    fingerprints: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where the records of a command's DIR argument are, and which site they belong to."""
+
+    site_root: Path
+    articles_dir: Path
+    only_file: str | None = None  # show just this record file (its name as records give it)
+    files: list[Path] | None = None  # load only these, not every file under articles_dir
+    keeps_state: bool = True
+    note: str | None = None
+
+
+def locate_records(target: Path) -> RecordLocation:
+    """A site folder, a folder of record files without `articles/`, or one record file."""
+    if target.is_file() and target.suffix.lower() not in RECORD_SUFFIXES:
+        kinds = " ".join(RECORD_SUFFIXES)
+        raise SiteError(f"not a site folder nor a record file ({kinds})", file=target)
+    if target.is_file():
+        resolved = target.resolve()
+        for parent in resolved.parents:
+            if parent.name == "articles":
+                # A file of a site: load the whole site, so that its related posts,
+                # slug and URL are what a full run gives, then show just this file.
+                shown = resolved.relative_to(parent.parent).as_posix()
+                return RecordLocation(parent.parent, parent, only_file=shown)
+        return RecordLocation(
+            resolved.parent, resolved.parent, resolved.name, [resolved], keeps_state=False
+        )
+    if not (target / "articles").is_dir() and target.is_dir() and find_record_files(target).files:
+        note = f"no articles/ folder in {target}; reading the record files in it"
+        return RecordLocation(target, target, note=note)
+    return RecordLocation(target, target / "articles")
+
+
+def count_record_files(target: Path) -> int:
+    location = locate_records(target)
+    return len(location.files or find_record_files(location.articles_dir).files)
+
+
+def load_site(
+    target: Path,
+    environ: Mapping[str, str],
+    *,
+    now: datetime | None = None,
+    on_file: Callable[[Path], None] | None = None,
+    reuse: bool = False,
+) -> LoadedSite:
+    """Config, records and state of the site at `target`, loaded and normalised; with
+    `reuse`, through the caches of the last run (see the module's note)."""
+    location = locate_records(target)
+    config = load_config(location.site_root, environ)
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    fingerprints: Mapping[str, bytes] = {}
+    if location.keeps_state:
+        with StateStore(config.paths.state_db) as store:
+            # Later than the last edition, to the second: a story first seen now is
+            # then always newer than it, and goes out in the next one.
+            last = store.last_edition()
+            if last is not None and moment <= last.created_at:
+                moment = last.created_at + timedelta(seconds=1)
+            if reuse and location.files is None:
+                snapshot = _reused(location, config, store, moment, on_file)
+                loaded, result, fingerprints = snapshot.loaded, snapshot.result, snapshot.prints
+            else:
+                loaded = _load(location, config, on_file)
+                result = normalise(
+                    loaded.records, config.settings.site, lambda p: store.identities(p, moment)
+                )
+    else:
+        loaded = _load(location, config, on_file)
+        result = normalise(loaded.records, config.settings.site, in_memory(moment))
+    notes = [Problem(location.note)] if location.note else []
+    articles = result.articles
+    errors = loaded.errors + result.errors
+    warnings = loaded.warnings + result.warnings
+    if location.only_file is not None:
+        shown = location.only_file
+        articles = [a for a in articles if a.source.file == shown]
+        errors = [p for p in errors if p.file == shown]
+        warnings = [p for p in warnings if p.file == shown]
+    return LoadedSite(
+        config=config,
+        articles=tuple(articles),
+        sections=tuple(result.sections),
+        errors=tuple(errors),
+        warnings=tuple(notes + list(config.warnings) + warnings),
+        moment=moment,
+        fingerprints=fingerprints,
+    )
+
+
+def _rules(config: LoadedConfig) -> ScrapeRules:
+    imports = config.settings.import_
+    return ScrapeRules.build(imports.boilerplate, keep_defaults=imports.keep_default_boilerplate)
+
+
+def _load(
+    location: RecordLocation,
+    config: LoadedConfig,
+    on_file: Callable[[Path], None] | None,
+    cache: RecordCache | None = None,
+) -> LoadResult:
+    return load_articles(
+        location.articles_dir,
+        _rules(config),
+        on_file,
+        files=location.files,
+        display_root=location.site_root,
+        cache=cache,
+    )
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """A normalised site as the site cache keeps it."""
+
+    loaded: LoadResult  # its records are not kept: only its errors and warnings
+    result: NormaliseResult
+    prints: dict[str, bytes]
+
+
+def _reused(
+    location: RecordLocation,
+    config: LoadedConfig,
+    store: StateStore,
+    moment: datetime,
+    on_file: Callable[[Path], None] | None,
+) -> _Snapshot:
+    found = find_record_files(location.articles_dir, location.site_root)
+    root = location.site_root
+    stamps = [(relative_name(path, root), file_stamp(path)) for path in found.files]
+    # A file changed just now proves nothing by its stamp: no site cache this run.
+    stamped = all(stamp is not None for _, stamp in stamps)
+    settings = config.settings.model_dump_json()
+    inputs = (code_stamp(), settings, stamps, found.errors, found.warnings)
+    folder = cache_folder(config.paths.state_db.parent)
+    if stamped:
+        cached = read_cache(folder / SITE_CACHE, key_of(*inputs, _identity_stamp(store)))
+        if isinstance(cached, _Snapshot):
+            if on_file is not None:
+                for path in found.files:
+                    on_file(path)
+            return cached
+    imports = config.settings.import_.model_dump_json()
+    records = RecordCache(folder / RECORD_CACHE, imports)
+    relocated = RecordLocation(root, location.articles_dir, files=found.files)
+    loaded = _load(relocated, config, on_file, records)
+    loaded.errors[:0] = found.errors
+    loaded.warnings[:0] = found.warnings
+    result = normalise(loaded.records, config.settings.site, lambda p: store.identities(p, moment))
+    snapshot = _Snapshot(
+        LoadResult([], loaded.errors, loaded.warnings), result, fingerprints(result.articles)
+    )
+    if stamped:
+        # Keyed by the identities as this run left them: the next run finds them so.
+        write_cache(folder / SITE_CACHE, key_of(*inputs, _identity_stamp(store)), snapshot)
+    return _Snapshot(loaded, result, snapshot.prints)
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """`path.relative_to(root).as_posix()` for a path under `root`, at a tenth of the cost."""
+    text, prefix = str(path), os.path.join(root, "")
+    if not text.startswith(prefix):
+        return path.relative_to(root).as_posix()
+    return text[len(prefix) :].replace(os.sep, "/")
+
+
+def _identity_stamp(store: StateStore) -> tuple[object, ...]:
+    """What normalising read from the state store: each id's first sight and slug."""
+    row = store.db.execute(
+        "SELECT count(*), min(first_seen), max(first_seen), total(length(slug)),"
+        " count(slug) FROM article_identity"
+    ).fetchone()
+    return tuple(row)
+
+
+def fingerprints(articles: Sequence[Article]) -> dict[str, bytes]:
+    return {article.id: article_fingerprint(article) for article in articles}

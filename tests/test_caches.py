@@ -1,0 +1,92 @@
+"""The cache files: a hint that is used only when its key matches, never a failure."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import time
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from syndicate.caches import file_stamp, key_of, read_cache, write_cache
+from syndicate.errors import Problem
+from syndicate.records import RawArticle, RelatedRef, Source
+from tests.factories import article
+
+
+def test_a_value_is_read_back_only_under_its_own_key(tmp_path: Path) -> None:
+    path = tmp_path / "cache" / "thing.pickle"
+    write_cache(path, "k1", {"a": 1})
+    assert read_cache(path, "k1") == {"a": 1}
+    assert read_cache(path, "k2") is None
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["thing.pickle"]  # no temporary left
+
+
+def test_a_missing_truncated_or_foreign_file_is_a_miss(tmp_path: Path) -> None:
+    path = tmp_path / "thing.pickle"
+    assert read_cache(path, "k") is None
+    write_cache(path, "k", list(range(1000)))
+    path.write_bytes(path.read_bytes()[:50])
+    assert read_cache(path, "k") is None
+    path.write_bytes(b"not a pickle at all")
+    assert read_cache(path, "k") is None
+    path.write_bytes(pickle.dumps("no key and value pair"))
+    assert read_cache(path, "k") is None
+
+
+def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the folder should be")
+    write_cache(blocker / "thing.pickle", "k", 1)  # no exception
+    assert read_cache(blocker / "thing.pickle", "k") is None
+
+
+def test_a_file_changed_just_now_has_no_stamp_yet(tmp_path: Path) -> None:
+    path = tmp_path / "record.md"
+    path.write_text("x")
+    assert file_stamp(path) is None
+    old = time.time() - 60
+    os.utime(path, (old, old))
+    stamp = file_stamp(path)
+    assert stamp is not None
+    # Same size, and the time put back: the change time still tells.
+    path.write_text("y")
+    os.utime(path, (old, old))
+    assert file_stamp(path) not in (None, stamp)
+    assert file_stamp(tmp_path / "gone.md") is None
+
+
+def test_keys_differ_with_any_part() -> None:
+    assert key_of("a", ("b", 1)) == key_of("a", ("b", 1))
+    assert key_of("a", ("b", 1)) != key_of("a", ("b", 2))
+    assert key_of("ab", "c") != key_of("a", "bc")
+
+
+text = st.text(max_size=30)
+
+
+@given(
+    title=text,
+    body=text,
+    tags=st.lists(text, max_size=3).map(tuple),
+    line=st.none() | st.integers(min_value=1, max_value=10**6),
+)
+def test_records_pickle_to_equal_records(
+    title: str, body: str, tags: tuple[str, ...], line: int | None
+) -> None:
+    raw = RawArticle(
+        Source("articles/a.md", line),
+        title,
+        body,
+        tags=tags,
+        related=(RelatedRef("title", title, None, line),),
+        field_lines=(("title", 2),),
+    )
+    story = article(title=title or "x", tags=tags)
+    problem = Problem(body, "articles/a.md", line, "title")
+    for value in (raw, story, problem):
+        copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert copy == value and repr(copy) == repr(value)

@@ -1,0 +1,144 @@
+"""Loading with `reuse`: the last run's records and normalised site, only while true."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from syndicate import site as site_module
+from syndicate.site import load_site, relative_name
+from tests.factories import NOW, copy_example_site, markdown_record
+
+
+def settle(root: Path, *only: Path) -> None:
+    """Record files dated a minute back, as files are when a later run reads them."""
+    old = time.time() - 60
+    for path in only or (root / "articles").rglob("*"):
+        os.utime(path, (old, old))
+
+
+def loads(root: Path) -> Any:
+    return load_site(root, {}, now=NOW, reuse=True)
+
+
+def test_an_unchanged_site_is_not_parsed_nor_normalised_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    first = loads(root)
+    plain = load_site(root, {}, now=NOW)
+
+    def fails(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("parsed or normalised again")
+
+    monkeypatch.setattr(site_module, "normalise", fails)
+    monkeypatch.setattr("syndicate.loaders._load_file", fails)
+    again = loads(root)
+    assert again.articles == first.articles == plain.articles
+    assert [repr(a) for a in again.articles] == [repr(a) for a in plain.articles]
+    assert (again.sections, again.errors, again.warnings) == (
+        plain.sections,
+        plain.errors,
+        plain.warnings,
+    )
+    assert again.fingerprints and set(again.fingerprints) == {a.id for a in plain.articles}
+
+
+def test_only_the_changed_file_is_parsed_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    loads(root)
+    edited = next((root / "articles").rglob("*.md"))
+    text = edited.read_text("utf-8")
+    edited.write_text(text.replace("title: ", "title: Edited ", 1), "utf-8")
+    settle(root, edited)  # (touching a file changes its stamp: only this one)
+    from syndicate import loaders
+
+    real, parsed = loaders._load_file, []
+
+    def counting(path: Path, *args: Any) -> Any:
+        parsed.append(path)
+        return real(path, *args)
+
+    monkeypatch.setattr(loaders, "_load_file", counting)
+    again = loads(root)
+    assert parsed == [edited]
+    assert again.articles == load_site(root, {}, now=NOW).articles
+    assert any(a.title.startswith("Edited ") for a in again.articles)
+
+
+def test_a_same_size_edit_with_the_time_put_back_is_seen(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    loads(root)
+    edited = next((root / "articles").rglob("*.md"))
+    status = edited.stat()
+    text = edited.read_text("utf-8")
+    changed = text.replace("title: ", "title: X", 1)[: len(text)]
+    edited.write_text(changed, "utf-8")
+    os.utime(edited, ns=(status.st_atime_ns, status.st_mtime_ns))
+    assert edited.stat().st_size == status.st_size
+    again = loads(root)
+    assert any(a.title.startswith("X") for a in again.articles)
+
+
+def test_a_file_changed_just_now_is_read_and_not_cached(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    loads(root)
+    edited = next((root / "articles").rglob("*.md"))
+    text = edited.read_text("utf-8")
+    edited.write_text(text.replace("title: ", "title: Now ", 1), "utf-8")
+    assert any(a.title.startswith("Now ") for a in loads(root).articles)
+    edited.write_text(text.replace("title: ", "title: Then ", 1), "utf-8")
+    assert any(a.title.startswith("Then ") for a in loads(root).articles)
+
+
+def test_settings_and_state_are_part_of_the_key(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    first = loads(root)
+    config = root / "syndicate.toml"
+    config.write_text(config.read_text("utf-8").replace("https://", "https://other.", 1), "utf-8")
+    moved = loads(root)
+    assert moved.articles != first.articles
+    assert moved.articles == load_site(root, {}, now=NOW).articles
+    # A new state store: first-seen dates are those of this run, not the cached ones.
+    (root / ".syndicate" / "state.db").unlink()
+    later = NOW.replace(year=NOW.year + 1)
+    fresh = load_site(root, {}, now=later, reuse=True)
+    assert fresh.articles == load_site(root, {}, now=later).articles
+
+
+def test_a_new_file_and_a_removed_one_are_seen(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    count = len(loads(root).articles)
+    (root / "articles" / "world" / "added.md").write_text(
+        markdown_record({"title": "Added Story", "published": "2026-11-20T09:00:00Z"})
+    )
+    settle(root, root / "articles" / "world" / "added.md")
+    assert len(loads(root).articles) == count + 1
+    (root / "articles" / "world" / "added.md").unlink()
+    assert len(loads(root).articles) == count
+
+
+def test_a_corrupt_cache_is_only_slower(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    first = loads(root)
+    for cache in (root / ".syndicate" / "cache").iterdir():
+        cache.write_bytes(b"\x80\x05garbage")
+    assert loads(root).articles == first.articles
+
+
+def test_relative_name_is_relative_to_as_posix(tmp_path: Path) -> None:
+    for path in (tmp_path / "a" / "b.md", tmp_path / "x y" / "é.md", tmp_path / "f.md"):
+        assert relative_name(path, tmp_path) == path.relative_to(tmp_path).as_posix()
