@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syndicate import __version__
-from syndicate.caches import cache_folder
+from syndicate.caches import cache_folder, key_of
 from syndicate.config import LoadedConfig, SitePaths, load_config
 from syndicate.deliveries import DeliveryReport, deliver
 from syndicate.dispatch.feeds import (
@@ -36,7 +36,7 @@ from syndicate.editions import (
     since_start,
 )
 from syndicate.errors import Problem, SiteError, SubscriberFileError
-from syndicate.feeds import FeedSite, build_feeds, plan_feeds
+from syndicate.feeds import FeedSite, build_feeds, plan_extras, plan_feeds
 from syndicate.feeds.model import FEEDS_FOLDER, article_fingerprint
 from syndicate.records import Article
 from syndicate.site import LoadedSite, count_record_files, load_site, locate_records
@@ -134,11 +134,32 @@ def _build(
 
         keys = cache_folder(config.paths.state_db.parent) / FEED_KEYS
         published = PublishedKeys(keys, config.paths.feeds)
-        planned = plan_feeds(
-            site.articles, site.sections, feeds, templates, store.feed_positions, fingerprint
-        )
-        staged = stage_feeds(planned, folder, published.reusable)
+        unchanged = published.all_reusable(_whole_key(site, feeds, store))
+        if unchanged is not None:
+            # The same site as last published: no page to plan, let alone build.
+            staged = stage_feeds(
+                plan_extras(site.articles, site.sections, feeds, templates), folder
+            )
+            staged.keep_published(unchanged)
+        else:
+            planned = plan_feeds(
+                site.articles, site.sections, feeds, templates, store.feed_positions, fingerprint
+            )
+            staged = stage_feeds(planned, folder, published.reusable)
+        # With the positions that planning recorded: what the next run will find.
+        staged.whole = _whole_key(site, feeds, store)
     return BuiltSite(site, staged, published)
+
+
+def _whole_key(site: LoadedSite, feeds: FeedSite, store: StateStore) -> str | None:
+    """A key of all the feed documents: the cached site, the feed settings and what the
+    feeds' story positions are, in short (positions are only ever added to)."""
+    if site.cache_key is None:
+        return None
+    placed = store.db.execute(
+        "SELECT count(*), total(position), max(position) FROM feed_position"
+    ).fetchone()
+    return key_of(site.cache_key, feeds, tuple(placed))
 
 
 @dataclass(frozen=True)

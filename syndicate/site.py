@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -46,6 +46,8 @@ class LoadedSite:
     moment: datetime  # when this load happened: new stories' first sight
     # Each article's digest by id, where known: what feed documents are keyed by.
     fingerprints: Mapping[str, bytes] = field(default_factory=dict)
+    # The key of everything this site was made from, when it is in the site cache.
+    cache_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,7 @@ def load_site(
     config = load_config(location.site_root, environ)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     fingerprints: Mapping[str, bytes] = {}
+    cache_key = None
     if location.keeps_state:
         with StateStore(config.paths.state_db) as store:
             # Later than the last edition, to the second: a story first seen now is
@@ -111,6 +114,7 @@ def load_site(
             if reuse and location.files is None:
                 snapshot = _reused(location, config, store, moment, on_file)
                 loaded, result, fingerprints = snapshot.loaded, snapshot.result, snapshot.prints
+                cache_key = snapshot.key
             else:
                 loaded = _load(location, config, on_file)
                 result = normalise(
@@ -136,6 +140,7 @@ def load_site(
         warnings=tuple(notes + list(config.warnings) + warnings),
         moment=moment,
         fingerprints=fingerprints,
+        cache_key=cache_key if location.only_file is None else None,
     )
 
 
@@ -167,6 +172,7 @@ class _Snapshot:
     loaded: LoadResult  # its records are not kept: only its errors and warnings
     result: NormaliseResult
     prints: dict[str, bytes]
+    key: str | None = None  # what it is stored under, when it is
 
 
 def _reused(
@@ -185,12 +191,13 @@ def _reused(
     inputs = (code_stamp(), settings, stamps, found.errors, found.warnings)
     folder = cache_folder(config.paths.state_db.parent)
     if stamped:
-        cached = read_cache(folder / SITE_CACHE, key_of(*inputs, _identity_stamp(store)))
+        key = key_of(*inputs, _identity_stamp(store))
+        cached = read_cache(folder / SITE_CACHE, key)
         if isinstance(cached, _Snapshot):
             if on_file is not None:
                 for path in found.files:
                     on_file(path)
-            return cached
+            return replace(cached, key=key)
     imports = config.settings.import_.model_dump_json()
     records = RecordCache(folder / RECORD_CACHE, imports)
     relocated = RecordLocation(root, location.articles_dir, files=found.files)
@@ -201,10 +208,12 @@ def _reused(
     snapshot = _Snapshot(
         LoadResult([], loaded.errors, loaded.warnings), result, fingerprints(result.articles)
     )
-    if stamped:
-        # Keyed by the identities as this run left them: the next run finds them so.
-        write_cache(folder / SITE_CACHE, key_of(*inputs, _identity_stamp(store)), snapshot)
-    return _Snapshot(loaded, result, snapshot.prints)
+    if not stamped:
+        return replace(snapshot, loaded=loaded)
+    # Keyed by the identities as this run left them: the next run finds them so.
+    key = key_of(*inputs, _identity_stamp(store))
+    write_cache(folder / SITE_CACHE, key, snapshot)
+    return _Snapshot(loaded, result, snapshot.prints, key)
 
 
 def relative_name(path: Path, root: Path) -> str:

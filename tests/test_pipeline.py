@@ -226,3 +226,21 @@ def test_an_edited_story_rebuilds_only_the_feeds_that_carry_it(
     )
     assert sorted(report.feeds.written) == sorted(built)
     assert _published(root) == _full_build(root)
+
+
+def test_a_new_feeds_setting_builds_the_feeds_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcut for an unchanged site (no page planned) must not outlive a setting."""
+    root = _settled_site(tmp_path)
+    pipeline.publish(root, {})
+    pipeline.publish(root, {})  # the shortcut is taken from here on
+    config = root / "syndicate.toml"
+    config.write_text(config.read_text("utf-8").replace("entries = 50", "entries = 2"), "utf-8")
+    built = _page_builds(monkeypatch)
+    report = pipeline.publish(root, {})
+    assert built and report.feed_counts()["written"] > 0
+    assert any(path.startswith("archive/") for path in report.feeds.written)
+    assert _published(root) == _full_build(root)
+    built.clear()
+    assert pipeline.publish(root, {}).feed_counts()["written"] == 0 and built == []

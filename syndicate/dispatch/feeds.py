@@ -35,9 +35,18 @@ class StagedFeeds:
     # they are, and not in `folder`.
     reused: set[str] = field(default_factory=set)
     keys: dict[str, str] = field(default_factory=dict)  # path -> key, of keyed files
+    whole: str | None = None  # the key of the site the feed documents were planned from
 
     def built(self, path: str) -> bool:
         return path not in self.reused
+
+    def keep_published(self, keys: dict[str, str]) -> None:
+        """Add feed documents left as they are published (by path, with their keys)."""
+        for relative, key in keys.items():
+            self.paths.append(relative)
+            self.feed_paths.append(relative)
+            self.reused.add(relative)
+            self.keys[relative] = key
 
 
 @dataclass
@@ -83,14 +92,29 @@ class PublishedKeys:
     def __init__(self, path: Path, feeds_dir: Path) -> None:
         self.path = path
         self.feeds_dir = feeds_dir
-        stored = read_cache(path, key_of(code_stamp(), str(feeds_dir.resolve())))
-        self._known: dict[str, tuple[str, FileStamp]] = stored if isinstance(stored, dict) else {}
+        self._key = key_of(code_stamp(), str(feeds_dir.resolve()))
+        stored = read_cache(path, self._key)
+        self._whole: str | None = None
+        self._known: dict[str, tuple[str, FileStamp]] = {}
+        if isinstance(stored, tuple) and len(stored) == 2:
+            self._whole, self._known = stored
 
     def reusable(self, relative: str, key: str) -> bool:
         known = self._known.get(relative)
         return (
             known is not None and known[0] == key and _stamp(self.feeds_dir / relative) == known[1]
         )
+
+    def all_reusable(self, whole: str | None) -> dict[str, str] | None:
+        """Every feed document's key, in build order, when the last publish made them
+        from this same `whole` (a key of the site, its feed settings and positions)
+        and each published file is still as it was; else None."""
+        if whole is None or whole != self._whole:
+            return None
+        for relative, (_, stamp) in self._known.items():
+            if _stamp(self.feeds_dir / relative) != stamp:
+                return None
+        return {relative: key for relative, (key, _) in self._known.items()}
 
     def remember(self, staged: StagedFeeds) -> None:
         """After a publish: the keys of what is in feeds/ now."""
@@ -99,7 +123,8 @@ class PublishedKeys:
             stamp = _stamp(self.feeds_dir / relative)
             if stamp is not None:
                 known[relative] = (key, stamp)
-        write_cache(self.path, key_of(code_stamp(), str(self.feeds_dir.resolve())), known)
+        whole = staged.whole if len(known) == len(staged.keys) else None
+        write_cache(self.path, self._key, (whole, known))
 
 
 def _stamp(path: Path) -> FileStamp | None:

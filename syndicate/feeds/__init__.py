@@ -42,6 +42,7 @@ __all__ = [
     "build_feeds",
     "entry_id",
     "feed_scopes",
+    "plan_extras",
     "plan_feeds",
     "positions_in_memory",
 ]
@@ -133,6 +134,28 @@ def plan_feeds(
                     partial(_build_page, page, site, stylesheet),
                 )
         yield _always(partial(build_link_tags, scope, site, templates))
+    yield from _site_extras(scopes, site, templates)
+
+
+def plan_extras(
+    articles: Sequence[Article],
+    sections: Sequence[str],
+    site: FeedSite,
+    templates: jinja2.Environment,
+) -> Iterator[PlannedFeed]:
+    """The files of `plan_feeds` that are not feed documents (link tags, OPML, the
+    stylesheet), for a run that finds every feed document published as it is."""
+    if not articles:
+        return
+    scopes = feed_scopes(articles, sections, site)
+    for scope in scopes:
+        yield _always(partial(build_link_tags, scope, site, templates))
+    yield from _site_extras(scopes, site, templates)
+
+
+def _site_extras(
+    scopes: list[FeedScope], site: FeedSite, templates: jinja2.Environment
+) -> Iterator[PlannedFeed]:
     yield _always(partial(build_opml, scopes, site))
     yield _always(partial(stylesheet_file, templates))
 

@@ -63,7 +63,8 @@ def _visit(
     found: RecordFiles,
     pending: list[Path],
 ) -> None:
-    is_record = path.suffix.lower() in RECORD_SUFFIXES
+    name = entry.name
+    is_record = name[name.rfind(".") :].lower() in RECORD_SUFFIXES if "." in name else False
     if entry.is_symlink():
         try:
             target = path.resolve(strict=True)
@@ -87,7 +88,7 @@ def _visit(
     if not is_record:
         return
     try:
-        os.fsencode(path).decode("utf-8")
+        os.fsencode(entry.path).decode("utf-8")
     except UnicodeDecodeError:
         found.errors.append(_problem(path, shown_from, "file name is not UTF-8; rename it"))
         return
