@@ -104,8 +104,21 @@ def read_cache(path: Path, key: str) -> object | None:
     return value if stored_key == key else None
 
 
-def write_cache(path: Path, key: str, value: object) -> None:
-    """Store `value` under `key`, whole or not at all; a failure to write is ignored:
+def read_cache_trailer(path: Path) -> tuple[object, object] | None:
+    """The value stored at `path` and what was stored after it, whatever their key:
+    for a run that takes the parts of a stale value that it can check itself."""
+    try:
+        with path.open("rb") as file:
+            _, value = pickle.load(file)
+            trailer = pickle.load(file)
+    except Exception:  # absent, truncated, foreign: nothing to take
+        return None
+    return value, trailer
+
+
+def write_cache(path: Path, key: str, value: object, trailer: object = None) -> None:
+    """Store `value` under `key` (and a `trailer` that only read_cache_trailer reads,
+    at no cost to read_cache), whole or not at all; a failure to write is ignored:
     the next run only does more work."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -113,12 +126,8 @@ def write_cache(path: Path, key: str, value: object) -> None:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as file:
             pickle.dump((key, value), file, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(trailer, file, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
-
-
-def forget_cache(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()

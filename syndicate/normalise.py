@@ -7,7 +7,7 @@ settled here, so that every later stage can trust them.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from urllib.parse import quote, urljoin
@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from syndicate.config import SiteSettings
 from syndicate.errors import Problem, RecordError
-from syndicate.identity import Identities
+from syndicate.identity import Identities, Identity
 from syndicate.records import Article, Image, RawArticle
 from syndicate.related import resolve_related
 from syndicate.sanitise import first_paragraph_text, sanitise_html, shorten
@@ -35,8 +35,28 @@ class NormaliseResult:
     warnings: list[Problem] = field(default_factory=list)
 
 
+# (where a record came from, its id, slug, first sight and section): all that an
+# article is made from besides the settings, which a Drafts is only used with.
+DraftKey = tuple[Hashable, str, str, datetime, str]
+
+
+@dataclass
+class Drafts:
+    """Articles the last run made from the same records, to be taken again: making
+    one costs more than looking it up. `origins` gives the place of each record that
+    is known to be as it was (its file, the file's stamp, its place in the file),
+    by the record's `id()`; records without one are made anew."""
+
+    origins: Mapping[int, Hashable]
+    previous: Mapping[DraftKey, tuple[Article, tuple[Problem, ...]]]
+    made: dict[DraftKey, tuple[Article, tuple[Problem, ...]]] = field(default_factory=dict)
+
+
 def normalise(
-    records: Sequence[RawArticle], site: SiteSettings, identities: Identities
+    records: Sequence[RawArticle],
+    site: SiteSettings,
+    identities: Identities,
+    drafts: Drafts | None = None,
 ) -> NormaliseResult:
     """Turn loaded records into articles; a bad record is an error, the others go on.
 
@@ -47,27 +67,56 @@ def normalise(
     unique = _unique_ids(records, result.errors)
     known = identities([(article_id, _wanted_slug(raw, article_id)) for article_id, raw in unique])
     sections = _SectionMap(site, [raw for _, raw in unique], result.warnings)
-    drafts: list[tuple[Article, RawArticle]] = []
+    made: list[tuple[Article, RawArticle]] = []
     for article_id, raw in unique:
+        identity = known[article_id]
         try:
-            article = _article(
-                raw,
-                article_id,
-                known[article_id].slug,
-                known[article_id].first_seen,
-                site,
-                sections,
-                result.warnings,
-            )
+            if drafts is not None and id(raw) in drafts.origins:
+                article = _drafted(raw, article_id, identity, site, sections, result, drafts)
+            else:
+                article = _article(
+                    raw,
+                    article_id,
+                    identity.slug,
+                    identity.first_seen,
+                    site,
+                    sections,
+                    result.warnings,
+                )
         except RecordError as exc:
             result.errors.append(exc.problem)
             continue
-        drafts.append((article, raw))
-    _warn_duplicate_urls([a for a, _ in drafts], result.warnings)
-    result.articles = resolve_related(drafts, result.warnings)
+        made.append((article, raw))
+    _warn_duplicate_urls([a for a, _ in made], result.warnings)
+    # (An article taken from `drafts` has the related posts of its last run: they are
+    # made again here from the record, like everyone's.)
+    result.articles = resolve_related(made, result.warnings)
     result.articles.sort(key=lambda a: (a.published, a.id), reverse=True)
     result.sections = sections.order([a.section for a in result.articles])
     return result
+
+
+def _drafted(
+    raw: RawArticle,
+    article_id: str,
+    identity: Identity,
+    site: SiteSettings,
+    sections: _SectionMap,
+    result: NormaliseResult,
+    drafts: Drafts,
+) -> Article:
+    key = (drafts.origins[id(raw)], article_id, identity.slug, identity.first_seen)
+    full = (*key, sections.section_of(raw))
+    found = drafts.previous.get(full)
+    if found is None:
+        notes: list[Problem] = []
+        article = _article(
+            raw, article_id, identity.slug, identity.first_seen, site, sections, notes
+        )
+        found = (article, tuple(notes))
+    drafts.made[full] = found
+    result.warnings.extend(found[1])
+    return found[0]
 
 
 def _unique_ids(

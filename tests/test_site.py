@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from syndicate import site as site_module
-from syndicate.site import load_site, relative_name
+from syndicate.loaders import relative_name
+from syndicate.site import load_site
 from tests.factories import NOW, copy_example_site, markdown_record
 
 
@@ -142,3 +143,58 @@ def test_a_corrupt_cache_is_only_slower(tmp_path: Path) -> None:
 def test_relative_name_is_relative_to_as_posix(tmp_path: Path) -> None:
     for path in (tmp_path / "a" / "b.md", tmp_path / "x y" / "é.md", tmp_path / "f.md"):
         assert relative_name(path, tmp_path) == path.relative_to(tmp_path).as_posix()
+
+
+def test_an_edit_makes_only_that_article_again_and_links_follow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate import normalise as normalise_module
+    from syndicate.feeds.model import article_fingerprint
+
+    root = copy_example_site(tmp_path)
+    settle(root)
+    loads(root)
+    real, made = normalise_module._article, []
+
+    def counting(raw: Any, *args: Any) -> Any:
+        made.append(raw.source.file)
+        return real(raw, *args)
+
+    monkeypatch.setattr(normalise_module, "_article", counting)
+    # Each story that others link to by title or id, renamed in turn: its own article
+    # is made again, the others are taken, and their links show the new title.
+    for path in sorted((root / "articles").rglob("*.md"))[:4]:
+        made.clear()
+        text = path.read_text("utf-8")
+        path.write_text(text.replace("title: ", "title: Renamed ", 1), "utf-8")
+        settle(root, path)
+        again = loads(root)
+        assert made == [path.relative_to(root).as_posix()]
+        plain = load_site(root, {}, now=NOW)
+        assert [repr(a) for a in again.articles] == [repr(a) for a in plain.articles]
+        assert (again.errors, again.warnings) == (plain.errors, plain.warnings)
+        assert again.fingerprints == {a.id: article_fingerprint(a) for a in plain.articles}
+    renamed = [r for a in plain.articles for r in a.related if r.title.startswith("Renamed ")]
+    assert renamed, "no link to a renamed story: the test proves nothing"
+
+
+def test_drafts_are_not_taken_under_other_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from syndicate import normalise as normalise_module
+
+    root = copy_example_site(tmp_path)
+    settle(root)
+    count = len(loads(root).articles)
+    config = root / "syndicate.toml"
+    config.write_text(config.read_text("utf-8").replace("https://", "https://other.", 1))
+    real, made = normalise_module._article, []
+
+    def counting(raw: Any, *args: Any) -> Any:
+        made.append(raw)
+        return real(raw, *args)
+
+    monkeypatch.setattr(normalise_module, "_article", counting)
+    again = loads(root)
+    assert len(made) == count
+    assert again.articles == load_site(root, {}, now=NOW).articles

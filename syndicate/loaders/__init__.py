@@ -9,9 +9,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from syndicate.caches import file_stamp
+from syndicate.caches import FileStamp, file_stamp
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders.files import RECORD_SUFFIXES, RecordFiles, find_record_files
+from syndicate.loaders.files import (
+    RECORD_SUFFIXES,
+    RecordFiles,
+    find_record_files,
+    relative_name,
+)
 from syndicate.loaders.jsonrecords import load_json, load_jsonl
 from syndicate.loaders.markdown import load_markdown
 from syndicate.loaders.reuse import FileRecords, RecordCache
@@ -29,6 +34,7 @@ __all__ = [
     "ScrapeRules",
     "find_record_files",
     "load_articles",
+    "relative_name",
 ]
 
 
@@ -37,6 +43,9 @@ class LoadResult:
     records: list[RawArticle] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # With a cache: where each record whose file has a stamp came from (file name,
+    # stamp, place in the file), by the record's id(); a record is that place's.
+    origins: dict[int, tuple[str, FileStamp, int]] = field(default_factory=dict)
 
 
 def load_articles(
@@ -62,8 +71,8 @@ def load_articles(
         result.errors.extend(found.errors)
         result.warnings.extend(found.warnings)
     for path in files:
-        relative = path.relative_to(articles_dir).as_posix()
-        name = path.relative_to(shown_from).as_posix()
+        relative = relative_name(path, articles_dir)
+        name = relative_name(path, shown_from)
         stamp = file_stamp(path) if cache is not None else None
         loaded = cache.get(name, stamp) if cache is not None and stamp is not None else None
         if loaded is None:
@@ -71,6 +80,9 @@ def load_articles(
             if cache is not None and stamp is not None:
                 cache.put(name, stamp, loaded)
         result.records.extend(loaded.records)
+        if stamp is not None:
+            for place, record in enumerate(loaded.records):
+                result.origins[id(record)] = (name, stamp, place)
         result.errors.extend(loaded.errors)
         result.warnings.extend(loaded.warnings)
         if on_file is not None:

@@ -101,3 +101,11 @@ def _problem(path: Path, shown_from: Path, message: str) -> Problem:
     except ValueError:
         name = str(path)
     return Problem(message, file=os.fsencode(name).decode("utf-8", "replace"))
+
+
+def relative_name(path: Path, root: Path) -> str:
+    """`path.relative_to(root).as_posix()` for a path under `root`, at a tenth of the cost."""
+    text, prefix = str(path), os.path.join(root, "")
+    if not text.startswith(prefix):
+        return path.relative_to(root).as_posix()
+    return text[len(prefix) :].replace(os.sep, "/")
