@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 
+from syndicate import loaders
+from syndicate import normalise as normalise_module
 from syndicate import site as site_module
+from syndicate.feeds.model import article_fingerprint
 from syndicate.loaders import relative_name
 from syndicate.site import load_site
 from tests.factories import NOW, copy_example_site, markdown_record
@@ -20,6 +23,18 @@ def settle(root: Path, *only: Path) -> None:
     old = time.time() - 60
     for path in only or (root / "articles").rglob("*"):
         os.utime(path, (old, old))
+
+
+def first_arguments(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> list[Any]:
+    """The first argument of every call of `module.name` from now on."""
+    real, seen = getattr(module, name), []
+
+    def recording(first: Any, *args: Any) -> Any:
+        seen.append(first)
+        return real(first, *args)
+
+    monkeypatch.setattr(module, name, recording)
+    return seen
 
 
 def loads(root: Path) -> Any:
@@ -60,15 +75,7 @@ def test_only_the_changed_file_is_parsed_again(
     text = edited.read_text("utf-8")
     edited.write_text(text.replace("title: ", "title: Edited ", 1), "utf-8")
     settle(root, edited)  # (touching a file changes its stamp: only this one)
-    from syndicate import loaders
-
-    real, parsed = loaders._load_file, []
-
-    def counting(path: Path, *args: Any) -> Any:
-        parsed.append(path)
-        return real(path, *args)
-
-    monkeypatch.setattr(loaders, "_load_file", counting)
+    parsed = first_arguments(monkeypatch, loaders, "_load_file")
     again = loads(root)
     assert parsed == [edited]
     assert again.articles == load_site(root, {}, now=NOW).articles
@@ -148,19 +155,10 @@ def test_relative_name_is_relative_to_as_posix(tmp_path: Path) -> None:
 def test_an_edit_makes_only_that_article_again_and_links_follow(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syndicate import normalise as normalise_module
-    from syndicate.feeds.model import article_fingerprint
-
     root = copy_example_site(tmp_path)
     settle(root)
     loads(root)
-    real, made = normalise_module._article, []
-
-    def counting(raw: Any, *args: Any) -> Any:
-        made.append(raw.source.file)
-        return real(raw, *args)
-
-    monkeypatch.setattr(normalise_module, "_article", counting)
+    made = first_arguments(monkeypatch, normalise_module, "_article")
     # Each story that others link to by title or id, renamed in turn: its own article
     # is made again, the others are taken, and their links show the new title.
     for path in sorted((root / "articles").rglob("*.md"))[:4]:
@@ -169,7 +167,7 @@ def test_an_edit_makes_only_that_article_again_and_links_follow(
         path.write_text(text.replace("title: ", "title: Renamed ", 1), "utf-8")
         settle(root, path)
         again = loads(root)
-        assert made == [path.relative_to(root).as_posix()]
+        assert [raw.source.file for raw in made] == [path.relative_to(root).as_posix()]
         plain = load_site(root, {}, now=NOW)
         assert [repr(a) for a in again.articles] == [repr(a) for a in plain.articles]
         assert (again.errors, again.warnings) == (plain.errors, plain.warnings)
@@ -181,20 +179,12 @@ def test_an_edit_makes_only_that_article_again_and_links_follow(
 def test_drafts_are_not_taken_under_other_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syndicate import normalise as normalise_module
-
     root = copy_example_site(tmp_path)
     settle(root)
     count = len(loads(root).articles)
     config = root / "syndicate.toml"
     config.write_text(config.read_text("utf-8").replace("https://", "https://other.", 1))
-    real, made = normalise_module._article, []
-
-    def counting(raw: Any, *args: Any) -> Any:
-        made.append(raw)
-        return real(raw, *args)
-
-    monkeypatch.setattr(normalise_module, "_article", counting)
+    made = first_arguments(monkeypatch, normalise_module, "_article")
     again = loads(root)
     assert len(made) == count
     assert again.articles == load_site(root, {}, now=NOW).articles
