@@ -13,11 +13,13 @@ signing key, which anyone able to write there controls already.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import importlib.metadata
 import os
 import pickle
 import time
+from collections.abc import Iterator
 from dataclasses import fields
 from functools import lru_cache
 from operator import attrgetter
@@ -45,9 +47,12 @@ def cache_folder(state_folder: Path) -> Path:
 def file_stamp(path: Path) -> FileStamp | None:
     """The stamp of a file, or None when it cannot be trusted as a cache key yet."""
     try:
-        status = path.stat()
+        return stamp_of(os.stat(path))
     except OSError:
         return None
+
+
+def stamp_of(status: os.stat_result) -> FileStamp | None:
     if time.time_ns() - status.st_mtime_ns < RACY_SECONDS * 1e9:
         return None
     return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
@@ -92,10 +97,23 @@ def key_of(*parts: object) -> str:
     return hasher.hexdigest()
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Unpickling makes some 30 objects an article, none of them garbage: the cyclic
+    collector's passes over them while they are made were a third of a cache read."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_cache(path: Path, key: str) -> object | None:
     """The value stored at `path` under `key`; None if absent, unreadable or stale."""
     try:
-        with path.open("rb") as file:
+        with path.open("rb") as file, _collector_paused():
             stored_key, value = pickle.load(file)
     except FileNotFoundError:
         return None
@@ -108,7 +126,7 @@ def read_cache_trailer(path: Path) -> tuple[object, object] | None:
     """The value stored at `path` and what was stored after it, whatever their key:
     for a run that takes the parts of a stale value that it can check itself."""
     try:
-        with path.open("rb") as file:
+        with path.open("rb") as file, _collector_paused():
             _, value = pickle.load(file)
             trailer = pickle.load(file)
     except Exception:  # absent, truncated, foreign: nothing to take

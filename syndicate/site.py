@@ -17,7 +17,6 @@ from pathlib import Path
 from syndicate.caches import (
     cache_folder,
     code_stamp,
-    file_stamp,
     key_of,
     read_cache,
     read_cache_trailer,
@@ -34,7 +33,6 @@ from syndicate.loaders import (
     ScrapeRules,
     find_record_files,
     load_articles,
-    relative_name,
 )
 from syndicate.normalise import DraftKey, Drafts, NormaliseResult, normalise
 from syndicate.records import Article
@@ -192,7 +190,7 @@ def _reused(
 ) -> _Snapshot:
     found = find_record_files(location.articles_dir, location.site_root)
     root = location.site_root
-    stamps = [(relative_name(path, root), file_stamp(path)) for path in found.files]
+    stamps = list(zip(found.names, found.stamps, strict=True))
     # A file changed just now proves nothing by its stamp: no site cache this run.
     stamped = all(stamp is not None for _, stamp in stamps)
     settings = config.settings.model_dump_json()

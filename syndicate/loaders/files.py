@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from syndicate.caches import FileStamp, stamp_of
 from syndicate.errors import Problem, SiteError
 
 RECORD_SUFFIXES = (".md", ".json", ".jsonl", ".txt")
@@ -16,6 +17,10 @@ class RecordFiles:
     files: list[Path] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    # By each file: its name as records give it (relative to the site folder) and its
+    # stamp when found (None: changed just now), so that a cache need not stat it again.
+    names: list[str] = field(default_factory=list)
+    stamps: list[FileStamp | None] = field(default_factory=list)
 
 
 def find_record_files(articles_dir: Path, site_root: Path | None = None) -> RecordFiles:
@@ -51,7 +56,12 @@ def find_record_files(articles_dir: Path, site_root: Path | None = None) -> Reco
     # Every path found is the folder's own string plus the rest: sorting by that rest
     # is sorting by the relative path, without a pathlib call per file.
     start = len(os.path.join(articles_dir, ""))
-    found.files.sort(key=lambda p: str(p)[start:].replace(os.sep, "/"))
+    order = sorted(
+        range(len(found.files)), key=lambda n: str(found.files[n])[start:].replace(os.sep, "/")
+    )
+    found.files = [found.files[n] for n in order]
+    found.names = [relative_name(path, shown_from) for path in found.files]
+    found.stamps = [found.stamps[n] for n in order]
     return found
 
 
@@ -92,7 +102,12 @@ def _visit(
     except UnicodeDecodeError:
         found.errors.append(_problem(path, shown_from, "file name is not UTF-8; rename it"))
         return
+    try:
+        stamp = stamp_of(entry.stat())
+    except OSError:
+        stamp = None
     found.files.append(path)
+    found.stamps.append(stamp)
 
 
 def _problem(path: Path, shown_from: Path, message: str) -> Problem:
