@@ -84,7 +84,7 @@ def locate_records(target: Path) -> RecordLocation:
         return RecordLocation(
             resolved.parent, resolved.parent, resolved.name, [resolved], keeps_state=False
         )
-    if not (target / "articles").is_dir() and target.is_dir() and find_record_files(target).files:
+    if not (target / "articles").is_dir() and target.is_dir() and find_record_files(target).paths:
         note = f"no articles/ folder in {target}; reading the record files in it"
         return RecordLocation(target, target, note=note)
     return RecordLocation(target, target / "articles")
@@ -92,7 +92,7 @@ def locate_records(target: Path) -> RecordLocation:
 
 def count_record_files(target: Path) -> int:
     location = locate_records(target)
-    return len(location.files or find_record_files(location.articles_dir).files)
+    return len(location.files or find_record_files(location.articles_dir).paths)
 
 
 def load_site(

@@ -151,13 +151,12 @@ def publish_staged(
     pending: list[tuple[Path, Path]] = []  # (temporary file beside target, target)
     # Archive pages first: a feed's prev-archive link never points at a page not there yet.
     ordered = sorted(staged.paths, key=lambda path: not path.startswith("archive/"))
-    safe = [(relative, _safe_relative(relative)) for relative in ordered]
+    # Files reused as published are not touched (their paths were checked then).
+    result.unchanged = [relative for relative in ordered if not staged.built(relative)]
+    safe = [(r, _safe_relative(r)) for r in ordered if staged.built(r)]
     try:
         _remove_leftovers(feeds_dir)
         for relative, path in safe:
-            if not staged.built(relative):
-                result.unchanged.append(relative)
-                continue
             content = (staged.folder / path).read_bytes()
             target = feeds_dir / path
             if target.is_file() and target.read_bytes() == content:

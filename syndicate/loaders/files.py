@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from syndicate.caches import FileStamp, stamp_of
@@ -14,13 +15,18 @@ RECORD_SUFFIXES = (".md", ".json", ".jsonl", ".txt")
 
 @dataclass
 class RecordFiles:
-    files: list[Path] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # as os.scandir gives them
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
     # By each file: its name as records give it (relative to the site folder) and its
     # stamp when found (None: changed just now), so that a cache need not stat it again.
     names: list[str] = field(default_factory=list)
     stamps: list[FileStamp | None] = field(default_factory=list)
+
+    @cached_property
+    def files(self) -> list[Path]:
+        # Made when asked: a republish that finds every stamp unchanged never does.
+        return [Path(path) for path in self.paths]
 
 
 def find_record_files(articles_dir: Path, site_root: Path | None = None) -> RecordFiles:
@@ -49,24 +55,28 @@ def find_record_files(articles_dir: Path, site_root: Path | None = None) -> Reco
             found.warnings.append(_problem(folder, shown_from, f"folder skipped: {exc.strerror}"))
             continue
         for entry in entries:
-            if entry.name.startswith("."):
-                continue
-            path = folder / entry.name  # cheaper than parsing entry.path again
-            _visit(path, entry, root, shown_from, found, pending)
+            if not entry.name.startswith("."):
+                _visit(folder, entry, root, shown_from, found, pending)
     # Every path found is the folder's own string plus the rest: sorting by that rest
     # is sorting by the relative path, without a pathlib call per file.
     start = len(os.path.join(articles_dir, ""))
     order = sorted(
-        range(len(found.files)), key=lambda n: str(found.files[n])[start:].replace(os.sep, "/")
+        range(len(found.paths)), key=lambda n: found.paths[n][start:].replace(os.sep, "/")
     )
-    found.files = [found.files[n] for n in order]
-    found.names = [relative_name(path, shown_from) for path in found.files]
+    found.paths = [found.paths[n] for n in order]
     found.stamps = [found.stamps[n] for n in order]
+    shown = os.path.join(shown_from, "")
+    found.names = [
+        path[len(shown) :].replace(os.sep, "/")
+        if path.startswith(shown)
+        else relative_name(Path(path), shown_from)
+        for path in found.paths
+    ]
     return found
 
 
 def _visit(
-    path: Path,
+    folder: Path,
     entry: os.DirEntry[str],
     root: Path,
     shown_from: Path,
@@ -76,6 +86,7 @@ def _visit(
     name = entry.name
     is_record = name[name.rfind(".") :].lower() in RECORD_SUFFIXES if "." in name else False
     if entry.is_symlink():
+        path = folder / name
         try:
             target = path.resolve(strict=True)
         except (OSError, RuntimeError):
@@ -93,20 +104,22 @@ def _visit(
     except OSError:
         is_dir = False
     if is_dir:
-        pending.append(path)
+        pending.append(folder / name)
         return
     if not is_record:
         return
     try:
         os.fsencode(entry.path).decode("utf-8")
     except UnicodeDecodeError:
-        found.errors.append(_problem(path, shown_from, "file name is not UTF-8; rename it"))
+        found.errors.append(
+            _problem(folder / name, shown_from, "file name is not UTF-8; rename it")
+        )
         return
     try:
         stamp = stamp_of(entry.stat())
     except OSError:
         stamp = None
-    found.files.append(path)
+    found.paths.append(entry.path)
     found.stamps.append(stamp)
 
 
