@@ -37,13 +37,14 @@ class _Index:
         if ref.kind == "url":
             found = self.by_id.get(value) or self.by_url.get(_url_key(value))
             return found, "" if found else f"no article has the URL {value!r}"
-        for table, key in ((self.by_title, value), (self.by_loose_title, normalised_title(value))):
-            matches = table.get(key, [])
-            if len(matches) == 1:
-                return matches[0], ""
-            if len(matches) > 1:
-                files = ", ".join(str(a.source) for a in matches)
-                return None, f"the title {value!r} matches several articles ({files}); give an id"
+        # The loose key only when the exact title matched nothing: most references
+        # copy a title exactly, and the key costs more than the lookup.
+        matches = self.by_title.get(value) or self.by_loose_title.get(normalised_title(value), [])
+        if len(matches) == 1:
+            return matches[0], ""
+        if len(matches) > 1:
+            files = ", ".join(str(a.source) for a in matches)
+            return None, f"the title {value!r} matches several articles ({files}); give an id"
         return None, f"no article has the title {value!r}"
 
 

@@ -7,15 +7,18 @@ import unicodedata
 
 # Characters XML 1.0 forbids anywhere, even escaped: C0 controls other than
 # tab/LF/CR, lone surrogates, and the non-characters U+FFFE and U+FFFF.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_XML_ILLEGAL = "\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff"
 # C1 controls are legal XML but discouraged and never wanted in text.
-_C1 = re.compile("[\x7f-\x84\x86-\x9f]")
+_C1 = "\x7f-\x84\x86-\x9f"
+# Both in one class: one pass over every body instead of two.
+_UNWANTED = re.compile(f"[{_XML_ILLEGAL}{_C1}]")
 _SPACES = re.compile(r"\s+")
+_ASCII_WORD = re.compile("[a-z0-9]+")
 
 
 def xml_safe(text: str) -> str:
     """Remove every character that XML 1.0 cannot carry."""
-    return _C1.sub("", _XML_ILLEGAL.sub("", text))
+    return _UNWANTED.sub("", text)
 
 
 def one_line(text: str) -> str:
@@ -54,6 +57,17 @@ def slugify(text: str, max_length: int = 80) -> str:
     since Devanagari or Greek words are unreadable without them. Case folds;
     each run of anything but letters, marks and digits becomes one hyphen.
     """
+    # Most titles are ASCII, where all of the above comes down to the runs of ASCII
+    # letters and digits, lowercased: a tenth of the cost (titles are slugged again
+    # and again when related posts are matched).
+    slug = "-".join(_ASCII_WORD.findall(text.lower())) if text.isascii() else _unicode_slug(text)
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug
+
+
+def _unicode_slug(text: str) -> str:
+    """The slug of any text, before it is cut to length."""
     kept: list[str] = []
     previous = ""
     for char in unicodedata.normalize("NFKD", text):
@@ -63,10 +77,7 @@ def slugify(text: str, max_length: int = 80) -> str:
         previous = char if not unicodedata.combining(char) else previous
     folded = unicodedata.normalize("NFC", "".join(kept)).casefold()
     slug = "".join(c if unicodedata.category(c)[0] in "LMN" else " " for c in folded)
-    slug = "-".join(slug.split())
-    if len(slug) > max_length:
-        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
-    return slug
+    return "-".join(slug.split())
 
 
 def normalised_title(text: str) -> str:

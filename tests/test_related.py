@@ -71,3 +71,12 @@ def test_a_record_that_failed_does_not_become_a_link() -> None:
     related, warnings = resolve(broken, raw_article("Source", id="src", related=("Broken",)))
     assert related["src"] == (RelatedLink("Broken", None, None),)
     assert warnings
+
+
+def test_an_exact_title_wins_before_loose_matches_are_counted() -> None:
+    source = raw_article("Source", id="src", related=("Ferry Strike", "FERRY STRIKE"))
+    related, warnings = resolve(
+        source, raw_article("Ferry Strike", id="one"), raw_article("ferry strike!", id="two")
+    )
+    assert [link.id for link in related["src"]] == ["one", None]  # the loose one: ambiguous
+    assert len(warnings) == 1 and "several" in warnings[0].message

@@ -12,7 +12,7 @@ pages (`prev-archive`), never to newer ones, which is what keeps them unchanged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 
 from syndicate.feeds.model import FeedPage, FeedScope
 from syndicate.records import Article
@@ -29,39 +29,44 @@ def feed_order(articles: tuple[Article, ...]) -> list[Article]:
 
 def paginate(
     scope: FeedScope, kind: str, per_page: int, positions: Mapping[str, int]
-) -> list[FeedPage]:
-    """The subscription feed and its archive pages for one scope and format."""
+) -> Iterator[FeedPage]:
+    """The subscription feed, then its archive pages oldest first, for one scope and
+    format: one page at a time, so a scope's pages never sit in memory together."""
     sequence = sorted(scope.articles, key=lambda a: positions[a.id])
     current_entries = sequence[-per_page:]
-    pages: dict[int, list[Article]] = {}
-    for article in sequence[: len(sequence) - len(current_entries)]:
-        pages.setdefault((positions[article.id] - 1) // per_page + 1, []).append(article)
-    numbers = sorted(pages)
+    archived = len(sequence) - len(current_entries)
+
+    def number(article: Article) -> int:
+        return (positions[article.id] - 1) // per_page + 1
+
     current = scope.path(kind)
-    result = [
-        FeedPage(
+    yield FeedPage(
+        scope=scope,
+        kind=kind,
+        path=current,
+        entries=_newest_first(current_entries),
+        archive=False,
+        prev_archive=scope.archive_path(kind, number(sequence[archived - 1])) if archived else None,
+        current=current,
+    )
+    # `sequence` is in position order, so each page's stories are one run of it and
+    # a single pass finds them all (a scan per page was quadratic in the site's size).
+    # A page is published when it has a story left out of the subscription feed; it
+    # holds its whole range, the part still in the subscription feed too.
+    previous: int | None = None
+    start = 0
+    while start < archived:
+        page = number(sequence[start])
+        end = start + 1
+        while end < len(sequence) and number(sequence[end]) == page:
+            end += 1
+        yield FeedPage(
             scope=scope,
             kind=kind,
-            path=current,
-            entries=_newest_first(current_entries),
-            archive=False,
-            prev_archive=scope.archive_path(kind, numbers[-1]) if numbers else None,
+            path=scope.archive_path(kind, page),
+            entries=_newest_first(sequence[start:end]),
+            archive=True,
+            prev_archive=scope.archive_path(kind, previous) if previous is not None else None,
             current=current,
         )
-    ]
-    for index, number in enumerate(numbers):
-        # The page's whole range, also the part already in the subscription feed.
-        low, high = (number - 1) * per_page + 1, number * per_page
-        members = [a for a in sequence if low <= positions[a.id] <= high]
-        result.append(
-            FeedPage(
-                scope=scope,
-                kind=kind,
-                path=scope.archive_path(kind, number),
-                entries=_newest_first(members),
-                archive=True,
-                prev_archive=scope.archive_path(kind, numbers[index - 1]) if index else None,
-                current=current,
-            )
-        )
-    return result
+        previous, start = page, end
