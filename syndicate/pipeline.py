@@ -127,10 +127,13 @@ def _build(
                 site.articles, site.sections, feeds, templates, store.feed_positions
             )
             return BuiltSite(site, stage_feeds(files, folder))
-        known = site.fingerprints
+        known = dict(site.fingerprints)  # each article is in six documents or more
 
         def fingerprint(article: Article) -> bytes:
-            return known.get(article.id) or article_fingerprint(article)
+            found = known.get(article.id)
+            if found is None:
+                found = known[article.id] = article_fingerprint(article)
+            return found
 
         keys = cache_folder(config.paths.state_db.parent) / FEED_KEYS
         published = PublishedKeys(keys, config.paths.feeds)

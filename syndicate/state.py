@@ -208,20 +208,26 @@ class StateStore:
 
     def feed_positions(self, feed: str, ordered_ids: Sequence[str]) -> dict[str, int]:
         """Each story's position in `feed`; stories new to it go at the end, in order."""
+        # Only the positions asked for are kept, not the feed's whole history (stories
+        # deleted long ago included): a build's memory follows the site, not its past.
+        placed = dict.fromkeys(ordered_ids, 0)  # positions start at 1
+        last = 0
         with self.transaction() as db:
             rows = db.execute(
                 "SELECT article_id, position FROM feed_position WHERE feed = ?", (feed,)
             )
-            known = {article_id: position for article_id, position in rows}
-            last = max(known.values(), default=0)
-            fresh = [i for i in dict.fromkeys(ordered_ids) if i not in known]
-            added = {article_id: last + n for n, article_id in enumerate(fresh, start=1)}
+            for article_id, position in rows:
+                last = max(last, position)
+                if article_id in placed:
+                    placed[article_id] = position
+            fresh = [article_id for article_id, position in placed.items() if not position]
+            for number, article_id in enumerate(fresh, start=1):
+                placed[article_id] = last + number
             db.executemany(
                 "INSERT INTO feed_position (feed, article_id, position) VALUES (?, ?, ?)",
-                [(feed, article_id, position) for article_id, position in added.items()],
+                ((feed, article_id, placed[article_id]) for article_id in fresh),
             )
-        known.update(added)
-        return {article_id: known[article_id] for article_id in ordered_ids}
+        return placed
 
     def last_edition(self) -> EditionRecord | None:
         row = self._db.execute(

@@ -89,7 +89,7 @@ def build_feeds(
     positions: Positions = positions_in_memory,
 ) -> Iterator[FeedFile]:
     """Every feed file, one at a time (a large site's archive never sits in memory whole)."""
-    for planned in plan_feeds(articles, sections, site, templates, positions):
+    for planned in plan_feeds(articles, sections, site, templates, positions, fingerprint=None):
         yield planned.build()
 
 
@@ -114,11 +114,12 @@ def plan_feeds(
     site: FeedSite,
     templates: jinja2.Environment,
     positions: Positions = positions_in_memory,
-    fingerprint: Callable[[Article], bytes] = article_fingerprint,
+    fingerprint: Callable[[Article], bytes] | None = article_fingerprint,
 ) -> Iterator[PlannedFeed]:
     """Every feed file `build_feeds` makes, keyed, in the same order, built on demand.
 
-    `fingerprint` gives an article's digest (the caller may have them already)."""
+    `fingerprint` gives an article's digest (the caller may have them already);
+    with None, nothing is keyed (a build that will not look keys up)."""
     if not articles:
         return
     scopes = feed_scopes(articles, sections, site)
@@ -130,7 +131,7 @@ def plan_feeds(
             for page in paginate(scope, kind, site.entries, placed):
                 yield PlannedFeed(
                     page.path,
-                    _page_key(common, page, fingerprint),
+                    "" if fingerprint is None else _page_key(common, page, fingerprint),
                     partial(_build_page, page, site, stylesheet),
                 )
         yield _always(partial(build_link_tags, scope, site, templates))
