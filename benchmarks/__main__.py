@@ -41,6 +41,7 @@ JOBS = [
     Job("stage_load", 10_000),
     Job("stage_load", 100_000, big=True),
     Job("stage_feeds", 1_000),
+    Job("stage_feeds", 1_000, ["--entries", "200"]),  # memory against entries per feed
     Job("stage_feeds", 10_000),
     Job("stage_feeds", 100_000, big=True),
     Job("stage_republish", 10_000),  # after feeds 10k: its median is the floor
@@ -108,8 +109,8 @@ def notes(result: dict[str, object]) -> str:
         return f"floor with markdown-it too: {r['floor_md_rate']}/s"
     if stage == "feeds":
         return (
-            f"{r['documents']} documents, {r['output_mb']} MB; build holds "
-            f"{r['build_mb']} MB at most ({r['entries_per_feed']} entries/feed)"
+            f"{r['entries_per_feed']} entries/feed: {r['documents']} documents, "
+            f"{r['output_mb']} MB; the build holds {r['build_mb']} MB at most"
         )
     if stage.startswith("republish"):
         return f"{float(r['fraction']) * 100:.0f}% of a full build (target under 5%)"
@@ -158,9 +159,13 @@ def table(rows: list[dict[str, object]]) -> str:
 def across(rows: list[dict[str, object]]) -> list[str]:
     """Targets that compare rows: memory against size."""
     found = []
-    builds = [f"{r['size']}: {r['build_mb']} MB" for r in rows if r["stage"] == "feeds"]
+    builds = [
+        f"{r['size']} articles x {r['entries_per_feed']} entries: {r['build_mb']} MB"
+        for r in rows
+        if r["stage"] == "feeds"
+    ]
     if len(builds) > 1:
-        found.append(f"feed build memory by site size (50 entries/feed): {', '.join(builds)}")
+        found.append(f"feed build memory (tracemalloc peak): {'; '.join(builds)}")
     for stage in ("outbox", "smtp"):
         peaks = {r["size"]: float(str(r["peak_rss_mb"])) for r in rows if r["stage"] == stage}
         if 10_000 in peaks and 100_000 in peaks:

@@ -188,10 +188,13 @@ def floor_build(pages: list[tuple[str, str, Any]], folder: Path, language: str) 
 
 
 def main() -> None:
-    args = parser(__doc__).parse_args()
+    arguments = parser(__doc__)
+    arguments.add_argument("--entries", type=int, help="entries per feed (default: 50)")
+    args = arguments.parse_args()
     size = args.size
     with tempfile.TemporaryDirectory() as folder:
-        root = site_copy(size, Path(folder))
+        extra = f"\n[feeds]\nentries = {args.entries}\n" if args.entries else ""
+        root = site_copy(size, Path(folder), extra)
         site = load_site(root, ENV)
         assert len(site.articles) == size and not site.errors
         work = FeedBuild(site, Path(folder) / "staged")
@@ -219,7 +222,8 @@ def main() -> None:
             "output_mb": round(megabytes, 1),
             "entries_per_feed": entries,
             "build_mb": round(build_mb, 1),
-            "target": 0.67,
+            # The bar is for a 10k-article site with our default feeds.
+            "target": 0.67 if size == 10_000 and entries == 50 else None,
         }
     )
 
