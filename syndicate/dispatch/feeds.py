@@ -120,11 +120,16 @@ class PublishedKeys:
         """After a publish: the keys of what is in feeds/ now."""
         known = {}
         for relative, key in staged.keys.items():
+            before = self._known.get(relative)
+            if relative in staged.reused and before is not None and before[0] == key:
+                known[relative] = before  # its stamp was checked by this run, and it stayed
+                continue
             stamp = _stamp(self.feeds_dir / relative)
             if stamp is not None:
                 known[relative] = (key, stamp)
         whole = staged.whole if len(known) == len(staged.keys) else None
-        write_cache(self.path, self._key, (whole, known))
+        if (whole, known) != (self._whole, self._known):
+            write_cache(self.path, self._key, (whole, known))
 
 
 def _stamp(path: Path) -> FileStamp | None:
@@ -276,7 +281,12 @@ def _remove(paths: Iterable[Path | None]) -> None:
 
 def _remove_leftovers(feeds_dir: Path) -> None:
     """Delete the temporary files that a run killed part-way left beside the feeds."""
-    _remove(path for path in feeds_dir.rglob(".*") if _LEFTOVER.fullmatch(path.name))
+    _remove(
+        Path(folder, name)
+        for folder, _, names in os.walk(feeds_dir)
+        for name in names
+        if name.startswith(".") and _LEFTOVER.fullmatch(name)
+    )
 
 
 def _safe_relative(path: str) -> Path:
