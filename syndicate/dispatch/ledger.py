@@ -1,16 +1,21 @@
-"""The send ledger: one row per (edition, subscriber), queued -> sending -> sent or failed.
+"""The send ledger: one row per (edition, subscriber), queued -> sending -> sent or failed
+(or skipped: they left after the edition was queued; deferred sends stay queued).
 
-Every change is its own transaction, written before the next step: a run that is
-killed finds each message either not yet handed over (queued), handed over without
-an answer (sending: the one message per connection that may arrive twice), or done.
+A send is marked `sending`, in a committed transaction, before it is handed over, and
+`sent` only once it is delivered: a run that is killed finds each message either not
+yet handed over (queued), handed over without a recorded answer (sending: resent by
+the next run, so the one kind that may arrive twice), or done. How many can be left
+`sending` is the walk's to bound (sender.py): one per SMTP connection; for the outbox
+a batch, whose files are their own proof of delivery and are never written twice.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
@@ -79,6 +84,20 @@ def queue_sends(
     )
 
 
+PAGE = 500  # sends read from the ledger at a time: memory stays flat however many
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one send ended, to be written with the next claim (see `Ledger.record`)."""
+
+    job: SendJob
+    status: str  # sent, queued (to try again), failed
+    detail: str = ""
+    attempt: bool = True
+    suppress: bool = False  # failed for good: the address is never mailed again
+
+
 class Ledger:
     def __init__(self, store: StateStore) -> None:
         self.store = store
@@ -91,18 +110,33 @@ class Ledger:
         )
         return [row[0] for row in rows]
 
-    def jobs(self, edition_id: str) -> list[SendJob]:
+    def open_count(self, edition_id: str) -> Counter[str]:
+        """The edition's sends still to go: how many are queued, and how many `sending`."""
         rows = self.store.db.execute(
-            "SELECT s.subscriber_id, s.variant, b.email, b.name, s.attempts, s.status"
-            " FROM send s JOIN subscriber b ON b.id = s.subscriber_id"
-            " WHERE s.edition_id = ? AND s.status IN ('queued', 'sending')"
-            " ORDER BY s.subscriber_id",
+            "SELECT status, COUNT(*) FROM send"
+            " WHERE edition_id = ? AND status IN ('queued', 'sending') GROUP BY status",
             (edition_id,),
         )
-        return [
-            SendJob(edition_id, sid, variant, email, name, attempts, status == "sending")
-            for sid, variant, email, name, attempts, status in rows
-        ]
+        return Counter({status: count for status, count in rows})
+
+    def jobs(self, edition_id: str) -> Iterator[SendJob]:
+        """The edition's sends still to go, in subscriber order, read a page at a time
+        (never all at once). A send written back `queued` after this has read past it
+        (a temporary failure) waits for the next run."""
+        after = -1
+        while True:
+            rows = self.store.db.execute(
+                "SELECT s.subscriber_id, s.variant, b.email, b.name, s.attempts, s.status"
+                " FROM send s JOIN subscriber b ON b.id = s.subscriber_id"
+                " WHERE s.edition_id = ? AND s.subscriber_id > ?"
+                " AND s.status IN ('queued', 'sending') ORDER BY s.subscriber_id LIMIT ?",
+                (edition_id, after, PAGE),
+            ).fetchall()
+            for sid, variant, email, name, attempts, status in rows:
+                yield SendJob(edition_id, sid, variant, email, name, attempts, status == "sending")
+            if len(rows) < PAGE:
+                return
+            after = rows[-1][0]
 
     def variant(self, edition_id: str, key: str) -> tuple[RenderedVariant, EditionHeaders]:
         row = self.store.db.execute(
@@ -111,45 +145,61 @@ class Ledger:
         ).fetchone()
         return load_variant(row[0])
 
-    def still_wanted(self, job: SendJob) -> str | None:
-        """Why this message must not go out now (they left, or their address bounced)."""
-        row = self.store.db.execute(
-            "SELECT b.status, (SELECT 1 FROM suppression p WHERE p.email = b.email)"
-            " FROM subscriber b WHERE b.id = ?",
-            (job.subscriber_id,),
-        ).fetchone()
-        if row is None:
-            return "removed"
-        if row[1]:
-            return "suppressed"
-        return None if row[0] == "active" else str(row[0])
-
-    def mark(self, job: SendJob, status: str, detail: str = "", *, attempt: bool = False) -> None:
+    def record(
+        self, outcomes: Sequence[Outcome] = (), claim: Sequence[SendJob] = ()
+    ) -> tuple[list[SendJob], list[tuple[SendJob, str]]]:
+        """One transaction: the `outcomes` of sends done, then the `claim` of the next
+        ones. Of those, each still wanted is marked `sending` (it must be, before it is
+        handed over: a run killed after that knows the message may have gone), and each
+        whose subscriber left or whose address was suppressed since the edition was
+        queued is marked `skipped`: checked in the transaction that marks them, so
+        that nobody who left before the claim is mailed. Returns (the claimed, the
+        skipped with why)."""
         with self.store.transaction() as db:
-            db.execute(
-                "UPDATE send SET status = ?, detail = ?, updated_at = ?,"
-                " attempts = attempts + ? WHERE edition_id = ? AND subscriber_id = ?",
-                (status, detail[:500], _now(), int(attempt), job.edition_id, job.subscriber_id),
+            stamp = _now()
+            for outcome in outcomes:
+                self._write(db, outcome, stamp)
+            if not claim:
+                return [], []
+            why = _unwanted(db, [job.subscriber_id for job in claim])
+            claimed = [job for job in claim if job.subscriber_id not in why]
+            skipped = [(job, why[job.subscriber_id]) for job in claim if job.subscriber_id in why]
+            db.executemany(
+                "UPDATE send SET status = ?, detail = ?, updated_at = ?"
+                " WHERE edition_id = ? AND subscriber_id = ?",
+                [("sending", "", stamp, job.edition_id, job.subscriber_id) for job in claimed]
+                + [
+                    ("skipped", reason, stamp, j.edition_id, j.subscriber_id)
+                    for j, reason in skipped
+                ],
             )
+        return claimed, skipped
 
-    def fail(self, job: SendJob, detail: str, *, suppress: bool) -> None:
-        """A permanent refusal: the row is failed and the address never mailed again."""
-        with self.store.transaction() as db:
+    @staticmethod
+    def _write(db: sqlite3.Connection, outcome: Outcome, stamp: str) -> None:
+        job, detail = outcome.job, outcome.detail[:500]
+        db.execute(
+            "UPDATE send SET status = ?, detail = ?, updated_at = ?,"
+            " attempts = attempts + ? WHERE edition_id = ? AND subscriber_id = ?",
+            (
+                outcome.status,
+                detail,
+                stamp,
+                int(outcome.attempt),
+                job.edition_id,
+                job.subscriber_id,
+            ),
+        )
+        if outcome.suppress:  # a permanent refusal of the address: never mailed again
             db.execute(
-                "UPDATE send SET status = 'failed', detail = ?, updated_at = ?,"
-                " attempts = attempts + 1 WHERE edition_id = ? AND subscriber_id = ?",
-                (detail[:500], _now(), job.edition_id, job.subscriber_id),
+                "INSERT INTO suppression (email, reason, added_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (email) DO UPDATE SET reason = excluded.reason",
+                (job.email, detail, stamp),
             )
-            if suppress:
-                db.execute(
-                    "INSERT INTO suppression (email, reason, added_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT (email) DO UPDATE SET reason = excluded.reason",
-                    (job.email, detail[:500], _now()),
-                )
-                db.execute(
-                    "UPDATE subscriber SET status = 'bounced', updated_at = ? WHERE id = ?",
-                    (_now(), job.subscriber_id),
-                )
+            db.execute(
+                "UPDATE subscriber SET status = 'bounced', updated_at = ? WHERE id = ?",
+                (stamp, job.subscriber_id),
+            )
 
     def counts(self, edition_id: str) -> Counter[str]:
         rows = self.store.db.execute(
@@ -157,6 +207,64 @@ class Ledger:
             (edition_id,),
         )
         return Counter({status: count for status, count in rows})
+
+
+class GroupCommit:
+    """The ledger written for all connections at once: what each of them has ready
+    when the event loop comes round (its last message's `sent`, the claim of its
+    next) goes in one transaction, and each waits for that commit before it hands its
+    message over. A transaction costs about the same for one send as for four (about
+    25 us of CPU, mostly the commit), and a message cannot do with less than one.
+
+    On the event loop, not in a thread: a writer thread with a connection of its own
+    was measured slower (756 against 870 messages/s over 4 connections), the GIL
+    passing back and forth between it and the loop."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._outcomes: list[Outcome] = []
+        self._waiting: list[tuple[SendJob | None, asyncio.Future[str | None]]] = []
+        self._flush: asyncio.Handle | None = None
+
+    async def write(self, outcomes: Sequence[Outcome], claim: SendJob | None = None) -> str | None:
+        """Once committed: None if `claim` (if any) is now `sending`, else why it was
+        skipped (the subscriber left, the address was suppressed)."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[str | None] = loop.create_future()
+        self._outcomes.extend(outcomes)
+        self._waiting.append((claim, future))
+        if self._flush is None:
+            self._flush = loop.call_soon(self._commit)
+        return await future
+
+    def _commit(self) -> None:
+        outcomes, waiting = self._outcomes, self._waiting
+        self._outcomes, self._waiting, self._flush = [], [], None
+        try:
+            _, skipped = self.ledger.record(outcomes, [job for job, _ in waiting if job])
+        except Exception as exc:  # rolled back: each waiter raises it
+            for _, future in waiting:
+                if not future.done():
+                    future.set_exception(exc)
+            return
+        why = {job.subscriber_id: reason for job, reason in skipped}
+        for job, future in waiting:
+            if not future.done():  # a waiter cancelled meanwhile: its claim stays sending
+                future.set_result(None if job is None else why.get(job.subscriber_id))
+
+
+def _unwanted(db: sqlite3.Connection, subscribers: list[int]) -> dict[int, str]:
+    """Why each of these must not be mailed now; those absent are still wanted."""
+    marks = ",".join("?" * len(subscribers))
+    rows = db.execute(
+        "SELECT b.id, b.status, EXISTS (SELECT 1 FROM suppression p WHERE p.email = b.email)"
+        f" FROM subscriber b WHERE b.id IN ({marks})",
+        subscribers,
+    ).fetchall()
+    found = {sid: ("suppressed" if suppressed else str(status)) for sid, status, suppressed in rows}
+    why = {sid: reason for sid, reason in found.items() if reason != "active"}
+    why.update((sid, "removed") for sid in subscribers if sid not in found)
+    return why
 
 
 def _now() -> str:

@@ -1,10 +1,17 @@
 """The ledger walk: every queued message of every unfinished edition, sent once.
 
-Workers, one per backend connection, take sends from a shared queue. Before each
-message a worker checks that the subscriber still wants it; it marks the send
-`sending`, hands the message over, then marks it `sent`, retries it with backoff
-(a temporary failure), or marks it `failed` and suppresses the address (a
-permanent one). Messages are filled from each variant's bytes, prepared once.
+The sends are read from the ledger a page at a time, never all at once, and shared by
+the workers. A send is claimed (marked `sending`, if its subscriber still wants it:
+else `skipped`) in a committed transaction before it is handed over, then written
+`sent`, `queued` again (a temporary failure, retried with backoff) or `failed` (a
+permanent one: the address is suppressed). Messages are filled from each variant's
+bytes, prepared once.
+
+SMTP: one worker per connection, a message at a time; the transaction that claims a
+connection's next message also writes its last one `sent`, so a connection never has
+more than one message in doubt. The outbox: a batch at a time; its files prove their
+own delivery, so a batch takes two transactions, and its files are written while the
+batch before is being synced to disk.
 """
 
 from __future__ import annotations
@@ -12,19 +19,22 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Protocol
 
 from syndicate.digests.messages import MessageTemplate, Recipient
 from syndicate.dispatch.backends import (
     Backend,
     BackendUnavailable,
+    BatchBackend,
     Connection,
     PermanentFailure,
+    Staged,
     TemporaryFailure,
 )
-from syndicate.dispatch.ledger import Ledger, SendJob
+from syndicate.dispatch.ledger import GroupCommit, Ledger, Outcome, SendJob
 
 Signer = Callable[[bytes], bytes]
 
@@ -90,7 +100,7 @@ class RateLimit:
 @dataclass
 class Dispatcher:
     ledger: Ledger
-    backend: Backend
+    backend: Backend | BatchBackend
     sender: str  # the envelope's MAIL FROM
     recipient_for: Callable[[SendJob], Recipient]
     sign: Signer | None = None
@@ -105,7 +115,7 @@ class Dispatcher:
     async def send_all(self) -> list[EditionTally]:
         editions = self.ledger.open_editions()
         if self.progress is not None:
-            self.progress.start(sum(len(self.ledger.jobs(e)) for e in editions))
+            self.progress.start(sum(self.ledger.open_count(e).total() for e in editions))
         tallies = []
         for edition in editions:
             tallies.append(await self.send_edition(edition))
@@ -114,58 +124,83 @@ class Dispatcher:
         return tallies
 
     async def send_edition(self, edition: str) -> EditionTally:
-        jobs = self.ledger.jobs(edition)
+        waiting = self.ledger.open_count(edition)
         tally = EditionTally(edition, recipients=sum(self.ledger.counts(edition).values()))
-        tally.in_doubt = sum(job.in_doubt for job in jobs)
-        queue: asyncio.Queue[SendJob] = asyncio.Queue()
-        for job in jobs:
-            queue.put_nowait(job)
-        limit = RateLimit(self.rate)
-        workers = min(self.backend.connections, len(jobs)) or 1
-        await asyncio.gather(*(self._worker(queue, tally, limit) for _ in range(workers)))
+        tally.in_doubt = waiting["sending"]
+        jobs = self.ledger.jobs(edition)  # shared by the workers; each takes the next
+        if isinstance(self.backend, BatchBackend):
+            await self._batch_worker(self.backend, jobs, tally)
+        else:
+            limit, ledger = RateLimit(self.rate), GroupCommit(self.ledger)
+            workers = min(self.backend.connections, waiting.total()) or 1
+            await asyncio.gather(
+                *(self._worker(jobs, tally, limit, ledger) for _ in range(workers))
+            )
         counts = self.ledger.counts(edition)
         tally.sent, tally.failed = counts["sent"], counts["failed"]
         tally.skipped = counts["skipped"]
         tally.deferred = counts["queued"] + counts["sending"]
         return tally
 
+    # -- one message at a time, one worker per connection (SMTP) ---------------------
+
     async def _worker(
-        self, queue: asyncio.Queue[SendJob], tally: EditionTally, limit: RateLimit
+        self,
+        jobs: Iterator[SendJob],
+        tally: EditionTally,
+        limit: RateLimit,
+        ledger: GroupCommit,
     ) -> None:
         connection: Connection | None = None
+        # This connection's last message delivered, its `sent` not yet written: it is
+        # written in the transaction that claims the next one, before that is handed
+        # over, so a connection has one message in doubt at most, as with a transaction
+        # of its own, and a message costs one transaction instead of two.
+        done: list[Outcome] = []
         try:
-            while not queue.empty() and tally.stopped is None:
-                job = queue.get_nowait()
+            while tally.stopped is None:
+                job = next(jobs, None)
+                if job is None:
+                    break
                 try:
-                    connection = await self._send(job, connection, tally, limit)
+                    connection = await self._send(job, connection, tally, limit, ledger, done)
                 except BackendUnavailable as exc:
-                    self.ledger.mark(job, "queued", str(exc))
+                    done.append(Outcome(job, "queued", str(exc), attempt=False))
                     tally.stopped = str(exc)
                     connection = None
         finally:
+            if done:
+                await ledger.write(done)
             if connection is not None:
                 await connection.close()
 
     async def _send(
-        self, job: SendJob, connection: Connection | None, tally: EditionTally, limit: RateLimit
+        self,
+        job: SendJob,
+        connection: Connection | None,
+        tally: EditionTally,
+        limit: RateLimit,
+        ledger: GroupCommit,
+        done: list[Outcome],
     ) -> Connection | None:
-        reason = self.ledger.still_wanted(job)
-        if reason is not None:
-            self.ledger.mark(job, "skipped", reason)
-            self._done(job, "skipped")
-            return connection
         message = self._message(job)
         for attempt in range(self.retry.attempts):
             try:
+                if connection is None or limit.interval:
+                    # Opening a connection, or the rate limit, may take a while: the
+                    # last message's `sent` is not kept waiting for it.
+                    await self._flush(ledger, done)
                 if connection is None:
                     connection = await self.backend.connect()
                 await limit.wait()
-                self.ledger.mark(job, "sending")
-                reply = await connection.deliver(
-                    self.sender, job.email, message, f"{job.edition_id}.{job.subscriber_id}"
-                )
+                skipped = await ledger.write(done, claim=job)
+                done.clear()
+                if skipped is not None:
+                    self._done(job, "skipped")
+                    return connection
+                reply = await connection.deliver(self.sender, job.email, message, _key(job))
             except TemporaryFailure as exc:
-                self.ledger.mark(job, "queued", str(exc), attempt=True)
+                await self._flush(ledger, done, Outcome(job, "queued", str(exc)))
                 if exc.reconnect and connection is not None:
                     await _quietly_close(connection)
                     connection = None
@@ -180,15 +215,93 @@ class Dispatcher:
                     await _quietly_close(connection)
                 raise
             except PermanentFailure as exc:
-                self.ledger.fail(job, str(exc), suppress=exc.suppress)
+                failed = Outcome(job, "failed", str(exc), suppress=exc.suppress)
+                await self._flush(ledger, done, failed)
                 note = "suppressed" if exc.suppress else "refused, address kept"
                 tally.failures.append(f"{job.email}: {exc} ({note})")
                 self._done(job, "failed")
                 return connection
-            self.ledger.mark(job, "sent", reply, attempt=True)
+            done.append(Outcome(job, "sent", reply))
             self._done(job, "sent")
             return connection
         return connection
+
+    @staticmethod
+    async def _flush(ledger: GroupCommit, done: list[Outcome], *more: Outcome) -> None:
+        if done or more:
+            await ledger.write([*done, *more])
+            done.clear()
+
+    # -- a batch at a time (the outbox) ----------------------------------------------
+
+    async def _batch_worker(
+        self, backend: BatchBackend, jobs: Iterator[SendJob], tally: EditionTally
+    ) -> None:
+        connection = await backend.connect()
+        try:
+            failed = await self._batches(backend, jobs)
+            for attempt in range(1, self.retry.attempts):
+                if not failed:
+                    break
+                await asyncio.sleep(self._backoff(attempt - 1))
+                failed = await self._batches(backend, iter(list(failed)))
+            for job, error in failed.items():
+                tally.failures.append(f"{job.email}: {error} (left for the next run)")
+                self._done(job, "deferred")
+        except BackendUnavailable as exc:  # the batches in hand stay `sending`, in doubt
+            tally.stopped = str(exc)
+        finally:
+            await connection.close()
+
+    async def _batches(
+        self, backend: BatchBackend, jobs: Iterator[SendJob]
+    ) -> dict[SendJob, TemporaryFailure]:
+        """Batch after batch: one transaction marks a batch `sending`, its messages are
+        staged, then the batch before is published and one transaction records how
+        each of its messages went. The messages are files, proof of their own
+        delivery, that a resumed run finds and never writes again: a kill leaves up to
+        two batches `sending`, and duplicates nothing. What failed, to try again."""
+        failed: dict[SendJob, TemporaryFailure] = {}
+        before: tuple[list[SendJob], Staged] | None = None
+        try:
+            while batch := list(islice(jobs, backend.batch)):
+                claimed, skipped = self.ledger.record(claim=batch)
+                for job, _ in skipped:
+                    self._done(job, "skipped")
+                messages = ((j.email, self._message(j), _key(j)) for j in claimed)
+                previous, before = before, (claimed, await backend.stage(messages))
+                if previous is not None:
+                    await self._publish(backend, *previous, failed)
+            if before is not None:
+                last, before = before, None
+                await self._publish(backend, *last, failed)
+        except BaseException:
+            if before is not None:  # left `sending`: the next run writes it
+                backend.discard(before[1])
+            raise
+        return failed
+
+    async def _publish(
+        self,
+        backend: BatchBackend,
+        claimed: list[SendJob],
+        staged: Staged,
+        failed: dict[SendJob, TemporaryFailure],
+    ) -> None:
+        delivered = await backend.publish(staged)
+        outcomes = []
+        for job, result in zip(claimed, delivered, strict=True):
+            if isinstance(result, TemporaryFailure):
+                outcomes.append(Outcome(job, "queued", str(result)))
+                failed[job] = result
+            else:
+                outcomes.append(Outcome(job, "sent", result))
+        self.ledger.record(outcomes)
+        for job, result in zip(claimed, delivered, strict=True):
+            if isinstance(result, str):
+                self._done(job, "sent")
+
+    # -- shared --------------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> float:
         delay: float = min(self.retry.cap, self.retry.base * float(2**attempt))
@@ -206,6 +319,11 @@ class Dispatcher:
     def _done(self, job: SendJob, outcome: str) -> None:
         if self.progress is not None:
             self.progress.advance(outcome)
+
+
+def _key(job: SendJob) -> str:
+    """What names the message in the backend: the outbox's file is named after it."""
+    return f"{job.edition_id}.{job.subscriber_id}"
 
 
 async def _quietly_close(connection: Connection) -> None:

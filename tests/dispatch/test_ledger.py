@@ -4,12 +4,16 @@ records the edition, each sent exactly once by `publish` or a later `dispatch`.
 A row left 'sending' by a killed run goes out once more at most (the outbox knows
 it by name); an edition is never recorded without its sends; who gets an edition is
 settled when it is queued; MJML is compiled once per variant, never per subscriber.
+Sends are read a page at a time; the marks of several connections share a transaction,
+and over SMTP no connection ever has more than one message `sending`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +21,11 @@ import pytest
 
 from syndicate import editions, pipeline
 from syndicate.digests import DigestRenderer
+from syndicate.dispatch import backends, ledger
 from syndicate.errors import StateError
 from syndicate.state import StateStore
 from syndicate.subscribers import SubscriberBook, check_row
+from tests.dispatch.smtp_server import smtp_server
 from tests.dispatch.test_outbox import (
     GETS,
     digest_site,
@@ -33,6 +39,8 @@ from tests.dispatch.test_outbox import (
     state_db,
     subscriber_ids,
 )
+from tests.dispatch.test_smtp import ENV as SMTP_ENV
+from tests.dispatch.test_smtp import crowd, news_site, write_subscribers
 from tests.factories import markdown_record
 
 
@@ -303,3 +311,96 @@ def test_dispatch_sends_from_the_stored_variants_without_compiling(
         '["Business", "World"]': ["Business", "World"],
         '["Culture"]': ["Culture"],
     }
+
+
+# -- a page at a time, a transaction for many ---------------------------------------------
+
+
+def test_sends_are_read_a_page_at_a_time_each_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ledger, "PAGE", 2)  # 5 sends: pages of 2, 2 and 1
+    monkeypatch.setattr(backends.Outbox, "batch", 2)
+    root = digest_site(tmp_path)
+    publish_without_sending(root)
+    with StateStore(state_db(root)) as store:
+        assert SubscriberBook(store).set_status("every@example.com", "unsubscribed")
+    [tally] = pipeline.dispatch(root, {}).editions
+    assert (tally.recipients, tally.sent, tally.skipped) == (5, 4, 1)
+    got = sorted(recipient(m) for _, m in outbox(root))
+    assert got == sorted(set(GETS) - {"every@example.com"})
+
+
+def test_what_every_connection_has_ready_goes_in_one_transaction(tmp_path: Path) -> None:
+    root = digest_site(tmp_path)
+    publish_without_sending(root)
+    edition = only_edition(root)
+    commits: list[str] = []
+    with StateStore(state_db(root)) as store:
+        book = ledger.Ledger(store)
+        first, second, third = list(book.jobs(edition))[:3]
+        store.db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
+        writer = ledger.GroupCommit(book)
+
+        async def two_connections() -> list[str | None]:
+            sent = ledger.Outcome(first, "sent", "250 ok")
+            return list(await asyncio.gather(writer.write([sent], second), writer.write([], third)))
+
+        assert asyncio.run(two_connections()) == [None, None]
+        assert len(commits) == 1
+        statuses = dict(
+            store.db.execute(
+                "SELECT subscriber_id, status FROM send WHERE edition_id = ?", (edition,)
+            )
+        )
+        assert [statuses[j.subscriber_id] for j in (first, second, third)] == [
+            "sent", "sending", "sending",
+        ]  # fmt: skip
+
+        def full(*args: Any) -> None:
+            raise StateError("the state store failed (database or disk is full)")
+
+        book.record = full  # type: ignore[method-assign]
+
+        async def refused() -> list[BaseException | str | None]:
+            return list(
+                await asyncio.gather(
+                    writer.write([], first), writer.write([], third), return_exceptions=True
+                )
+            )
+
+        assert [type(e) for e in asyncio.run(refused())] == [StateError, StateError]
+
+
+def test_over_smtp_each_connection_has_one_message_in_doubt_at_most(tmp_path: Path) -> None:
+    """A message's `sent` is written with the claim of its connection's next one: at
+    any moment a connection has at most one message marked `sending`, and each message
+    is marked so before the server sees it."""
+    people = crowd(120, statuses=False, suppress=False)
+    root = tmp_path / "site"
+    seen: list[tuple[str, int]] = []  # (its row's status, rows `sending`) at each RCPT
+
+    def look(address: str, tries: int) -> str | None:
+        db = sqlite3.connect(f"file:{state_db(root)}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = dict(
+                db.execute(
+                    "SELECT b.email, s.status FROM send s JOIN subscriber b"
+                    " ON b.id = s.subscriber_id WHERE s.status = 'sending' OR b.email = ?",
+                    (address,),
+                ).fetchall()
+            )
+        finally:
+            db.close()
+        seen.append((rows[address], sum(status == "sending" for status in rows.values())))
+        return None
+
+    with smtp_server(fault=look, delay=0.002) as (port, mailbox):
+        news_site(root, port, connections=3)
+        write_subscribers(root, people)
+        pipeline.publish(root, SMTP_ENV)
+        counts = mailbox.counts()
+    assert counts == Counter({p.address: 1 for p in people if p.gets() is not None})
+    assert len(seen) == sum(counts.values())
+    assert {status for status, _ in seen} == {"sending"}
+    assert max(sending for _, sending in seen) <= 3

@@ -383,3 +383,62 @@ def test_publish_prints_a_sending_line(tmp_path: Path) -> None:
     lines = [line for line in out.splitlines() if line.startswith("Sending edition")]
     assert len(lines) == 1
     assert lines[0].startswith(f"Sending edition {edition} (outbox): 5 sent of 5; 0 failed")
+
+
+# -- a disk that fails to sync -----------------------------------------------------------
+
+
+def test_a_file_that_cannot_be_synced_is_never_published(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    quick_retries(monkeypatch)
+    root = digest_site(tmp_path)
+    real = backends._fsync_each
+
+    def first_fails(files: list[tuple[int, int]]) -> dict[int, OSError]:
+        failed = real(files)
+        failed.update({place: OSError(5, "I/O error") for place, _ in files if place == 0})
+        return failed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backends, "_fsync_each", first_fails)
+        digest = pipeline.publish(root, {}).as_json()["digest"]
+    assert isinstance(digest, dict)
+    # The batch's first file fails to sync, in both tries: that message alone waits.
+    assert (digest["sent"], digest["deferred"]) == (4, 1)
+    [(detail, attempts)] = sql(root, "SELECT detail, attempts FROM send WHERE status = 'queued'")
+    assert detail.startswith("cannot write to the outbox") and attempts == 2
+    assert len(new_files(root)) == 4
+    assert list((root / "outbox" / "tmp").iterdir()) == []
+    [tally] = pipeline.dispatch(root, {}).editions
+    assert (tally.sent, tally.deferred) == (5, 0)
+    assert sorted(recipient(m) for _, m in outbox(root)) == sorted(GETS)
+
+
+def test_a_folder_that_cannot_be_synced_stops_the_run_in_doubt(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Linked but not known to last a crash: the batch stays `sending` (in doubt), the
+    one staged behind it is removed, and the next run finds the one and writes the
+    other, each once."""
+    root = digest_site(tmp_path)
+    monkeypatch.setattr(backends.Outbox, "batch", 2)  # batches of 2, 2 and 1
+
+    def broken(folder: str) -> None:
+        raise OSError(5, "I/O error")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(backends, "_fsync_folder", broken)
+        report = pipeline.publish(root, {})
+    assert report.delivery is not None
+    [tally] = report.delivery.editions
+    assert tally.stopped is not None and "cannot sync the outbox" in tally.stopped
+    statuses = dict(sql(root, "SELECT status, COUNT(*) FROM send GROUP BY status"))
+    assert statuses == {"sending": 4, "queued": 1}
+    assert len(new_files(root)) == 2  # the first batch's, linked
+    assert list((root / "outbox" / "tmp").iterdir()) == []  # the second's, removed
+    [tally] = pipeline.dispatch(root, {}).editions
+    assert (tally.sent, tally.in_doubt, tally.deferred) == (5, 4, 0)
+    assert len(new_files(root)) == 5
+    assert sorted(recipient(m) for _, m in outbox(root)) == sorted(GETS)
+    assert sql(root, "SELECT COUNT(*) FROM send WHERE detail = 'already in the outbox'") == [(2,)]
