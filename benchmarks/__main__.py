@@ -113,7 +113,8 @@ def notes(result: dict[str, object]) -> str:
             f"{r['output_mb']} MB; the build holds {r['build_mb']} MB at most"
         )
     if stage.startswith("republish"):
-        return f"{float(r['fraction']) * 100:.0f}% of a full build (target under 5%)"
+        bar = "under 5%" if stage == "republish-unchanged" else "a small fraction"
+        return f"{float(r['fraction']) * 100:.1f}% of a full build (target {bar})"
     if stage == "digest-compile":
         return (
             f"{r['compiles']} MJML compiles for {r['variants']} variants and {r['size']} "
