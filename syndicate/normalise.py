@@ -105,16 +105,16 @@ def _drafted(
     result: NormaliseResult,
     drafts: Drafts,
 ) -> Article:
-    key = (drafts.origins[id(raw)], article_id, identity.slug, identity.first_seen)
-    full = (*key, sections.section_of(raw))
-    found = drafts.previous.get(full)
+    section = sections.section_of(raw)
+    key = (drafts.origins[id(raw)], article_id, identity.slug, identity.first_seen, section)
+    found = drafts.previous.get(key)
     if found is None:
         notes: list[Problem] = []
         article = _article(
             raw, article_id, identity.slug, identity.first_seen, site, sections, notes
         )
         found = (article, tuple(notes))
-    drafts.made[full] = found
+    drafts.made[key] = found
     result.warnings.extend(found[1])
     return found[0]
 

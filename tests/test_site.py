@@ -37,6 +37,14 @@ def first_arguments(monkeypatch: pytest.MonkeyPatch, module: Any, name: str) -> 
     return seen
 
 
+def retitle(path: Path, prefix: str, *, keep_size: bool = False) -> str:
+    """Put `prefix` before the record's title; the text it had before."""
+    text = path.read_text("utf-8")
+    changed = text.replace("title: ", f"title: {prefix}", 1)
+    path.write_text(changed[: len(text)] if keep_size else changed, "utf-8")
+    return text
+
+
 def loads(root: Path) -> Any:
     return load_site(root, {}, now=NOW, reuse=True)
 
@@ -72,8 +80,7 @@ def test_only_the_changed_file_is_parsed_again(
     settle(root)
     loads(root)
     edited = next((root / "articles").rglob("*.md"))
-    text = edited.read_text("utf-8")
-    edited.write_text(text.replace("title: ", "title: Edited ", 1), "utf-8")
+    retitle(edited, "Edited ")
     settle(root, edited)  # (touching a file changes its stamp: only this one)
     parsed = first_arguments(monkeypatch, loaders, "_load_file")
     again = loads(root)
@@ -88,9 +95,7 @@ def test_a_same_size_edit_with_the_time_put_back_is_seen(tmp_path: Path) -> None
     loads(root)
     edited = next((root / "articles").rglob("*.md"))
     status = edited.stat()
-    text = edited.read_text("utf-8")
-    changed = text.replace("title: ", "title: X", 1)[: len(text)]
-    edited.write_text(changed, "utf-8")
+    retitle(edited, "X", keep_size=True)
     os.utime(edited, ns=(status.st_atime_ns, status.st_mtime_ns))
     assert edited.stat().st_size == status.st_size
     again = loads(root)
@@ -102,8 +107,7 @@ def test_a_file_changed_just_now_is_read_and_not_cached(tmp_path: Path) -> None:
     settle(root)
     loads(root)
     edited = next((root / "articles").rglob("*.md"))
-    text = edited.read_text("utf-8")
-    edited.write_text(text.replace("title: ", "title: Now ", 1), "utf-8")
+    text = retitle(edited, "Now ")
     assert any(a.title.startswith("Now ") for a in loads(root).articles)
     edited.write_text(text.replace("title: ", "title: Then ", 1), "utf-8")
     assert any(a.title.startswith("Then ") for a in loads(root).articles)
@@ -163,8 +167,7 @@ def test_an_edit_makes_only_that_article_again_and_links_follow(
     # is made again, the others are taken, and their links show the new title.
     for path in sorted((root / "articles").rglob("*.md"))[:4]:
         made.clear()
-        text = path.read_text("utf-8")
-        path.write_text(text.replace("title: ", "title: Renamed ", 1), "utf-8")
+        retitle(path, "Renamed ")
         settle(root, path)
         again = loads(root)
         assert [raw.source.file for raw in made] == [path.relative_to(root).as_posix()]
