@@ -16,6 +16,7 @@ import contextlib
 import gc
 import hashlib
 import importlib.metadata
+import mmap
 import os
 import pickle
 import time
@@ -30,7 +31,7 @@ from syndicate import __version__
 
 T = TypeVar("T")
 CACHE_FOLDER = "cache"  # under .syndicate/
-_FORMAT = 1  # bump when what a cache file holds changes shape
+_FORMAT = 2  # bump when what a cache file holds changes shape
 
 # A file changed within this many seconds of being read may change again within the
 # same timestamp tick (coarse file systems keep 1-2 s): its stamp proves nothing yet.
@@ -110,41 +111,66 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+class StoredCache:
+    """A cache file's value, and the parts stored after it, each unpickled only when
+    asked for: from the file as it was opened (a cache written since, by a rename
+    over it, does not mix in)."""
+
+    def __init__(self, value: object, view: mmap.mmap | None, spans: list[tuple[int, int]]):
+        self.value = value
+        self._view = view
+        self._spans = spans
+
+    def part(self, number: int) -> object:
+        """Part `number` (from 0); an exception if it does not unpickle."""
+        if self._view is None or number >= len(self._spans):
+            raise LookupError(f"no part {number} in this cache file")
+        start, end = self._spans[number]
+        with _collector_paused():
+            return pickle.loads(self._view[start:end])
+
+
+def open_cache(path: Path, key: str | None = None) -> StoredCache | None:
+    """The cache at `path`, if stored under `key` (any key with None); None if absent,
+    unreadable, truncated or stale. Only its value is unpickled here."""
+    try:
+        with path.open("rb") as file, _collector_paused():
+            stored_key, value, sizes = pickle.load(file)
+            if key is not None and stored_key != key:
+                return None
+            offset = file.tell()
+            if os.fstat(file.fileno()).st_size != offset + sum(sizes):
+                return None  # cut short: its parts would not unpickle
+            view = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if sizes else None
+    except Exception:  # absent, truncated, foreign: a miss, not a failure
+        return None
+    spans = []
+    for size in sizes:
+        spans.append((offset, offset + size))
+        offset += size
+    return StoredCache(value, view, spans)
+
+
 def read_cache(path: Path, key: str) -> object | None:
     """The value stored at `path` under `key`; None if absent, unreadable or stale."""
-    try:
-        with path.open("rb") as file, _collector_paused():
-            stored_key, value = pickle.load(file)
-    except FileNotFoundError:
-        return None
-    except Exception:  # a truncated or foreign file is a miss, not a failure
-        return None
-    return value if stored_key == key else None
+    stored = open_cache(path, key)
+    return None if stored is None else stored.value
 
 
-def read_cache_trailer(path: Path) -> tuple[object, object] | None:
-    """The value stored at `path` and what was stored after it, whatever their key:
-    for a run that takes the parts of a stale value that it can check itself."""
-    try:
-        with path.open("rb") as file, _collector_paused():
-            _, value = pickle.load(file)
-            trailer = pickle.load(file)
-    except Exception:  # absent, truncated, foreign: nothing to take
-        return None
-    return value, trailer
-
-
-def write_cache(path: Path, key: str, value: object, trailer: object = None) -> None:
-    """Store `value` under `key` (and a `trailer` that only read_cache_trailer reads,
-    at no cost to read_cache), whole or not at all; a failure to write is ignored:
-    the next run only does more work."""
+def write_cache(path: Path, key: str, value: object, *parts: object) -> None:
+    """Store `value` under `key`, with `parts` after it that open_cache reads only when
+    asked, whole or not at all; a failure to write is ignored: the next run only does
+    more work."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
+        pickled = [pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in parts]
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as file:
-            pickle.dump((key, value), file, protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(trailer, file, protocol=pickle.HIGHEST_PROTOCOL)
+            sizes = tuple(len(chunk) for chunk in pickled)
+            pickle.dump((key, value, sizes), file, protocol=pickle.HIGHEST_PROTOCOL)
+            for chunk in pickled:
+                file.write(chunk)
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):

@@ -6,7 +6,6 @@ Like the CLI commands, it never prints; unlike them, it never exits.
 from __future__ import annotations
 
 import json
-from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from syndicate.dispatch.ledger import ALL_SECTIONS
 from syndicate.dispatch.lock import site_lock
 from syndicate.dispatch.sender import EditionTally, SendProgress
 from syndicate.dispatch.websub import ping_hubs
+from syndicate.edition_due import NothingDue
 from syndicate.editions import (
     EditionReport,
     PreparedEdition,
@@ -127,31 +127,41 @@ def _build(
                 site.articles, site.sections, feeds, templates, store.feed_positions
             )
             return BuiltSite(site, stage_feeds(files, folder))
-        known = dict(site.fingerprints)  # each article is in six documents or more
-
-        def fingerprint(article: Article) -> bytes:
-            found = known.get(article.id)
-            if found is None:
-                found = known[article.id] = article_fingerprint(article)
-            return found
-
         keys = cache_folder(config.paths.state_db.parent) / FEED_KEYS
         published = PublishedKeys(keys, config.paths.feeds)
         unchanged = published.all_reusable(_whole_key(site, feeds, store))
         if unchanged is not None:
             # The same site as last published: no page to plan, let alone build.
             staged = stage_feeds(
-                plan_extras(site.articles, site.sections, feeds, templates), folder
+                plan_extras(site.section_counts, site.sections, feeds, templates), folder
             )
             staged.keep_published(unchanged)
         else:
             planned = plan_feeds(
-                site.articles, site.sections, feeds, templates, store.feed_positions, fingerprint
+                site.articles,
+                site.sections,
+                feeds,
+                templates,
+                store.feed_positions,
+                _fingerprinter(site.fingerprints),
             )
             staged = stage_feeds(planned, folder, published.reusable)
         # With the positions that planning recorded: what the next run will find.
         staged.whole = _whole_key(site, feeds, store)
     return BuiltSite(site, staged, published)
+
+
+def _fingerprinter(known: Mapping[str, bytes]) -> Callable[[Article], bytes]:
+    """Each article's digest, from `known` or made once: it is in six documents or more."""
+    found = dict(known)
+
+    def fingerprint(article: Article) -> bytes:
+        digest = found.get(article.id)
+        if digest is None:
+            digest = found[article.id] = article_fingerprint(article)
+        return digest
+
+    return fingerprint
 
 
 def _whole_key(site: LoadedSite, feeds: FeedSite, store: StateStore) -> str | None:
@@ -202,12 +212,12 @@ class PublishReport:
         }
 
     def section_counts(self) -> dict[str, int]:
-        counts = Counter(article.section for article in self.site.articles)
-        return {name: counts[name] for name in self.site.sections}
+        counts = self.site.section_counts
+        return {name: counts.get(name, 0) for name in self.site.sections}
 
     def as_json(self) -> dict[str, object]:
         return {
-            "articles": len(self.site.articles),
+            "articles": self.site.article_count,
             "errors": [p.as_json() for p in self.errors],
             "warnings": [p.as_json() for p in self.warnings],
             "feeds": self.feed_counts(),
@@ -257,15 +267,13 @@ def publish(
         site = built.site
         config = site.config
         listed = sync_subscriber_file(config)
-        prepared = plan_edition(
-            config, site.articles, site.sections, since=since, force=force, now=site.moment
-        )
+        prepared = _due_edition(site, since=since, force=force)
         checked = tuple(_validate(built.feeds, config, prepared))
         if not all(report.passes(strict=strict) for report in checked):
             return PublishReport(site, PublishedFeeds(), listed, validation=checked, blocked=True)
         # Feeds no longer built are removed only after a clean run: a run that lost
         # records (a bad file, an unmounted folder) must not take their feeds down.
-        clean = bool(site.articles) and not site.errors
+        clean = site.article_count > 0 and not site.errors
         manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
         published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
         if built.published is not None:
@@ -276,6 +284,23 @@ def publish(
         # Every edition with messages still to send: this one, and any a killed run left.
         delivery = deliver(config, progress=progress)
     return PublishReport(site, published, warnings, digest, checked, delivery=delivery)
+
+
+def _due_edition(site: LoadedSite, *, since: str | None, force: bool) -> PreparedEdition | None:
+    """plan_edition, unless the last publish of this very site found nothing due: then
+    the site's articles are not even read (see edition_due)."""
+    config = site.config
+    memo = None
+    if since is None and not force:
+        memo = NothingDue.for_site(config, site.cache_key, site.moment)
+        if memo.holds():
+            return None
+    prepared = plan_edition(
+        config, site.articles, site.sections, since=since, force=force, now=site.moment
+    )
+    if prepared is None and memo is not None:
+        memo.remember()
+    return prepared
 
 
 SUBSCRIBER_FILE = "subscribers.csv"

@@ -9,17 +9,19 @@ only normalising runs over them all.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import cached_property, partial
 from pathlib import Path
 
 from syndicate.caches import (
+    StoredCache,
     cache_folder,
     code_stamp,
     key_of,
-    read_cache,
-    read_cache_trailer,
+    open_cache,
     write_cache,
 )
 from syndicate.config import LoadedConfig, load_config
@@ -43,17 +45,43 @@ RECORD_CACHE = "records.pickle"
 
 
 @dataclass(frozen=True)
+class SiteBody:
+    """A loaded site's articles, and their digests by id where known: what feed
+    documents are keyed by."""
+
+    articles: tuple[Article, ...]
+    fingerprints: Mapping[str, bytes]
+
+
+@dataclass(frozen=True)
 class LoadedSite:
     config: LoadedConfig
-    articles: tuple[Article, ...]
     sections: tuple[str, ...]
     errors: tuple[Problem, ...]
     warnings: tuple[Problem, ...]
     moment: datetime  # when this load happened: new stories' first sight
-    # Each article's digest by id, where known: what feed documents are keyed by.
-    fingerprints: Mapping[str, bytes] = field(default_factory=dict)
+    section_counts: Mapping[str, int]  # articles by section name
     # The key of everything this site was made from, when it is in the site cache.
-    cache_key: str | None = None
+    cache_key: str | None
+    # Its articles: a site taken whole from the cache unpickles them only if asked,
+    # and a publish with nothing changed never asks.
+    body: Callable[[], SiteBody] = field(repr=False, compare=False)
+
+    @cached_property
+    def _body(self) -> SiteBody:
+        return self.body()
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return self._body.articles
+
+    @property
+    def fingerprints(self) -> Mapping[str, bytes]:
+        return self._body.fingerprints
+
+    @property
+    def article_count(self) -> int:
+        return sum(self.section_counts.values())
 
 
 @dataclass(frozen=True)
@@ -108,8 +136,6 @@ def load_site(
     location = locate_records(target)
     config = load_config(location.site_root, environ)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
-    fingerprints: Mapping[str, bytes] = {}
-    cache_key = None
     if location.keeps_state:
         with StateStore(config.paths.state_db) as store:
             # Later than the last edition, to the second: a story first seen now is
@@ -118,35 +144,36 @@ def load_site(
             if last is not None and moment <= last.created_at:
                 moment = last.created_at + timedelta(seconds=1)
             if reuse and location.files is None:
-                snapshot = _reused(location, config, store, moment, on_file)
-                loaded, result, fingerprints = snapshot.loaded, snapshot.result, snapshot.prints
-                cache_key = snapshot.key
+                made = _reused(location, config, store, moment, on_file)
             else:
                 loaded = _load(location, config, on_file)
-                result = normalise(
-                    loaded.records, config.settings.site, lambda p: store.identities(p, moment)
-                )
+                identities = partial(store.identities, now=moment)
+                made = _made(loaded, normalise(loaded.records, config.settings.site, identities))
     else:
         loaded = _load(location, config, on_file)
-        result = normalise(loaded.records, config.settings.site, in_memory(moment))
+        made = _made(loaded, normalise(loaded.records, config.settings.site, in_memory(moment)))
     notes = [Problem(location.note)] if location.note else []
-    articles = result.articles
-    errors = loaded.errors + result.errors
-    warnings = loaded.warnings + result.warnings
+    head, body, cache_key = made.head, made.body, made.key
     if location.only_file is not None:
         shown = location.only_file
-        articles = [a for a in articles if a.source.file == shown]
-        errors = [p for p in errors if p.file == shown]
-        warnings = [p for p in warnings if p.file == shown]
+        whole = body()
+        articles = tuple(a for a in whole.articles if a.source.file == shown)
+        head = _SiteHead(
+            head.sections,
+            tuple(p for p in head.errors if p.file == shown),
+            tuple(p for p in head.warnings if p.file == shown),
+            Counter(a.section for a in articles),
+        )
+        body, cache_key = _ready(SiteBody(articles, whole.fingerprints)), None
     return LoadedSite(
         config=config,
-        articles=tuple(articles),
-        sections=tuple(result.sections),
-        errors=tuple(errors),
-        warnings=tuple(notes + list(config.warnings) + warnings),
+        sections=head.sections,
+        errors=head.errors,
+        warnings=(*notes, *config.warnings, *head.warnings),
         moment=moment,
-        fingerprints=fingerprints,
-        cache_key=cache_key if location.only_file is None else None,
+        section_counts=head.section_counts,
+        cache_key=cache_key,
+        body=body,
     )
 
 
@@ -172,13 +199,37 @@ def _load(
 
 
 @dataclass(frozen=True)
-class _Snapshot:
-    """A normalised site as the site cache keeps it."""
+class _SiteHead:
+    """What a site is, short of its articles: all that a publish with nothing
+    changed needs (the site cache's value; the articles are stored after it)."""
 
-    loaded: LoadResult  # its records are not kept: only its errors and warnings
-    result: NormaliseResult
-    prints: dict[str, bytes]
-    key: str | None = None  # what it is stored under, when it is
+    sections: tuple[str, ...]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+    section_counts: Mapping[str, int]
+
+
+@dataclass(frozen=True)
+class _Made:
+    head: _SiteHead
+    body: Callable[[], SiteBody]
+    key: str | None = None  # what the site cache keeps it under, when it does
+
+
+def _made(
+    loaded: LoadResult, result: NormaliseResult, prints: Mapping[str, bytes] | None = None
+) -> _Made:
+    head = _SiteHead(
+        tuple(result.sections),
+        (*loaded.errors, *result.errors),
+        (*loaded.warnings, *result.warnings),
+        Counter(article.section for article in result.articles),
+    )
+    return _Made(head, _ready(SiteBody(tuple(result.articles), prints or {})))
+
+
+def _ready(body: SiteBody) -> Callable[[], SiteBody]:
+    return lambda: body
 
 
 def _reused(
@@ -187,7 +238,7 @@ def _reused(
     store: StateStore,
     moment: datetime,
     on_file: Callable[[Path], None] | None,
-) -> _Snapshot:
+) -> _Made:
     found = find_record_files(location.articles_dir, location.site_root)
     root = location.site_root
     stamps = list(zip(found.names, found.stamps, strict=True))
@@ -195,35 +246,62 @@ def _reused(
     stamped = all(stamp is not None for _, stamp in stamps)
     settings = config.settings.model_dump_json()
     inputs = (code_stamp(), settings, stamps, found.errors, found.warnings)
-    folder = cache_folder(config.paths.state_db.parent)
+    path = cache_folder(config.paths.state_db.parent) / SITE_CACHE
     if stamped:
         key = key_of(*inputs, _identity_stamp(store))
-        cached = read_cache(folder / SITE_CACHE, key)
-        if isinstance(cached, _Snapshot):
+        cached = open_cache(path, key)
+        if cached is not None and isinstance(cached.value, _SiteHead):
             if on_file is not None:
-                for path in found.files:
-                    on_file(path)
-            return replace(cached, key=key)
+                for record_file in found.files:
+                    on_file(record_file)
+            again = _loaded_again(location, config, moment)
+            return _Made(cached.value, _stored_body(cached, again), key)
     imports = config.settings.import_.model_dump_json()
-    records = RecordCache(folder / RECORD_CACHE, imports)
+    records = RecordCache(path.with_name(RECORD_CACHE), imports)
     relocated = RecordLocation(root, location.articles_dir, files=found.files)
     loaded = _load(relocated, config, on_file, records)
     loaded.errors[:0] = found.errors
     loaded.warnings[:0] = found.warnings
-    previous, made_before = _previous(folder / SITE_CACHE, settings)
+    previous, made_before = _previous(path, settings)
     drafts = Drafts(loaded.origins, made_before)
-    result = normalise(
-        loaded.records, config.settings.site, lambda p: store.identities(p, moment), drafts
-    )
-    prints = fingerprints(result.articles, previous)
-    snapshot = _Snapshot(LoadResult([], loaded.errors, loaded.warnings), result, prints)
+    identities = partial(store.identities, now=moment)
+    result = normalise(loaded.records, config.settings.site, identities, drafts)
+    made = _made(loaded, result, fingerprints(result.articles, previous))
     if not stamped and not drafts.made:
-        return replace(snapshot, loaded=loaded)
+        return made
     # Keyed by the identities as this run left them: the next run finds them so. A run
     # with a file changed just now is no site to take whole, but its drafts still are.
     key = key_of(*inputs, _identity_stamp(store)) if stamped else "(none)"
-    write_cache(folder / SITE_CACHE, key, snapshot, _draft_list(settings, drafts.made, result))
-    return _Snapshot(loaded, result, snapshot.prints, key if stamped else None)
+    drafted = _draft_list(settings, drafts.made, result)
+    write_cache(path, key, made.head, made.body(), drafted)
+    return replace(made, key=key if stamped else None)
+
+
+def _stored_body(cached: StoredCache, again: Callable[[], SiteBody]) -> Callable[[], SiteBody]:
+    def body() -> SiteBody:
+        try:
+            stored = cached.part(0)
+        except Exception:  # its head was whole and of this code: a damaged disk
+            stored = None
+        return stored if isinstance(stored, SiteBody) else again()
+
+    return body
+
+
+def _loaded_again(
+    location: RecordLocation, config: LoadedConfig, moment: datetime
+) -> Callable[[], SiteBody]:
+    """The articles loaded and normalised again, from nothing cached (their identities
+    are in the state store, as the cached ones were made with)."""
+
+    def body() -> SiteBody:
+        loaded = _load(location, config, None)
+        with StateStore(config.paths.state_db) as store:
+            identities = partial(store.identities, now=moment)
+            result = normalise(loaded.records, config.settings.site, identities)
+        return SiteBody(tuple(result.articles), {})
+
+    return body
 
 
 @dataclass(frozen=True)
@@ -252,14 +330,16 @@ def _previous(
 ) -> tuple[dict[str, tuple[Article, bytes]], dict[DraftKey, tuple[Article, tuple[Problem, ...]]]]:
     """The last snapshot's articles with their digests, by id, and its drafts (when
     made with the same code and settings), whatever the snapshot's key."""
-    stored = read_cache_trailer(path)
-    if stored is None:
+    cached = open_cache(path)
+    try:
+        body, drafts = (cached.part(0), cached.part(1)) if cached is not None else (None, None)
+    except Exception:  # a damaged cache is only one that gives nothing
         return {}, {}
-    snapshot, drafts = stored
-    if not isinstance(snapshot, _Snapshot) or not isinstance(drafts, _DraftList):
+    if not isinstance(body, SiteBody) or not isinstance(drafts, _DraftList):
         return {}, {}
-    articles = snapshot.result.articles
-    digests = {a.id: (a, snapshot.prints[a.id]) for a in articles if a.id in snapshot.prints}
+    articles = body.articles
+    prints = body.fingerprints
+    digests = {a.id: (a, prints[a.id]) for a in articles if a.id in prints}
     if drafts.basis != key_of(code_stamp(), settings):
         return digests, {}
     return digests, {key: (articles[place], notes) for key, place, notes in drafts.entries}

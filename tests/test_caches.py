@@ -7,10 +7,11 @@ import pickle
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.caches import file_stamp, key_of, read_cache, write_cache
+from syndicate.caches import file_stamp, key_of, open_cache, read_cache, write_cache
 from syndicate.errors import Problem
 from syndicate.records import RawArticle, RelatedRef, Source
 from tests.factories import article
@@ -35,6 +36,32 @@ def test_a_missing_truncated_or_foreign_file_is_a_miss(tmp_path: Path) -> None:
     assert read_cache(path, "k") is None
     path.write_bytes(pickle.dumps("no key and value pair"))
     assert read_cache(path, "k") is None
+
+
+def test_parts_are_read_only_when_asked_and_from_the_file_as_opened(tmp_path: Path) -> None:
+    path = tmp_path / "thing.pickle"
+    write_cache(path, "k", "head", ["first"], {"second": 2})
+    stored = open_cache(path, "k")
+    assert stored is not None and stored.value == "head"
+    write_cache(path, "k", "new head", ["replaced"])  # renamed over the opened file
+    assert stored.part(1) == {"second": 2}
+    assert stored.part(0) == ["first"]
+    with pytest.raises(LookupError):
+        stored.part(2)
+    assert open_cache(path, "other key") is None
+    again = open_cache(path)  # any key
+    assert again is not None and again.value == "new head" and again.part(0) == ["replaced"]
+
+
+def test_a_file_cut_anywhere_is_a_miss_not_a_bad_part(tmp_path: Path) -> None:
+    path = tmp_path / "thing.pickle"
+    write_cache(path, "k", "head", list(range(500)), "tail")
+    whole = path.read_bytes()
+    for end in range(0, len(whole), 97):
+        path.write_bytes(whole[:end])
+        assert open_cache(path, "k") is None, end
+    path.write_bytes(whole + b"x")
+    assert open_cache(path, "k") is None
 
 
 def test_a_cache_that_cannot_be_written_is_skipped(tmp_path: Path) -> None:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from syndicate import loaders
+from syndicate import caches, loaders
 from syndicate import normalise as normalise_module
 from syndicate import site as site_module
 from syndicate.feeds.model import article_fingerprint
@@ -191,3 +192,41 @@ def test_drafts_are_not_taken_under_other_settings(
     again = loads(root)
     assert len(made) == count
     assert again.articles == load_site(root, {}, now=NOW).articles
+
+
+def test_a_site_taken_whole_reads_its_articles_only_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    loads(root)
+    plain = load_site(root, {}, now=NOW)
+    parts = first_arguments(monkeypatch, caches.StoredCache, "part")
+    again = loads(root)
+    assert again.cache_key is not None
+    assert (again.article_count, again.section_counts) == (
+        len(plain.articles),
+        Counter(a.section for a in plain.articles),
+    )
+    assert (again.sections, again.errors, again.warnings) == (
+        plain.sections,
+        plain.errors,
+        plain.warnings,
+    )
+    assert parts == []
+    assert again.articles == plain.articles
+    assert len(parts) == 1
+
+
+def test_damaged_stored_articles_are_made_again(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)
+    settle(root)
+    loads(root)
+    plain = load_site(root, {}, now=NOW)
+    cache = root / ".syndicate" / "cache" / "site.pickle"
+    whole = cache.read_bytes()
+    middle = len(whole) // 2  # inside the articles, after the head
+    cache.write_bytes(whole[:middle] + b"\xff" * 64 + whole[middle + 64 :])
+    again = loads(root)
+    assert again.cache_key is not None  # the head still read as whole
+    assert again.articles == plain.articles

@@ -54,21 +54,32 @@ _RESERVED = {"archive", "site"}
 def feed_scopes(
     articles: Sequence[Article], sections: Sequence[str], site: FeedSite
 ) -> list[FeedScope]:
-    """The whole site, then each section that has articles, in the order of `sections`.
-
-    Keys are given to every section in that order, those without articles too, so a
-    section's folder does not change when another section gains its first story.
-    """
+    """The whole site, then each section that has articles, in the order of `sections`."""
     scopes = [FeedScope("", site.title, site.base_url, tuple(articles))]
+    for key, section in _section_keys(sections):
+        members = tuple(a for a in articles if a.section == section)
+        if members:
+            scopes.append(_section_scope(key, section, site, members))
+    return scopes
+
+
+def _section_keys(sections: Sequence[str]) -> Iterator[tuple[str, str]]:
+    """Each section's folder name, given in the order of `sections` to all of them, those
+    without articles too: a folder does not change when another section gains its first
+    story."""
     taken = set(_RESERVED)
     for section in sections:
         wanted = slugify(section) or "section"
-        key = unique_slug(wanted if wanted not in _RESERVED else f"{wanted}-section", taken)
-        members = tuple(a for a in articles if a.section == section)
-        if members:
-            home = f"{site.base_url}{quote(key)}/"
-            scopes.append(FeedScope(key, f"{site.title}: {section}", home, members))
-    return scopes
+        yield (
+            unique_slug(wanted if wanted not in _RESERVED else f"{wanted}-section", taken),
+            section,
+        )
+
+
+def _section_scope(
+    key: str, section: str, site: FeedSite, members: tuple[Article, ...]
+) -> FeedScope:
+    return FeedScope(key, f"{site.title}: {section}", f"{site.base_url}{quote(key)}/", members)
 
 
 # (feed key, its stories' ids in feed order) -> each story's position in that feed,
@@ -139,16 +150,21 @@ def plan_feeds(
 
 
 def plan_extras(
-    articles: Sequence[Article],
+    section_counts: Mapping[str, int],
     sections: Sequence[str],
     site: FeedSite,
     templates: jinja2.Environment,
 ) -> Iterator[PlannedFeed]:
     """The files of `plan_feeds` that are not feed documents (link tags, OPML, the
-    stylesheet), for a run that finds every feed document published as it is."""
-    if not articles:
+    stylesheet), for a run that finds every feed document published as it is.
+
+    They name the feeds, not their stories: the articles in each section are enough."""
+    if not any(section_counts.values()):
         return
-    scopes = feed_scopes(articles, sections, site)
+    scopes = [FeedScope("", site.title, site.base_url, ())]  # no stories: none are needed
+    for key, section in _section_keys(sections):
+        if section_counts.get(section):
+            scopes.append(_section_scope(key, section, site, ()))
     for scope in scopes:
         yield _always(partial(build_link_tags, scope, site, templates))
     yield from _site_extras(scopes, site, templates)
