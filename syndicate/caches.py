@@ -98,17 +98,40 @@ def key_of(*parts: object) -> str:
     return hasher.hexdigest()
 
 
+_frozen = False  # whether objects read from a cache are out of the collector's view
+
+
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Unpickling makes some 30 objects an article, none of them garbage: the cyclic
-    collector's passes over them while they are made were a third of a cache read."""
+    collector's passes over them while they are made were a third of a cache read.
+
+    What was read is then frozen (gc.freeze): it lives for the run and holds no
+    cycles, yet each later full collection walked all of it again, a quarter of a
+    republish. `thawed_after` gives it back at the end of the run."""
+    global _frozen
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
+        _frozen = True
         if enabled:
             gc.enable()
+
+
+@contextlib.contextmanager
+def thawed_after() -> Iterator[None]:
+    """A run whose cache reads are given back to the collector at its end, so that a
+    process running many (a test suite, a script) collects their garbage as usual."""
+    global _frozen
+    try:
+        yield
+    finally:
+        if _frozen:
+            gc.unfreeze()
+            _frozen = False
 
 
 class StoredCache:

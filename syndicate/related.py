@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
+from functools import cached_property
 
 from syndicate.errors import Problem
 from syndicate.records import Article, RawArticle, RelatedLink, RelatedRef
@@ -19,14 +20,22 @@ from syndicate.text import normalised_title, one_line
 
 class _Index:
     def __init__(self, articles: Sequence[Article]) -> None:
+        self.articles = articles
         self.by_id = {a.id: a for a in articles}
         self.by_url: dict[str, Article] = {}
         self.by_title: defaultdict[str, list[Article]] = defaultdict(list)
-        self.by_loose_title: defaultdict[str, list[Article]] = defaultdict(list)
         for article in articles:
             self.by_url.setdefault(_url_key(article.url), article)
             self.by_title[article.title].append(article)
-            self.by_loose_title[normalised_title(article.title)].append(article)
+
+    @cached_property
+    def by_loose_title(self) -> dict[str, list[Article]]:
+        # Made only if a reference's title matches no title exactly: keying every
+        # title loosely is most of the cost of the index.
+        found: defaultdict[str, list[Article]] = defaultdict(list)
+        for article in self.articles:
+            found[normalised_title(article.title)].append(article)
+        return found
 
     def find(self, ref: RelatedRef) -> tuple[Article | None, str]:
         """The article `ref` names, or None and why not."""
@@ -75,7 +84,10 @@ def resolve_related(
                 continue  # a story is not related to itself, nor listed twice
             linked.add(target.id)
             links.append(RelatedLink(title=target.title, url=target.url, id=target.id))
-        resolved.append(dataclasses.replace(article, related=tuple(links)))
+        related = tuple(links)
+        # An article taken from the last run mostly has these links already.
+        same = related == article.related
+        resolved.append(article if same else dataclasses.replace(article, related=related))
     return resolved
 
 

@@ -32,6 +32,7 @@ from syndicate.loaders import (
     RECORD_SUFFIXES,
     LoadResult,
     RecordCache,
+    RecordFiles,
     ScrapeRules,
     find_record_files,
     load_articles,
@@ -132,7 +133,8 @@ def load_site(
     reuse: bool = False,
 ) -> LoadedSite:
     """Config, records and state of the site at `target`, loaded and normalised; with
-    `reuse`, through the caches of the last run (see the module's note)."""
+    `reuse`, through the caches of the last run (see the module's note), whose reads
+    stay out of the collector's view until the end of a `caches.thawed_after` run."""
     location = locate_records(target)
     config = load_config(location.site_root, environ)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -187,6 +189,7 @@ def _load(
     config: LoadedConfig,
     on_file: Callable[[Path], None] | None,
     cache: RecordCache | None = None,
+    found: RecordFiles | None = None,
 ) -> LoadResult:
     return load_articles(
         location.articles_dir,
@@ -195,6 +198,7 @@ def _load(
         files=location.files,
         display_root=location.site_root,
         cache=cache,
+        found=found,
     )
 
 
@@ -240,7 +244,6 @@ def _reused(
     on_file: Callable[[Path], None] | None,
 ) -> _Made:
     found = find_record_files(location.articles_dir, location.site_root)
-    root = location.site_root
     stamps = list(zip(found.names, found.stamps, strict=True))
     # A file changed just now proves nothing by its stamp: no site cache this run.
     stamped = all(stamp is not None for _, stamp in stamps)
@@ -258,10 +261,7 @@ def _reused(
             return _Made(cached.value, _stored_body(cached, again), key)
     imports = config.settings.import_.model_dump_json()
     records = RecordCache(path.with_name(RECORD_CACHE), imports)
-    relocated = RecordLocation(root, location.articles_dir, files=found.files)
-    loaded = _load(relocated, config, on_file, records)
-    loaded.errors[:0] = found.errors
-    loaded.warnings[:0] = found.warnings
+    loaded = _load(location, config, on_file, records, found)
     previous, made_before = _previous(path, settings)
     drafts = Drafts(loaded.origins, made_before)
     identities = partial(store.identities, now=moment)

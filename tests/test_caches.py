@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import time
@@ -11,7 +12,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.caches import file_stamp, key_of, open_cache, read_cache, write_cache
+from syndicate.caches import (
+    file_stamp,
+    key_of,
+    open_cache,
+    read_cache,
+    thawed_after,
+    write_cache,
+)
 from syndicate.errors import Problem
 from syndicate.records import RawArticle, RelatedRef, Source
 from tests.factories import article
@@ -117,3 +125,13 @@ def test_records_pickle_to_equal_records(
     for value in (raw, story, problem):
         copy = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
         assert copy == value and repr(copy) == repr(value)
+
+
+def test_what_a_run_reads_is_frozen_until_the_run_ends(tmp_path: Path) -> None:
+    path = tmp_path / "thing.pickle"
+    write_cache(path, "k", "head", [article(f"Story {n}") for n in range(50)])
+    with thawed_after():
+        stored = open_cache(path, "k")
+        assert stored is not None and len(stored.part(0)) == 50  # type: ignore[arg-type]
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import json
 import os
 import time
@@ -192,6 +193,7 @@ def test_a_republish_with_nothing_changed_builds_no_feed(
     assert built == [] and again.feed_counts()["written"] == 0
     assert again.feed_counts()["unchanged"] == first.feed_counts()["written"]
     assert _published(root) == _full_build(root)
+    assert gc.get_freeze_count() == 0  # what the caches froze is given back
 
 
 def test_a_feed_changed_by_hand_is_built_again(

@@ -5,6 +5,7 @@ A bad record is an error naming its file, line and field; the others still load.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -56,26 +57,37 @@ def load_articles(
     files: list[Path] | None = None,
     display_root: Path | None = None,
     cache: RecordCache | None = None,
+    found: RecordFiles | None = None,
 ) -> LoadResult:
     """Load every record file under `articles_dir` (recursively), or just `files`.
 
     Records name their file relative to `display_root` (the site folder, by default
     the parent of `articles_dir`), so that messages read `articles/world/x.md`.
-    A file whose stamp is in `cache` is not read again.
+    A file whose stamp is in `cache` is not read again. `found`: the files under
+    `articles_dir` when the caller has looked for them already (with the same
+    `display_root`), with the stamps they had then.
     """
     result = LoadResult()
     shown_from = display_root or articles_dir.parent
-    if files is None:
-        found = find_record_files(articles_dir, display_root)
-        files = found.files
+    if files is not None:
+        stamped = (file_stamp(path) if cache is not None else None for path in files)
+        names = (relative_name(path, shown_from) for path in files)
+        listed = zip(map(str, files), names, stamped, strict=False)
+    else:
+        found = found if found is not None else find_record_files(articles_dir, display_root)
         result.errors.extend(found.errors)
         result.warnings.extend(found.warnings)
-    for path in files:
-        relative = relative_name(path, articles_dir)
-        name = relative_name(path, shown_from)
-        stamp = file_stamp(path) if cache is not None else None
+        listed = zip(found.paths, found.names, found.stamps, strict=True)
+    inside = os.path.join(articles_dir, "")
+    for text, name, stamp in listed:
         loaded = cache.get(name, stamp) if cache is not None and stamp is not None else None
         if loaded is None:
+            path = Path(text)
+            relative = (
+                text[len(inside) :].replace(os.sep, "/")
+                if text.startswith(inside)
+                else relative_name(path, articles_dir)
+            )
             loaded = _load_records(path, name, relative, rules)
             if cache is not None and stamp is not None:
                 cache.put(name, stamp, loaded)
@@ -86,7 +98,7 @@ def load_articles(
         result.errors.extend(loaded.errors)
         result.warnings.extend(loaded.warnings)
         if on_file is not None:
-            on_file(path)
+            on_file(Path(text))
     if cache is not None:
         cache.save()
     return result
