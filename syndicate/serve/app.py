@@ -221,14 +221,10 @@ async def _subscribe(site: Site, request: Request) -> Response:
     allowed = site.limits.allow(f"address:{row.email}", site.limits.per_address)
     if allowed and record_pending(site.config, row.email, row.name or "", row.sections or ()):
         message = confirmation_message(site.config, site.texts, site.key, row.email, row.name or "")
-        task = BackgroundTask(_send_and_log, site.config, row.email, message)
+        task = BackgroundTask(send_confirmation, site.config, row.email, message)
     response = site.page("subscribe", sent=True, sections=sections, action=action)
     response.background = task
     return response
-
-
-async def _send_and_log(config: LoadedConfig, email: str, message: bytes) -> None:
-    log.info("confirmation to %s: %s", email, await send_confirmation(config, email, message))
 
 
 async def _confirm(site: Site, request: Request) -> Response:

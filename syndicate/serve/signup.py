@@ -2,10 +2,14 @@
 configured backend, and a limit on how often one address or one client may ask.
 
 Whatever the address (new, pending, subscribed, suppressed), the answer is the same
-page, and the message goes out after the answer: nobody learns who subscribes."""
+page, and the message goes out after the answer: nobody learns who subscribes. Nor
+whether it went: a backend that fails (a login refused, a server not there, an outbox
+that cannot be written) costs one warning in the server log, and the address stays
+pending, so that asking again once the fault is fixed works."""
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections import defaultdict, deque
@@ -15,15 +19,35 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
+import aiosmtplib
 import jinja2
 
 from syndicate.config import LoadedConfig
 from syndicate.deliveries import envelope_sender, list_id, make_backend
 from syndicate.digests.messages import header_text
-from syndicate.dispatch.backends import PermanentFailure, TemporaryFailure
+from syndicate.dispatch.backends import (
+    BackendUnavailable,
+    Connection,
+    PermanentFailure,
+    TemporaryFailure,
+)
 from syndicate.state import StateStore
 from syndicate.subscribers import SubscriberBook, SubscriberRow
 from syndicate.tokens import confirm_token
+
+log = logging.getLogger(__name__)
+
+# What a backend raises when a message cannot go out: the dispatch errors (SMTP's, the
+# outbox's write and sync failures, a login refused) and OSError (an outbox folder that
+# cannot be created or listed). The SMTP backend wraps aiosmtplib's errors in those;
+# one that slipped through would still be a failure to send, not a bug of ours.
+SEND_FAILURES = (
+    TemporaryFailure,
+    PermanentFailure,
+    BackendUnavailable,
+    OSError,
+    aiosmtplib.SMTPException,
+)
 
 
 @dataclass
@@ -101,15 +125,47 @@ def confirmation_message(
 
 
 async def send_confirmation(config: LoadedConfig, email: str, message: bytes) -> str:
-    """Hand the message to the site's backend; what happened, for the log."""
-    backend = make_backend(config)
+    """Hand the message to the site's backend and log what happened: a message that
+    could not go out as a warning, with its cause (nothing the backend raises for that
+    reaches the request). Returns the same outcome."""
     try:
-        connection = await backend.connect()
-        try:
-            return await connection.deliver(
-                envelope_sender(config), email, message, f"confirm.{secrets.token_hex(8)}"
-            )
-        finally:
-            await connection.close()
-    except (TemporaryFailure, PermanentFailure) as exc:
-        return f"not sent: {exc}"
+        connection = await make_backend(config).connect()
+    except SEND_FAILURES as exc:
+        return _not_sent(config, email, exc)
+    outcome, failure = "", None
+    try:
+        outcome = await connection.deliver(
+            envelope_sender(config), email, message, f"confirm.{secrets.token_hex(8)}"
+        )
+    except SEND_FAILURES as exc:
+        failure = exc
+    finally:
+        closing = await _close(connection)
+    if failure is not None:
+        return _not_sent(config, email, failure) + closing
+    log.info("confirmation to %s: %s%s", email, outcome, closing)
+    return outcome + closing
+
+
+async def _close(connection: Connection) -> str:
+    """Close; a failure to is a note, not an error: what was sent is sent."""
+    try:
+        await connection.close()
+    except SEND_FAILURES as exc:
+        return f" (closing the connection failed: {_cause(exc)})"
+    return ""
+
+
+def _not_sent(config: LoadedConfig, email: str, exc: BaseException) -> str:
+    outcome = f"not sent: {_cause(exc)}"
+    # A warning: `syndicate serve` shows nothing quieter (uvicorn configures only its own
+    # loggers), and the person who signed up will get nothing until they ask again.
+    log.warning("confirmation to %s %s (via %s)", email, outcome, config.settings.dispatch.backend)
+    return outcome
+
+
+def _cause(exc: BaseException) -> str:
+    """Our errors say what failed; OSError and aiosmtplib's are named as well."""
+    if isinstance(exc, TemporaryFailure | PermanentFailure | BackendUnavailable):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
