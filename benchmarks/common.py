@@ -79,9 +79,15 @@ def interleaved(contenders: dict[str, Timed], runs: int = RUNS) -> dict[str, flo
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far (across high-water resets)."""
-    rusage = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return round(max(_peak_seen, rusage, high_water_mb()), 1)
+    """This process's peak resident memory so far (across high-water resets).
+
+    VmHWM, which belongs to this process's memory: ru_maxrss outlives exec, so a stage
+    started from a large parent would report the parent's peak as its own."""
+    try:
+        own = high_water_mb()
+    except (OSError, KeyError):  # no /proc: ru_maxrss is all there is
+        own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return round(max(_peak_seen, own), 1)
 
 
 def _status_kb(field: str, pid: int | str = "self") -> int:

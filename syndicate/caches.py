@@ -20,8 +20,9 @@ import mmap
 import os
 import pickle
 import time
-from collections.abc import Iterator
-from dataclasses import fields
+import zlib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from operator import attrgetter
 from pathlib import Path
@@ -31,7 +32,7 @@ from syndicate import __version__
 
 T = TypeVar("T")
 CACHE_FOLDER = "cache"  # under .syndicate/
-_FORMAT = 2  # bump when what a cache file holds changes shape
+_FORMAT = 3  # bump when what a cache file holds changes shape
 
 # A file changed within this many seconds of being read may change again within the
 # same timestamp tick (coarse file systems keep 1-2 s): its stamp proves nothing yet.
@@ -146,11 +147,85 @@ class StoredCache:
 
     def part(self, number: int) -> object:
         """Part `number` (from 0); an exception if it does not unpickle."""
+        with _collector_paused():
+            return pickle.loads(self._bytes(number))
+
+    def copy(self, number: int) -> Copied:
+        """Part `number` as it is stored, to be written again as it is."""
+        return Copied(self._bytes(number))
+
+    def _bytes(self, number: int) -> memoryview:
         if self._view is None or number >= len(self._spans):
             raise LookupError(f"no part {number} in this cache file")
         start, end = self._spans[number]
-        with _collector_paused():
-            return pickle.loads(self._view[start:end])
+        return memoryview(self._view)[start:end]
+
+
+@dataclass(frozen=True)
+class Copied:
+    """A part already pickled, taken from a cache file read before."""
+
+    data: memoryview
+
+
+# A large table by name (the records of each file, the articles of a site) is kept in
+# this many parts, so that a run that changed a few of its rows pickles the parts that
+# hold them and copies the others' bytes from the file it read.
+SHARDS = 16
+
+
+def shard_of(name: str) -> int:
+    """The part a row is kept in: the same from run to run."""
+    return zlib.crc32(name.encode("utf-8", "surrogatepass")) % SHARDS
+
+
+def read_shards(stored: StoredCache, first: int) -> dict[str, object]:
+    """The table kept in parts `first` to `first + SHARDS - 1`; an exception if damaged."""
+    table: dict[str, object] = {}
+    for number in range(first, first + SHARDS):
+        shard = stored.part(number)
+        if not isinstance(shard, dict):
+            raise TypeError(f"part {number} is not a table")
+        table.update(shard)
+    return table
+
+
+def shard_parts(
+    table: Mapping[str, object], read: Mapping[str, object], stored: StoredCache | None, first: int
+) -> list[object]:
+    """The SHARDS parts that keep `table`: where a part's rows are those `read` from parts
+    `first`... of `stored`, the very same objects, its stored bytes are copied."""
+    shards: list[dict[str, object]] = [{} for _ in range(SHARDS)]
+    for name, row in table.items():
+        shards[shard_of(name)][name] = row
+    before: list[dict[str, object]] = [{} for _ in range(SHARDS)]
+    for name, row in read.items():
+        before[shard_of(name)][name] = row
+    return [
+        stored.copy(first + number)
+        if stored is not None and _same_rows(shard, before[number])
+        else shard
+        for number, shard in enumerate(shards)
+    ]
+
+
+def _same_rows(rows: Mapping[str, object], before: Mapping[str, object]) -> bool:
+    return len(rows) == len(before) and all(
+        _same(row, before.get(name, _MISSING)) for name, row in rows.items()
+    )
+
+
+_MISSING = object()
+
+
+def _same(row: object, before: object) -> bool:
+    """The very same object, or tuples of the very same objects (a row made again of
+    the same parts): equal bytes when pickled, without comparing or pickling."""
+    if row is before:
+        return True
+    if type(row) is not tuple or type(before) is not tuple or len(row) != len(before):
+        return False
+    return all(a is b for a, b in zip(row, before, strict=True))
 
 
 def open_cache(path: Path, key: str | None = None) -> StoredCache | None:
@@ -182,11 +257,14 @@ def read_cache(path: Path, key: str) -> object | None:
 
 def write_cache(path: Path, key: str, value: object, *parts: object) -> None:
     """Store `value` under `key`, with `parts` after it that open_cache reads only when
-    asked, whole or not at all; a failure to write is ignored: the next run only does
-    more work."""
+    asked (a Copied part is written as it was read), whole or not at all; a failure to
+    write is ignored: the next run only does more work."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pickled = [pickle.dumps(part, protocol=pickle.HIGHEST_PROTOCOL) for part in parts]
+        pickled = [
+            part.data if isinstance(part, Copied) else pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
+            for part in parts
+        ]
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(descriptor, "wb") as file:

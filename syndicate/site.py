@@ -10,23 +10,15 @@ only normalising runs over them all.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from pathlib import Path
 
-from syndicate.caches import (
-    StoredCache,
-    cache_folder,
-    code_stamp,
-    key_of,
-    open_cache,
-    write_cache,
-)
+from syndicate.caches import StoredCache, cache_folder, code_stamp, key_of, open_cache
 from syndicate.config import LoadedConfig, load_config
 from syndicate.errors import Problem, SiteError
-from syndicate.feeds.model import article_fingerprint
 from syndicate.identity import in_memory
 from syndicate.loaders import (
     RECORD_SUFFIXES,
@@ -37,21 +29,21 @@ from syndicate.loaders import (
     find_record_files,
     load_articles,
 )
-from syndicate.normalise import DraftKey, Drafts, NormaliseResult, normalise
+from syndicate.normalise import Drafts, NormaliseResult, normalise
 from syndicate.records import Article
+from syndicate.site_cache import (
+    SITE_CACHE,
+    SiteBody,
+    SiteHead,
+    fingerprints,
+    identity_stamp,
+    read_previous,
+    stored_body,
+    write_snapshot,
+)
 from syndicate.state import StateStore
 
-SITE_CACHE = "site.pickle"
 RECORD_CACHE = "records.pickle"
-
-
-@dataclass(frozen=True)
-class SiteBody:
-    """A loaded site's articles, and their digests by id where known: what feed
-    documents are keyed by."""
-
-    articles: tuple[Article, ...]
-    fingerprints: Mapping[str, bytes]
 
 
 @dataclass(frozen=True)
@@ -160,7 +152,7 @@ def load_site(
         shown = location.only_file
         whole = body()
         articles = tuple(a for a in whole.articles if a.source.file == shown)
-        head = _SiteHead(
+        head = SiteHead(
             head.sections,
             tuple(p for p in head.errors if p.file == shown),
             tuple(p for p in head.warnings if p.file == shown),
@@ -203,19 +195,8 @@ def _load(
 
 
 @dataclass(frozen=True)
-class _SiteHead:
-    """What a site is, short of its articles: all that a publish with nothing
-    changed needs (the site cache's value; the articles are stored after it)."""
-
-    sections: tuple[str, ...]
-    errors: tuple[Problem, ...]
-    warnings: tuple[Problem, ...]
-    section_counts: Mapping[str, int]
-
-
-@dataclass(frozen=True)
 class _Made:
-    head: _SiteHead
+    head: SiteHead
     body: Callable[[], SiteBody]
     key: str | None = None  # what the site cache keeps it under, when it does
 
@@ -223,7 +204,7 @@ class _Made:
 def _made(
     loaded: LoadResult, result: NormaliseResult, prints: Mapping[str, bytes] | None = None
 ) -> _Made:
-    head = _SiteHead(
+    head = SiteHead(
         tuple(result.sections),
         (*loaded.errors, *result.errors),
         (*loaded.warnings, *result.warnings),
@@ -251,9 +232,9 @@ def _reused(
     inputs = (code_stamp(), settings, stamps, found.errors, found.warnings)
     path = cache_folder(config.paths.state_db.parent) / SITE_CACHE
     if stamped:
-        key = key_of(*inputs, _identity_stamp(store))
+        key = key_of(*inputs, identity_stamp(store))
         cached = open_cache(path, key)
-        if cached is not None and isinstance(cached.value, _SiteHead):
+        if cached is not None and isinstance(cached.value, SiteHead):
             if on_file is not None:
                 for record_file in found.files:
                     on_file(record_file)
@@ -262,28 +243,27 @@ def _reused(
     imports = config.settings.import_.model_dump_json()
     records = RecordCache(path.with_name(RECORD_CACHE), imports)
     loaded = _load(location, config, on_file, records, found)
-    previous, made_before = _previous(path, settings)
-    drafts = Drafts(loaded.origins, made_before)
+    basis = key_of(code_stamp(), settings)
+    previous = read_previous(path, basis)
+    drafts = Drafts(loaded.origins, previous.drafts)
     identities = partial(store.identities, now=moment)
     result = normalise(loaded.records, config.settings.site, identities, drafts)
-    made = _made(loaded, result, fingerprints(result.articles, previous))
+    made = _made(loaded, result, fingerprints(result.articles, previous.articles))
     if not stamped and not drafts.made:
         return made
     # Keyed by the identities as this run left them: the next run finds them so. A run
     # with a file changed just now is no site to take whole, but its drafts still are.
-    key = key_of(*inputs, _identity_stamp(store)) if stamped else "(none)"
-    drafted = _draft_list(settings, drafts.made, result)
-    write_cache(path, key, made.head, made.body(), drafted)
+    key = key_of(*inputs, identity_stamp(store)) if stamped else "(none)"
+    write_snapshot(path, key, made.head, made.body(), drafts.made, basis, previous)
     return replace(made, key=key if stamped else None)
 
 
 def _stored_body(cached: StoredCache, again: Callable[[], SiteBody]) -> Callable[[], SiteBody]:
     def body() -> SiteBody:
         try:
-            stored = cached.part(0)
+            return stored_body(cached)
         except Exception:  # its head was whole and of this code: a damaged disk
-            stored = None
-        return stored if isinstance(stored, SiteBody) else again()
+            return again()
 
     return body
 
@@ -302,72 +282,3 @@ def _loaded_again(
         return SiteBody(tuple(result.articles), {})
 
     return body
-
-
-@dataclass(frozen=True)
-class _DraftList:
-    """The drafts of a site snapshot: each article's key and the warnings it gave, by
-    its place among the snapshot's articles (kept after it, read only when needed)."""
-
-    basis: str  # the code and settings, which are not in a draft's key
-    entries: tuple[tuple[DraftKey, int, tuple[Problem, ...]], ...]
-
-
-def _draft_list(
-    settings: str,
-    made: Mapping[DraftKey, tuple[Article, tuple[Problem, ...]]],
-    result: NormaliseResult,
-) -> _DraftList:
-    place = {article.id: number for number, article in enumerate(result.articles)}
-    entries = tuple(
-        (key, place[key[1]], notes) for key, (_, notes) in made.items() if key[1] in place
-    )
-    return _DraftList(key_of(code_stamp(), settings), entries)
-
-
-def _previous(
-    path: Path, settings: str
-) -> tuple[dict[str, tuple[Article, bytes]], dict[DraftKey, tuple[Article, tuple[Problem, ...]]]]:
-    """The last snapshot's articles with their digests, by id, and its drafts (when
-    made with the same code and settings), whatever the snapshot's key."""
-    cached = open_cache(path)
-    try:
-        body, drafts = (cached.part(0), cached.part(1)) if cached is not None else (None, None)
-    except Exception:  # a damaged cache is only one that gives nothing
-        return {}, {}
-    if not isinstance(body, SiteBody) or not isinstance(drafts, _DraftList):
-        return {}, {}
-    articles = body.articles
-    prints = body.fingerprints
-    digests = {a.id: (a, prints[a.id]) for a in articles if a.id in prints}
-    if drafts.basis != key_of(code_stamp(), settings):
-        return digests, {}
-    return digests, {key: (articles[place], notes) for key, place, notes in drafts.entries}
-
-
-def _identity_stamp(store: StateStore) -> tuple[object, ...]:
-    """What normalising read from the state store: each id's first sight and slug."""
-    row = store.db.execute(
-        "SELECT count(*), min(first_seen), max(first_seen), total(length(slug)),"
-        " count(slug) FROM article_identity"
-    ).fetchone()
-    return tuple(row)
-
-
-def fingerprints(
-    articles: Sequence[Article], previous: Mapping[str, tuple[Article, bytes]] | None = None
-) -> dict[str, bytes]:
-    """Each article's digest by id; that of `previous` where the article is equal to
-    the one it was made for (comparing costs a hundredth of a digest)."""
-    found = {}
-    for article in articles:
-        before = previous.get(article.id) if previous else None
-        if (
-            before is not None
-            and before[0] == article
-            and before[0].first_seen == article.first_seen
-        ):
-            found[article.id] = before[1]
-        else:
-            found[article.id] = article_fingerprint(article)
-    return found

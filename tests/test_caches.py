@@ -13,10 +13,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syndicate.caches import (
+    SHARDS,
+    Copied,
     file_stamp,
     key_of,
     open_cache,
     read_cache,
+    read_shards,
+    shard_parts,
     thawed_after,
     write_cache,
 )
@@ -135,3 +139,26 @@ def test_what_a_run_reads_is_frozen_until_the_run_ends(tmp_path: Path) -> None:
         assert stored is not None and len(stored.part(0)) == 50  # type: ignore[arg-type]
         assert gc.get_freeze_count() > 0
     assert gc.get_freeze_count() == 0
+
+
+def test_a_table_rewritten_with_one_row_changed_copies_the_other_parts(tmp_path: Path) -> None:
+    path = tmp_path / "table.pickle"
+    table: dict[str, object] = {f"articles/{n}.md": ("stamp", n) for n in range(200)}
+    write_cache(path, "k", None, *shard_parts(table, {}, None, 0))
+    stored = open_cache(path, "k")
+    assert stored is not None
+    read = read_shards(stored, 0)
+    assert read == table
+    changed = dict(read, **{"articles/7.md": ("new stamp", 7)})
+    parts = shard_parts(changed, read, stored, 0)
+    copied = [part for part in parts if isinstance(part, Copied)]
+    assert len(parts) == SHARDS and len(copied) == SHARDS - 1
+    # A row made again of the very same parts is the same row; an equal one is not.
+    remade = {name: tuple(row) for name, row in read.items()}  # type: ignore[arg-type]
+    assert all(isinstance(p, Copied) for p in shard_parts(remade, read, stored, 0))
+    stamp = "".join(["st", "amp"])  # equal to the rows' stamps, not the same object
+    equal = {name: (stamp, row[1]) for name, row in read.items()}  # type: ignore[index]
+    assert not any(isinstance(p, Copied) for p in shard_parts(equal, read, stored, 0))
+    write_cache(path, "k", None, *parts)  # over the file the copies come from
+    again = open_cache(path, "k")
+    assert again is not None and read_shards(again, 0) == changed

@@ -9,7 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from syndicate.caches import FileStamp, code_stamp, key_of, read_cache, write_cache
+from syndicate.caches import (
+    FileStamp,
+    StoredCache,
+    code_stamp,
+    key_of,
+    open_cache,
+    read_shards,
+    shard_parts,
+    write_cache,
+)
 from syndicate.errors import Problem
 from syndicate.records import RawArticle
 
@@ -24,7 +33,9 @@ class FileRecords:
 
 
 class RecordCache:
-    """Loaded records by file name and stamp, kept in one file between runs.
+    """Loaded records by file name and stamp, kept in one file between runs, in
+    SHARDS parts by file name: a run that changed a few files pickles the parts that
+    hold them again, and copies the others.
 
     `settings` is whatever else shapes what a loader makes of a file (the
     boilerplate rules of scraped pages): other settings, another cache.
@@ -33,21 +44,30 @@ class RecordCache:
     def __init__(self, path: Path, settings: str) -> None:
         self.path = path
         self.key = key_of(code_stamp(), settings)
-        self._stored: dict[str, tuple[FileStamp, FileRecords]] | None = None
+        self._file: StoredCache | None = None
+        self._stored: dict[str, object] | None = None
         self._seen: dict[str, tuple[FileStamp, FileRecords]] = {}
         self._changed = False
         self.hits = 0
 
     def get(self, name: str, stamp: FileStamp) -> FileRecords | None:
         if self._stored is None:
-            stored = read_cache(self.path, self.key)
-            self._stored = stored if isinstance(stored, dict) else {}
-        found = self._stored.get(name)
-        if found is None or found[0] != stamp:
+            self._read()
+        found = self._stored.get(name) if self._stored is not None else None
+        if not isinstance(found, tuple) or len(found) != 2 or found[0] != stamp:
+            return None
+        if not isinstance(found[1], FileRecords):
             return None
         self._seen[name] = found
         self.hits += 1
         return found[1]
+
+    def _read(self) -> None:
+        self._file = open_cache(self.path, self.key)
+        try:
+            self._stored = read_shards(self._file, 0) if self._file is not None else {}
+        except Exception:  # damaged: every file is read again
+            self._file, self._stored = None, {}
 
     def put(self, name: str, stamp: FileStamp, records: FileRecords) -> None:
         self._seen[name] = (stamp, records)
@@ -57,4 +77,5 @@ class RecordCache:
         """Keep the files seen in this run (those gone are dropped), if anything changed."""
         stored = self._stored or {}
         if self._changed or len(self._seen) != len(stored):
-            write_cache(self.path, self.key, self._seen)
+            shards = shard_parts(self._seen, stored, self._file, 0)
+            write_cache(self.path, self.key, None, *shards)
