@@ -23,6 +23,10 @@ def xml_safe(text: str) -> str:
 
 def one_line(text: str) -> str:
     """XML-safe text with every run of whitespace (newlines included) made one space."""
+    # Printable text has no character that XML forbids and no whitespace but U+0020:
+    # most ids, titles and references are so already, and are returned as they are.
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
     return _SPACES.sub(" ", xml_safe(text)).strip()
 
 

@@ -24,6 +24,14 @@ def test_xml_safe_leaves_no_forbidden_character(text: str) -> None:
     assert "\n" not in one_line(text)
 
 
+ODD_SPACES = st.sampled_from(" \t\n\x01\x85\xa0\u2028\ufffe\ud800")
+
+
+@given(st.text(st.characters(codec="utf-8") | ODD_SPACES))
+def test_one_line_takes_plain_text_as_it_is_and_cleans_the_rest(text: str) -> None:
+    assert one_line(text) == re.sub(r"\s+", " ", xml_safe(text)).strip()
+
+
 def test_xml_safe_keeps_every_other_character() -> None:
     text = "Καστρόπολη مرحبا 東京 🚢 e\u0301 \u00a0\t\n"
     assert xml_safe(text) == text
