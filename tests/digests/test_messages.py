@@ -284,7 +284,7 @@ def test_the_fast_header_path_writes_what_the_email_package_writes(name: str, em
 
 @settings(max_examples=200, deadline=None)
 @given(
-    name=st.from_regex(r"[A-Za-z0-9 ,.\"]{0,30}", fullmatch=True),
+    name=st.from_regex(r"[A-Za-z0-9 ,.\"'-]{0,30}", fullmatch=True),
     email=st.from_regex(r"[a-zA-Z0-9._+-]{1,20}@[a-z0-9.-]{1,20}", fullmatch=True),
 )
 def test_the_fast_to_value_is_what_the_email_package_makes(name: str, email: str) -> None:
