@@ -1,0 +1,81 @@
+"""Helpers that the top-level test modules share: the command line, subscribers, publishing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from syndicate.cli import app
+from syndicate.config import SitePaths
+from syndicate.state import EditionRecord, StateStore
+from syndicate.templating import default_templates_dir
+from tests.factories import markdown_record, write_site
+
+runner = CliRunner()
+HEADER = "email,name,sections,status\n"
+CONFIG = '[site]\nbase_url = "https://news.example.com/"\nsections = ["World", "Business"]\n'
+
+
+def invoke(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+    return result.exit_code, result.stdout, result.stderr
+
+
+def listed(site: Path) -> dict[str, dict[str, Any]]:
+    code, out, _ = invoke("subscribers", "list", "--json", "--dir", str(site))
+    assert code == 0
+    return {row["email"]: row for row in json.loads(out)}
+
+
+def publish_json(root: Path, *flags: str) -> tuple[int, dict[str, Any], str]:
+    code, out, err = invoke("publish", str(root), "--json", *flags)
+    return code, json.loads(out), err
+
+
+def site(root: Path, config: str = CONFIG, **records: str) -> Path:
+    files = {
+        "world/harbour.md": markdown_record(
+            {"title": "Harbour Reopens", "published": "2026-11-20T09:00:00Z"}
+        ),
+        "business/markets.md": markdown_record(
+            {"title": "Markets Rally", "published": "2026-11-21T09:00:00Z"}
+        ),
+    }
+    files.update({f"world/{name}.md": text for name, text in records.items()})
+    return write_site(root, files, config=config)
+
+
+def add_story(root: Path, name: str = "late", title: str = "A Late Story") -> None:
+    path = root / "articles" / "world" / f"{name}.md"
+    path.write_text(markdown_record({"title": title}), "utf-8")
+
+
+def break_template(root: Path, name: str, old: str, new: str) -> None:
+    """The site's own copy of one of our digest templates, with `old` made `new`."""
+    packaged = (default_templates_dir() / "digest" / name).read_text("utf-8")
+    assert old in packaged, f"the packaged {name} changed: update this test"
+    target = root / "templates" / "digest" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(packaged.replace(old, new, 1), "utf-8")
+
+
+def files_under(folder: Path) -> dict[str, bytes] | None:
+    """Every file under `folder` (hidden ones too) with its bytes; None: no folder."""
+    if not folder.exists():
+        return None
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
+    }
+
+
+def editions(root: Path) -> list[EditionRecord]:
+    # The send ledger (who was sent which edition) arrives with dispatch (issue 7);
+    # until then the edition table is the state that a publish records.
+    db = SitePaths(root).state_db
+    if not db.exists():
+        return []
+    with StateStore(db) as store:
+        return store.editions()

@@ -1,4 +1,4 @@
-"""The validation gate of `syndicate publish`, through the command line.
+"""What the validation gate of `syndicate publish` blocks, through the command line.
 
 `publish` builds the feeds and renders the digest edition due, validates what
 changed (pipeline._validate), and publishes nothing when that finds an error (or,
@@ -18,75 +18,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
 from syndicate import pipeline
-from syndicate.cli import app
-from syndicate.config import SitePaths
 from syndicate.feeds import FeedFile, PlannedFeed, plan_feeds
-from syndicate.state import EditionRecord, StateStore
-from syndicate.templating import default_templates_dir
-from tests.factories import copy_example_site, markdown_record, write_site
+from tests import (
+    CONFIG,
+    add_story,
+    break_template,
+    editions,
+    files_under,
+    invoke,
+    publish_json,
+    site,
+)
+from tests.factories import markdown_record
 
-runner = CliRunner()
-CONFIG = '[site]\nbase_url = "https://news.example.com/"\nsections = ["World", "Business"]\n'
 EDITION = r"digests/\d{4}-\d{2}-\d{2}(?:-\d+)?"  # an edition's folder, named by its day
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
-    return result.exit_code, result.stdout, result.stderr
-
-
-def publish_json(root: Path, *flags: str) -> tuple[int, dict[str, Any], str]:
-    code, out, err = invoke("publish", str(root), "--json", *flags)
-    return code, json.loads(out), err
-
-
-def site(root: Path, config: str = CONFIG, **records: str) -> Path:
-    files = {
-        "world/harbour.md": markdown_record(
-            {"title": "Harbour Reopens", "published": "2026-11-20T09:00:00Z"}
-        ),
-        "business/markets.md": markdown_record(
-            {"title": "Markets Rally", "published": "2026-11-21T09:00:00Z"}
-        ),
-    }
-    files.update({f"world/{name}.md": text for name, text in records.items()})
-    return write_site(root, files, config=config)
-
-
-def add_story(root: Path, name: str = "late", title: str = "A Late Story") -> None:
-    path = root / "articles" / "world" / f"{name}.md"
-    path.write_text(markdown_record({"title": title}), "utf-8")
-
-
-def break_template(root: Path, name: str, old: str, new: str) -> None:
-    """The site's own copy of one of our digest templates, with `old` made `new`."""
-    packaged = (default_templates_dir() / "digest" / name).read_text("utf-8")
-    assert old in packaged, f"the packaged {name} changed: update this test"
-    target = root / "templates" / "digest" / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(packaged.replace(old, new, 1), "utf-8")
-
-
-def files_under(folder: Path) -> dict[str, bytes] | None:
-    """Every file under `folder` (hidden ones too) with its bytes; None: no folder."""
-    if not folder.exists():
-        return None
-    return {
-        p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()
-    }
-
-
-def editions(root: Path) -> list[EditionRecord]:
-    # The send ledger (who was sent which edition) arrives with dispatch (issue 7);
-    # until then the edition table is the state that a publish records.
-    db = SitePaths(root).state_db
-    if not db.exists():
-        return []
-    with StateStore(db) as store:
-        return store.editions()
 
 
 def snapshot(root: Path) -> tuple[object, ...]:
@@ -99,19 +46,6 @@ def snapshot(root: Path) -> tuple[object, ...]:
         manifest.read_bytes() if manifest.exists() else None,
         files_under(root / "outbox"),
     )
-
-
-@pytest.fixture
-def pings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The feed URLs that hubs are told of (no request leaves the machine)."""
-    told: list[str] = []
-
-    def record(hubs: object, urls: list[str], agent: str) -> list[object]:
-        told.extend(urls)
-        return []
-
-    monkeypatch.setattr(pipeline, "ping_hubs", record)
-    return told
 
 
 # --- broken digest templates -------------------------------------------------------
@@ -330,145 +264,3 @@ def test_the_installed_command_prints_one_json_object_when_blocked(tmp_path: Pat
     assert {f.rsplit("/", 1)[1] for f in files} == {"index.html", "sample.eml"}
     assert all(re.fullmatch(rf"{EDITION}/[a-z.]+", f) for f in files)
     assert not (root / "feeds").exists()
-
-
-# --- warnings: published, unless --strict --------------------------------------------
-
-WARNED = {
-    # Titles are plain text: one that reads like markup is written escaped, as
-    # written, and the validator warns that readers will show the tags as text.
-    "html-in-title": markdown_record(
-        {"title": "Budget <b>&</b> Bonds", "published": "2026-11-22T09:00:00Z"}
-    ),
-    # A date the record gives, far in the future: the publisher's to fix, a warning.
-    "implausible-date": markdown_record(
-        {"title": "Letter to 2400", "published": "2400-01-01T00:00:00Z"}
-    ),
-}
-
-
-@pytest.mark.parametrize("code", list(WARNED))
-def test_warnings_publish_but_strict_blocks_them(
-    tmp_path: Path, pings: list[str], code: str
-) -> None:
-    root = site(tmp_path / "site", warned=WARNED[code])
-
-    status, report, err = publish_json(root, "--strict")
-    assert status == 1
-    assert report["validation"]["blocked"] is True
-    assert report["errors"] == []  # nothing is wrong but the warning --strict refuses
-    warned = {w["file"] for w in report["warnings"] if w["field"] == code}
-    assert {"feeds/rss.xml", "feeds/atom.xml", "feeds/feed.json"} <= warned
-    assert {"feeds/world/rss.xml", "feeds/world/atom.xml", "feeds/world/feed.json"} <= warned
-    assert report["feeds"]["written"] == 0 and report["digest"] is None
-    assert not (root / "feeds").exists() and not (root / "digests").exists()
-    assert editions(root) == []
-
-    status, _, err = invoke("publish", str(root), "--strict")
-    assert status == 1
-    assert "errors or warnings (--strict)" in err and "nothing was published" in err
-    assert re.search(rf"warning: feeds/world/atom\.xml:\d+: {code}: ", err), err
-    assert not (root / "feeds").exists()
-
-    status, report, err = publish_json(root)
-    assert status == 0, report["errors"]
-    assert report["validation"]["blocked"] is False
-    assert report["errors"] == []
-    assert {w["file"] for w in report["warnings"] if w["field"] == code} == warned
-    assert report["feeds"]["written"] == 9  # site, World and Business: three formats
-    assert report["digest"] is not None
-    assert (root / "feeds" / "world" / "atom.xml").is_file()
-    assert len(editions(root)) == 1
-
-
-# --- a good site ---------------------------------------------------------------------
-
-
-def test_a_good_site_publishes_with_no_findings_and_rechecks_only_what_changed(
-    tmp_path: Path, pings: list[str]
-) -> None:
-    root = site(tmp_path / "site")
-    status, report, err = publish_json(root, "--strict")
-    assert status == 0, report["errors"]
-    assert err == ""  # no error and no warning to tell anyone of
-    validation = report["validation"]
-    # Every feed document (nothing was published before) and the edition's three files.
-    assert validation == {"checked": 9 + 3, "blocked": False, "files": []}
-    assert report["errors"] == [] and report["warnings"] == []
-    assert report["feeds"]["written"] == 9 and report["digest"]["stories"] == 2
-    published = files_under(root / "feeds")
-
-    # pipeline._validate checks the staged feed documents whose bytes differ from the
-    # published ones (the others passed when they were published), and the files of
-    # the edition due: with nothing changed, no feed differs and no edition is due.
-    status, report, _ = publish_json(root, "--strict")
-    assert status == 0
-    assert report["validation"] == {"checked": 0, "blocked": False, "files": []}
-    assert report["feeds"] == {"written": 0, "unchanged": 9, "removed": 0}
-    assert report["digest"] is None
-    assert files_under(root / "feeds") == published
-
-    # A new World story changes the site's and World's feeds, not Business's, and
-    # makes an edition due: six feed documents and three edition files are checked.
-    add_story(root)
-    status, report, _ = publish_json(root, "--strict")
-    assert status == 0, report["errors"]
-    assert report["validation"] == {"checked": 6 + 3, "blocked": False, "files": []}
-    assert report["feeds"]["written"] == 6 and report["digest"]["stories"] == 1
-    assert len(editions(root)) == 2
-
-
-def test_a_blocked_run_leaves_nothing_half_done_for_the_next(tmp_path: Path) -> None:
-    """Fixing the template after a blocked run publishes everything the blocked run held back."""
-    root = site(tmp_path / "site")
-    assert invoke("publish", str(root))[0] == 0
-    add_story(root)
-    template = "digest.mjml.j2"
-    break_template(root, template, "{{ story.title }}</a></h3>", "{{ '{{' }} x }}</a></h3>")
-    assert invoke("publish", str(root))[0] == 1
-    (root / "templates" / "digest" / template).unlink()
-    status, report, _ = publish_json(root)
-    assert status == 0, report["errors"]
-    assert report["feeds"]["written"] == 6
-    assert report["digest"]["stories"] == 1  # the story held back goes out now
-    assert [len(e.article_ids) for e in editions(root)] == [1, 2]
-
-
-def test_the_example_site_publishes_under_strict_with_no_findings(
-    tmp_path: Path, pings: list[str]
-) -> None:
-    root = copy_example_site(tmp_path)
-    status, report, _ = publish_json(root, "--strict")
-    assert status == 0, report["errors"]
-    validation = report["validation"]
-    assert validation["blocked"] is False and validation["files"] == []
-    assert validation["checked"] == report["feeds"]["written"] + 3  # and the edition
-    assert report["feeds"]["written"] >= 12
-    # Its one warning is a related post that points nowhere, not a validation finding.
-    assert [w["field"] for w in report["warnings"]] == ["related"]
-
-
-def test_placeholder_like_text_written_in_a_record_is_content_not_a_leftover(
-    tmp_path: Path,
-) -> None:
-    """A story about templates may be titled with template syntax: the gate must not take
-    it for a template's leftover and hold back the whole site."""
-    story = markdown_record(
-        {
-            "title": "Why {{ name }} and *|FNAME|* Appear in Your Inbox",
-            "summary": "Mail-merge tags such as %%first%% and {date} go wrong.",
-            "published": "2026-11-22T09:00:00Z",
-        }
-    )
-    root = site(tmp_path / "site", templating=story)
-    status, report, err = publish_json(root, "--strict")
-    assert status == 0, err
-    assert report["validation"]["blocked"] is False
-    assert "unfilled-placeholder" not in {w["field"] for w in report["warnings"]}
-    # The same text left by a broken template is still caught.
-    root = site(tmp_path / "other", templating=story)
-    break_template(
-        root, "digest.txt.j2", "{{ story.url }}", "{{ story.url }}\n{{ '{{' }} story.id }}"
-    )
-    status, report, _ = publish_json(root)
-    assert status == 1 and "unfilled-placeholder" in {e["field"] for e in report["errors"]}

@@ -25,8 +25,7 @@ from syndicate.dispatch import backends, ledger
 from syndicate.errors import StateError
 from syndicate.state import StateStore
 from syndicate.subscribers import SubscriberBook, check_row
-from tests.dispatch.smtp_server import smtp_server
-from tests.dispatch.test_outbox import (
+from tests.dispatch.outbox_site import (
     GETS,
     digest_site,
     files_of,
@@ -39,8 +38,9 @@ from tests.dispatch.test_outbox import (
     state_db,
     subscriber_ids,
 )
-from tests.dispatch.test_smtp import ENV as SMTP_ENV
-from tests.dispatch.test_smtp import crowd, news_site, write_subscribers
+from tests.dispatch.smtp_server import smtp_server
+from tests.dispatch.smtp_site import ENV as SMTP_ENV
+from tests.dispatch.smtp_site import crowd, news_site, write_subscribers
 from tests.factories import markdown_record
 
 

@@ -4,6 +4,7 @@ subscriber store, and a real uvicorn server on a free port. Fixtures: conftest.p
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import mailbox
@@ -16,8 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from email.message import EmailMessage
 from pathlib import Path
-from urllib.parse import urlsplit
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
+import lxml.html
 import uvicorn
 from starlette.applications import Starlette
 
@@ -179,3 +182,63 @@ def serving(app: Starlette) -> Iterator[int]:
         server.should_exit = True
         thread.join(10)
         listener.close()
+
+
+SIGNED_UP = "nell.quarry@example.net"
+
+
+def media_type(response: Any) -> str:
+    return str(response.headers["content-type"]).split(";")[0].strip()
+
+
+def page(response: Any) -> Any:
+    return lxml.html.fromstring(response.text)
+
+
+def asgi_get(app: Starlette, target: str) -> tuple[int, bytes]:
+    """A GET with exactly this request target, as uvicorn hands it over (path
+    percent-decoded, nothing normalised): test clients tidy '..' away themselves."""
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote(target),
+        "raw_path": target.encode("ascii"),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }
+    sent: list[Any] = []
+
+    async def exchange() -> None:
+        finished = asyncio.Event()
+        requests = [{"type": "http.request", "body": b"", "more_body": False}]
+
+        async def receive() -> dict[str, Any]:
+            if requests:
+                return requests.pop()
+            await finished.wait()  # then the client goes, as a server would tell
+            return {"type": "http.disconnect"}
+
+        async def send(message: Any) -> None:
+            sent.append(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                finished.set()
+
+        await asyncio.wait_for(app(scope, receive, send), timeout=10)
+
+    asyncio.run(exchange())
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    return status, b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+
+
+def tampered(token: str) -> str:
+    """One character of the signed payload changed."""
+    payload, signature = token.rsplit(".", 1)
+    index = len(payload) // 2
+    swapped = "A" if payload[index] != "A" else "B"
+    return f"{payload[:index]}{swapped}{payload[index + 1 :]}.{signature}"

@@ -1,4 +1,6 @@
-"""Crash tests of sending: a real `syndicate publish` (or `dispatch`) process is killed
+"""What the crash tests share: their site, kill points, and a run killed and resumed.
+
+Crash tests of sending: a real `syndicate publish` (or `dispatch`) process is killed
 with SIGKILL part-way through sending a digest, then run again until it is done.
 
 The SMTP server runs in a process of its own, so it outlives the killed client and
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import select
 import signal
 import socket
 import sqlite3
@@ -26,18 +27,15 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
-from email.parser import BytesHeaderParser
 from email.utils import parseaddr
 from pathlib import Path
 
 import pytest
 
-from syndicate.dispatch.backends import Outbox
 from syndicate.state import StateStore
 from tests.dispatch.sites import SECTIONS, story, story_file
 from tests.factories import write_site
 
-REPO = Path(__file__).resolve().parents[2]
 CONNECTIONS = 4
 SUBSCRIBERS = 300
 LEFT = 3  # unsubscribed rows in subscribers.csv: they must get nothing
@@ -45,37 +43,6 @@ DELAY = 0.008  # seconds the server takes over each message: a send lasts a seco
 POLL = 0.001
 TIMEOUT = 60.0  # for any one wait: generous for a slow CI machine, and it fails clearly
 SECRET = "crash-test-signing-key"
-
-# The test SMTP server (tests/dispatch/smtp_server.py's handler, with its delay) in a
-# process of its own: it prints its port, logs one JSON line per accepted message
-# (before it replies 250), and runs until it is killed or its stdin closes.
-SERVER = r"""
-import json, sys
-from email.parser import BytesHeaderParser
-from aiosmtpd.controller import Controller
-from tests.dispatch.smtp_server import Handler, Mailbox, free_port
-
-log = open(sys.argv[1], "a", buffering=1, encoding="utf-8")
-
-class LoggingHandler(Handler):
-    async def handle_DATA(self, server, session, envelope):
-        reply = await super().handle_DATA(server, session, envelope)
-        if reply.startswith("250"):
-            head = BytesHeaderParser().parsebytes(envelope.original_content or b"")
-            for recipient in envelope.rcpt_tos:
-                line = {"rcpt": recipient, "to": str(head["To"]),
-                        "id": str(head["Message-ID"]), "peer": session.peer[1]}
-                log.write(json.dumps(line) + "\n")
-        return reply
-
-port = free_port()
-controller = Controller(LoggingHandler(Mailbox(), None, float(sys.argv[2])),
-                        hostname="127.0.0.1", port=port, data_size_limit=50 * 1024 * 1024)
-controller.start()
-print(port, flush=True)
-sys.stdin.read()
-controller.stop()
-"""
 
 
 # -- the site, the server, the command ----------------------------------------------------
@@ -114,50 +81,6 @@ class Delivered:
     message_id: str
 
 
-class MailServer:
-    def __init__(self, port: int, log: Path) -> None:
-        self.port, self.log = port, log
-
-    def lines(self) -> list[str]:
-        if not self.log.exists():
-            return []
-        text = self.log.read_text("utf-8")
-        return text.split("\n")[:-1]  # only whole lines: the last may be half written
-
-    def count(self) -> int:
-        return len(self.lines())
-
-    def delivered(self) -> list[Delivered]:
-        return [
-            Delivered(line["rcpt"], line["to"], line["id"])
-            for line in map(json.loads, self.lines())
-        ]
-
-
-@contextmanager
-def mail_server(folder: Path) -> Iterator[MailServer]:
-    log = folder / "received.jsonl"
-    process = subprocess.Popen(
-        [sys.executable, "-c", SERVER, str(log), str(DELAY)],
-        cwd=REPO,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdin is not None and process.stdout is not None
-    try:
-        ready, _, _ = select.select([process.stdout], [], [], TIMEOUT)
-        assert ready, f"the SMTP server did not start in {TIMEOUT}s"
-        port = process.stdout.readline().strip()
-        assert port.isdigit(), f"the SMTP server did not start (exit {process.poll()})"
-        yield MailServer(int(port), log)
-    finally:
-        process.kill()
-        process.wait(timeout=10)
-        process.stdin.close()
-        process.stdout.close()
-
-
 @contextmanager
 def silent_port() -> Iterator[int]:
     """A port that accepts connections (into the backlog) and never says a word: a run
@@ -177,23 +100,6 @@ def environment(**extra: str) -> dict[str, str]:
 
 def command(name: str, root: Path, *options: str) -> list[str]:
     return [sys.executable, "-m", "syndicate", name, str(root), *options]
-
-
-def outbox_delivered(root: Path) -> list[Delivered]:
-    parser = BytesHeaderParser()
-    found = []
-    for path in sorted((root / "outbox" / "new").iterdir()):
-        head = parser.parsebytes(path.read_bytes())
-        to = str(head["To"])
-        found.append(Delivered(parseaddr(to)[1], to, str(head["Message-ID"])))
-    return found
-
-
-def outbox_count(root: Path) -> int:
-    try:
-        return len(os.listdir(root / "outbox" / "new"))
-    except FileNotFoundError:
-        return 0
 
 
 # -- kill points --------------------------------------------------------------------------
@@ -437,87 +343,3 @@ def check_finished(root: Path, outcome: Outcome, backend: str, per_kill: int) ->
         f"{len(last.in_doubt)} sending"
     )
     return report
-
-
-# -- SMTP ---------------------------------------------------------------------------------
-
-SMTP_KILLS = {
-    # After the edition and its sends are recorded, before any is handed over.
-    "queued": ([Kill("publish", ("queued", 0))], "publish"),
-    # As the edition's files appear: just before its record and queued sends are
-    # committed (or just after): either way the next publish sends it once.
-    "commit": ([Kill("publish", ("files", 0))], "publish"),
-    "first message": ([Kill("publish", ("received", 1))], "dispatch"),
-    "70%": ([Kill("publish", ("received", SUBSCRIBERS * 7 // 10))], "publish"),
-    # A run killed at 30%, and the run resuming it killed too.
-    "30% then 60%": (
-        [
-            Kill("publish", ("received", SUBSCRIBERS * 3 // 10)),
-            Kill("dispatch", ("received", SUBSCRIBERS * 6 // 10)),
-        ],
-        "dispatch",
-    ),
-}
-
-
-@pytest.mark.parametrize("name", list(SMTP_KILLS))
-def test_smtp_send_killed_and_resumed_sends_everyone_once_but_the_in_flight(
-    tmp_path: Path, name: str
-) -> None:
-    kills, resume_with = SMTP_KILLS[name]
-    with mail_server(tmp_path) as server:
-        root = crash_site(tmp_path / "site", "smtp", server.port)
-        outcome = crash_and_resume(root, kills, resume_with, server.count, server.delivered)
-        report = check_finished(root, outcome, f"smtp, kill at {name}", CONNECTIONS)
-    duplicates = outcome.duplicates()
-    in_doubt = frozenset().union(*(at.in_doubt for at in outcome.kills))
-    assert set(duplicates) <= in_doubt, (
-        f"{report}: duplicates that were not in flight at a kill: "
-        f"{sorted(set(duplicates) - in_doubt)}"
-    )
-    assert sum(duplicates.values()) <= CONNECTIONS * len(kills), report
-    # And never more than the rows the kills left `sending`.
-    assert sum(duplicates.values()) <= sum(len(at.in_doubt) for at in outcome.kills), report
-    for kill, at in zip(kills, outcome.kills, strict=True):
-        assert len(at.in_doubt) <= CONNECTIONS, f"{report}: {at.describe()}"
-        if kill.silent:  # nothing went out; the edition is recorded whole, or not at all
-            assert at.received == 0, report
-            assert at.statuses == (Counter(queued=SUBSCRIBERS) if at.editions else Counter())
-        if kill.point[0] == "queued":
-            assert at.editions == 1, report
-
-
-# -- the outbox ---------------------------------------------------------------------------
-
-OUTBOX_KILLS = {
-    "first message": ([Kill("publish", ("received", 1))], "dispatch"),
-    "50% then 80%": (
-        [
-            Kill("publish", ("received", SUBSCRIBERS // 2)),
-            Kill("dispatch", ("received", SUBSCRIBERS * 8 // 10)),
-        ],
-        "publish",
-    ),
-}
-
-
-@pytest.mark.parametrize("name", list(OUTBOX_KILLS))
-def test_outbox_send_killed_and_resumed_writes_each_message_exactly_once(
-    tmp_path: Path, name: str
-) -> None:
-    kills, resume_with = OUTBOX_KILLS[name]
-    root = crash_site(tmp_path / "site", "outbox")
-    outcome = crash_and_resume(
-        root, kills, resume_with, lambda: outbox_count(root), lambda: outbox_delivered(root)
-    )
-    report = check_finished(root, outcome, f"outbox, kill at {name}", 0)
-    assert not outcome.duplicates(), report
-    assert len(outcome.delivered) == SUBSCRIBERS, report
-    # A batch's marks go in one transaction: a kill leaves up to two batches `sending`
-    # (one being published, one staged behind it), files that prove themselves.
-    for at in outcome.kills:
-        assert len(at.in_doubt) <= 2 * Outbox.batch, f"{report}: {at.describe()}"
-    assert list((root / "outbox" / "cur").iterdir()) == []
-    # A kill between linking a message into new/ and removing it from tmp/ would leave
-    # it there (harmless: readers never look in tmp/); measured, not required.
-    print(f"outbox tmp/ leftovers: {len(list((root / 'outbox' / 'tmp').iterdir()))}")

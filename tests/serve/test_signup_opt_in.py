@@ -1,0 +1,217 @@
+"""Sign-up with double opt-in: the form, confirmation links, one answer for all, rate limits."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from itsdangerous.timed import TimestampSigner
+from starlette.testclient import TestClient
+
+from syndicate.deliveries import list_id
+from syndicate.serve.signup import RateLimit
+from syndicate.state import StateStore
+from syndicate.subscribers import SubscriberBook
+from syndicate.tokens import confirm_token, unsubscribe_token
+from tests.serve import (
+    ACTIVE,
+    EXAMPLE_BASE,
+    SECRET,
+    SIGNED_UP,
+    UNSUBSCRIBED,
+    app_for,
+    config_of,
+    confirm_url,
+    confirmations,
+    messages,
+    page,
+    path_of,
+    statuses,
+    subscriber_rows,
+    suppress,
+    tampered,
+    texts,
+)
+
+
+def sign_up(client: TestClient, address: str = SIGNED_UP, **fields: Any) -> Any:
+    return client.post("/subscribe", data={"email": address, "name": "Nell Quarry", **fields})
+
+
+def sections_of(site: Path, address: str) -> tuple[str, ...]:
+    with StateStore(site / ".syndicate" / "state.db") as store:
+        (found,) = [s for s in SubscriberBook(store).all() if s.email == address]
+    return found.sections
+
+
+# --- sign-up with double opt-in ---------------------------------------------------
+
+
+def test_the_sign_up_form(reader: TestClient) -> None:
+    response = reader.get("/subscribe")
+    assert response.status_code == 200
+    (form,) = page(response).xpath("//form")
+    assert form.get("method") == "post" and form.get("action") == "/subscribe"
+    assert {i.get("name") for i in form.xpath(".//input")} == {"email", "name", "sections"}
+    assert form.xpath(".//input[@name='sections']/@value") == ["World", "Business", "Culture"]
+
+
+def test_signing_up_records_pending_and_mails_a_confirmation_link(
+    client: TestClient, site: Path
+) -> None:
+    response = sign_up(client, "Nell.Quarry@Example.NET", sections=["World", "Sport"])
+    assert response.status_code == 200 and "Check your inbox" in response.text
+    assert statuses(site)[SIGNED_UP] == "pending"
+    assert sections_of(site, SIGNED_UP) == ("World",)  # an unknown section is dropped
+    (message,) = confirmations(site, SIGNED_UP)
+    assert (site / "outbox" / "new").is_dir() and len(messages(site)) == len(ACTIVE) + 1
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["From"] is not None and message["Message-ID"] is not None
+    assert confirm_url(message).startswith(f"{EXAMPLE_BASE}confirm/")
+    assert "Nell Quarry" in texts(message)["text/plain"]
+
+
+def test_the_confirmation_link_shows_a_button_and_only_a_post_activates(
+    client: TestClient, site: Path
+) -> None:
+    sign_up(client)
+    link = path_of(confirm_url(confirmations(site, SIGNED_UP)[0]))
+    shown = client.get(link)
+    assert shown.status_code == 200 and SIGNED_UP in shown.text
+    assert "no-store" in shown.headers["cache-control"]
+    (form,) = page(shown).xpath("//form")
+    assert form.get("method") == "post" and form.get("action") == link
+    assert form.xpath(".//button[@type='submit']")
+    assert client.get(link).status_code == 200
+    assert statuses(site)[SIGNED_UP] == "pending"  # opening the link is not confirming
+
+    done = client.post(link)
+    assert done.status_code == 200 and "You are subscribed" in done.text
+    assert statuses(site)[SIGNED_UP] == "active"
+    assert client.post(link).status_code == 200  # twice: still fine, still active
+    assert statuses(site)[SIGNED_UP] == "active"
+
+
+def test_a_head_request_on_the_confirmation_link_does_not_activate(
+    client: TestClient, site: Path
+) -> None:
+    sign_up(client)
+    link = path_of(confirm_url(confirmations(site, SIGNED_UP)[0]))
+    assert client.head(link).status_code == 200
+    assert statuses(site)[SIGNED_UP] == "pending"
+
+
+def test_head_on_the_sign_up_form_answers_like_get(client: TestClient) -> None:
+    assert client.head("/subscribe").status_code == 200
+
+
+def test_the_same_answer_whoever_signs_up(client: TestClient, site: Path) -> None:
+    suppress(site, "oswin.hale@example.org")  # bounced for good
+    suppress(site, "never.known@example.net")
+    addresses = {
+        "new": SIGNED_UP,
+        "pending": SIGNED_UP,
+        "active": "hana.lowry@example.com",
+        "suppressed subscriber": "oswin.hale@example.org",
+        "suppressed stranger": "never.known@example.net",
+    }
+    answers = {who: sign_up(client, address) for who, address in addresses.items()}
+    assert {a.status_code for a in answers.values()} == {200}
+    assert len({a.text for a in answers.values()}) == 1
+    for address in ("hana.lowry@example.com", "oswin.hale@example.org", "never.known@example.net"):
+        assert confirmations(site, address) == [], address
+    assert len(confirmations(site, SIGNED_UP)) == 2  # the new one, asking twice
+    now = statuses(site)
+    assert now["hana.lowry@example.com"] == "active"
+    assert now["oswin.hale@example.org"] == "bounced"
+    assert "never.known@example.net" not in now
+
+
+def test_someone_who_left_comes_back_only_by_confirming(client: TestClient, site: Path) -> None:
+    assert sign_up(client, UNSUBSCRIBED).status_code == 200
+    assert statuses(site)[UNSUBSCRIBED] == "unsubscribed"
+    (message,) = confirmations(site, UNSUBSCRIBED)
+    assert client.post(path_of(confirm_url(message))).status_code == 200
+    assert statuses(site)[UNSUBSCRIBED] == "active"
+
+
+def test_one_address_gets_at_most_three_confirmations_an_hour(
+    client: TestClient, site: Path
+) -> None:
+    spellings = ["Nell.Quarry@example.net", SIGNED_UP, "NELL.QUARRY@EXAMPLE.NET", SIGNED_UP]
+    answers = [sign_up(client, address) for address in spellings]
+    assert [a.status_code for a in answers] == [200] * 4
+    assert len({a.text for a in answers}) == 1  # the fourth is told nothing different
+    assert len(confirmations(site, SIGNED_UP)) == 3
+
+
+def test_one_client_gets_429_after_twenty_sign_ups(site: Path) -> None:
+    app = app_for(site)
+    flood = TestClient(app, client=("203.0.113.9", 40000))
+    for number in range(20):
+        assert sign_up(flood, f"reader{number}@example.net").status_code == 200
+    refused = sign_up(flood, "reader20@example.net")
+    assert refused.status_code == 429
+    assert confirmations(site, "reader20@example.net") == []
+    assert "reader20@example.net" not in statuses(site)
+    assert len(confirmations(site, "reader19@example.net")) == 1
+    # Another client is not held back by that one.
+    other = TestClient(app, client=("198.51.100.4", 40001))
+    assert sign_up(other, "reader21@example.net").status_code == 200
+    assert len(confirmations(site, "reader21@example.net")) == 1
+
+
+def test_a_rate_limit_forgets_after_its_window() -> None:
+    limits = RateLimit(per_address=3, window=0.05)
+    assert [limits.allow("address:a", 3) for _ in range(4)] == [True, True, True, False]
+    assert limits.allow("address:b", 3)  # per key
+    time.sleep(0.08)
+    assert limits.allow("address:a", 3)
+
+
+def test_a_bad_address_is_refused_and_nothing_is_sent(client: TestClient, site: Path) -> None:
+    response = sign_up(client, "not an address")
+    assert response.status_code == 400
+    assert len(messages(site)) == len(ACTIVE)
+
+
+def shift_clock(monkeypatch: pytest.MonkeyPatch, days: float) -> None:
+    real = TimestampSigner.get_timestamp
+    monkeypatch.setattr(
+        TimestampSigner, "get_timestamp", lambda self: real(self) + int(days * 86400)
+    )
+
+
+def test_a_confirmation_link_works_for_a_week_and_not_after(
+    client: TestClient, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_up(client)
+    link = path_of(confirm_url(confirmations(site, SIGNED_UP)[0]))
+    shift_clock(monkeypatch, 6.9)
+    assert client.get(link).status_code == 200
+    shift_clock(monkeypatch, 7.1)
+    assert client.get(link).status_code == 400
+    assert client.post(link).status_code == 400
+    assert statuses(site)[SIGNED_UP] == "pending"
+
+
+@pytest.mark.parametrize(
+    "kind", ["other site's key", "other list", "an unsubscribe token", "tampered"]
+)
+def test_a_bad_confirmation_token_is_refused(client: TestClient, site: Path, kind: str) -> None:
+    sign_up(client)
+    listed = list_id(config_of(site))
+    real = path_of(confirm_url(confirmations(site, SIGNED_UP)[0])).rsplit("/", 1)[1]
+    token = {
+        "other site's key": confirm_token("another site's secret key", SIGNED_UP, listed),
+        "other list": confirm_token(SECRET, SIGNED_UP, "digest.other.example"),
+        "an unsubscribe token": unsubscribe_token(SECRET, SIGNED_UP, listed),
+        "tampered": tampered(real.rsplit(".", 1)[0]) + "." + real.rsplit(".", 1)[1],
+    }[kind]
+    before = subscriber_rows(site)
+    assert client.get(f"/confirm/{token}").status_code == 400
+    assert client.post(f"/confirm/{token}").status_code == 400
+    assert subscriber_rows(site) == before
+    assert statuses(site)[SIGNED_UP] == "pending"

@@ -1,0 +1,27 @@
+"""Fixtures: the example site's first edition, rendered once per module."""
+
+from __future__ import annotations
+
+import pytest
+
+from syndicate import editions, pipeline
+from tests.factories import NOW, copy_example_site
+from tests.validate import Real
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Real:
+    """The example site's first edition, rendered and written with the real templates."""
+    root = copy_example_site(tmp_path_factory.mktemp("digest"))
+    site = pipeline.load_site(root, {}, now=NOW)
+    report = editions.preview_edition(site.config, site.articles, site.sections, now=NOW)
+    assert report.edition is not None and report.folder is not None
+    renderer = editions.renderer_for(site.config)
+    return Real(
+        site.config,
+        site.sections,
+        report.edition,
+        editions.edition_headers(site.config, report.edition),
+        renderer.render(report.edition, None),
+        report.folder,
+    )
