@@ -12,7 +12,6 @@ import logging
 import os
 import shutil
 import stat
-import subprocess
 import time
 from email.message import EmailMessage
 from pathlib import Path
@@ -29,7 +28,7 @@ from syndicate.dispatch.smtp import SmtpConnection
 from syndicate.serve import create_app
 from tests.dispatch.smtp_server import smtp_server
 from tests.serve import ENV, app_for, confirm_url, confirmations, free_port, path_of, statuses
-from tests.serve.test_uvicorn import FORM, fetch, syndicate_command
+from tests.serve.test_uvicorn import FORM, serve_command
 
 ADDRESS = "nell.quarry@example.net"
 LOGIN = ("mailer", "correct horse battery staple")
@@ -216,35 +215,13 @@ def test_the_serve_command_logs_one_line_for_a_confirmation_not_sent(
 ) -> None:
     use_smtp(site)
     port, smtp_port = free_port(), free_port()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     smtp = {"SYNDICATE_SMTP_HOST": "127.0.0.1", "SYNDICATE_SMTP_PORT": str(smtp_port)}
-    process = subprocess.Popen(
-        [*syndicate_command(), "serve", str(site), "--port", str(port)],
-        env={**environment, **ENV, **smtp, "SYNDICATE_SMTP_SECURITY": "none"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                fields = urlencode({"email": ADDRESS, "name": "Nell Quarry"})
-                status, _, body = fetch(port, "POST", "/subscribe", FORM, fields)
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "syndicate serve did not answer"
-                time.sleep(0.05)
+    with serve_command(site, port, {**smtp, "SYNDICATE_SMTP_SECURITY": "none"}) as run:
+        fields = urlencode({"email": ADDRESS, "name": "Nell Quarry"})
+        status, _, body = run.first("POST", "/subscribe", FORM, fields)
         assert status == 200 and CHECK_YOUR_INBOX.encode() in body
         time.sleep(0.5)  # the message goes out (or not) after the answer
-    finally:
-        process.terminate()
-        try:
-            _, errors = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            _, errors = process.communicate()
+    errors = run.errors
     assert "Traceback" not in errors and "Exception in ASGI application" not in errors
     (line,) = [line for line in errors.splitlines() if ADDRESS in line]
     assert "not sent" in line and f"cannot connect to 127.0.0.1:{smtp_port}" in line

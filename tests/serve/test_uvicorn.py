@@ -11,8 +11,12 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
+from typing import Any
 from urllib.parse import urlencode
 
 import lxml.html
@@ -34,6 +38,7 @@ from tests.serve import (
 
 Answer = tuple[int, http.client.HTTPMessage, bytes]
 FORM = {"content-type": "application/x-www-form-urlencoded"}
+EMPTY: Mapping[str, str] = MappingProxyType({})
 
 
 @pytest.fixture(scope="module")
@@ -191,36 +196,57 @@ def syndicate_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "syndicate"]
 
 
-def test_the_serve_command_answers(published: Path, tmp_path: Path) -> None:
-    site = copy_site(published, tmp_path)
-    port = free_port()
+@dataclass
+class ServeRun:
+    """A running `syndicate serve`; once it has ended, what it wrote."""
+
+    process: subprocess.Popen[str]
+    port: int
+    out: str = ""
+    errors: str = ""
+
+    def first(self, method: str, path: str, *request: Any) -> Answer:
+        """The first answer, once the server is up (within 30 s)."""
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, self.process.communicate()
+            try:
+                return fetch(self.port, method, path, *request)
+            except OSError:
+                assert time.monotonic() < deadline, "syndicate serve did not answer"
+                time.sleep(0.05)
+
+
+@contextmanager
+def serve_command(site: Path, port: int, environ: Mapping[str, str] = EMPTY) -> Iterator[ServeRun]:
+    """`syndicate serve SITE --port PORT` with only ENV and `environ` of ours set."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SYNDICATE_")}
     process = subprocess.Popen(
         [*syndicate_command(), "serve", str(site), "--port", str(port)],
-        env={**environment, **ENV},
+        env={**environment, **ENV, **environ},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    run = ServeRun(process, port)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert process.poll() is None, process.communicate()
-            try:
-                status, headers, body = fetch(port, "GET", "/")
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "syndicate serve did not answer"
-                time.sleep(0.05)
+        yield run
+    finally:
+        process.terminate()
+        try:
+            run.out, run.errors = process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            run.out, run.errors = process.communicate()
+
+
+def test_the_serve_command_answers(published: Path, tmp_path: Path) -> None:
+    site = copy_site(published, tmp_path)
+    port = free_port()
+    with serve_command(site, port) as run:
+        status, headers, body = run.first("GET", "/")
         assert status == 200 and headers["content-type"].startswith("text/html")
         assert b'rel="alternate"' in body and b"Harbour Courier" in body
         status, headers, _ = fetch(port, "GET", "/feeds/feed.json")
         assert status == 200 and headers["content-type"].startswith("application/feed+json")
-    finally:
-        process.terminate()
-        try:
-            out, _ = process.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            out, _ = process.communicate()
-    assert f"http://127.0.0.1:{port}/" in out
+    assert f"http://127.0.0.1:{port}/" in run.out
