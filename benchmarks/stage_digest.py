@@ -46,7 +46,8 @@ from benchmarks.common import (
 from benchmarks.sites import add_subscribers
 from syndicate.config import LoadedConfig
 from syndicate.deliveries import list_id
-from syndicate.digests.messages import MessageTemplate, Recipient, _slot_bytes
+from syndicate.digests.headers import Recipient
+from syndicate.digests.messages import MessageTemplate, _slot_bytes
 from syndicate.digests.render import GREETING_TOKEN, UNSUBSCRIBE_TOKEN, RenderedVariant
 from syndicate.editions import (
     PlannedSends,

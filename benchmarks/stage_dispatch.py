@@ -53,7 +53,8 @@ from benchmarks.common import (
 from benchmarks.sites import add_subscribers
 from syndicate.config import load_config
 from syndicate.deliveries import DeliveryReport, deliver, envelope_sender
-from syndicate.digests.messages import MessageTemplate, Recipient
+from syndicate.digests.headers import Recipient
+from syndicate.digests.messages import MessageTemplate
 from syndicate.editions import commit_edition, plan_edition
 from syndicate.pipeline import load_site
 from syndicate.state import StateStore

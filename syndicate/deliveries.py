@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 
 from syndicate.config import LoadedConfig
-from syndicate.digests.messages import Recipient
+from syndicate.digests.headers import Recipient
 from syndicate.dispatch.backends import Backend, Outbox
 from syndicate.dispatch.dkim import dkim_signer
 from syndicate.dispatch.ledger import Ledger, SendJob

@@ -24,7 +24,7 @@ from syndicate.digests import (
     select_stories,
 )
 from syndicate.digests.edition import next_edition_id, window_start
-from syndicate.digests.messages import header_text
+from syndicate.digests.headers import header_text
 from syndicate.digests.render import (
     RenderedVariant,
     edition_url,

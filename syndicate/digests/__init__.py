@@ -1,12 +1,8 @@
 """Digests: editions of the stories since the last one, as MJML email and web pages."""
 
 from syndicate.digests.edition import DigestEdition, SectionBlock, make_edition, select_stories
-from syndicate.digests.messages import (
-    EditionHeaders,
-    MessageTemplate,
-    Recipient,
-    build_message,
-)
+from syndicate.digests.headers import EditionHeaders, Recipient
+from syndicate.digests.messages import MessageTemplate, build_message
 from syndicate.digests.render import DigestRenderer, DigestSite, RenderedVariant
 
 __all__ = [

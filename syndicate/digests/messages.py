@@ -20,112 +20,36 @@ import binascii
 import functools
 import hashlib
 import html
-import re
 from dataclasses import dataclass, field
-from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.policy import SMTP, Policy
+from email.policy import SMTP
 from email.utils import format_datetime
 
+from syndicate.digests.headers import (
+    HTML_SAFE_URI,
+    LINE,
+    PLAIN_ADDRESS,
+    PLAIN_HEADER,
+    URI_OK,
+    EditionHeaders,
+    Recipient,
+    address_hash,
+    display_name,
+    encode_header,
+    header_values,
+    message_id,
+    plain_phrase,
+)
 from syndicate.digests.render import GREETING_TOKEN, TOKENS, UNSUBSCRIBE_TOKEN, RenderedVariant
 from syndicate.errors import DigestError
-from syndicate.text import one_line
 
 CHUNK = 57  # bytes that base64 puts on one 76-character line
 _PER_RECIPIENT_HEADERS = ("To", "Message-ID", "List-Unsubscribe")
 
 
-@dataclass(frozen=True, slots=True)
-class Recipient:
-    email: str
-    name: str
-    unsubscribe_url: str  # https, signed
-    unsubscribe_mailto: str  # mailto:..., for List-Unsubscribe
-
-
-@dataclass(frozen=True, slots=True)
-class EditionHeaders:
-    sender: str
-    subject: str
-    date: datetime
-    list_id: str
-    host: str
-    edition_id: str
-
-
-def display_name(name: str) -> str:
-    """A subscriber's name as the To header and the greeting carry it: one line with
-    no control characters, whatever the subscriber list holds (a line break would
-    make the email package refuse the header, and a control character break it)."""
-    return header_text(name)
-
-
-def header_text(text: str) -> str:
-    """Text fit for a header: one line, and no RFC 2047 encoded word, which the email
-    package would decode (a CR LF in one would start a header of its own)."""
-    return one_line(text).replace("=?", "= ?")
-
-
 def greeting(name: str) -> str:
     name = display_name(name)
     return f"Hello {name}," if name else "Hello,"
-
-
-def message_id(headers: EditionHeaders, email: str) -> str:
-    return f"<{headers.edition_id}.{_address_hash(email)}@{headers.host}>"
-
-
-def _address_hash(email: str) -> str:
-    return hashlib.sha256(email.casefold().encode("utf-8")).hexdigest()[:24]
-
-
-def to_value(name: str, email: str) -> str:
-    """The To header's value; a plain name and address are put together directly, the
-    rest by the email package, which quotes and encodes (a test holds them equal)."""
-    name = display_name(name)
-    if _PLAIN_NAME.fullmatch(name) and _PLAIN_ADDRESS.fullmatch(email):
-        return f"{name} <{email}>" if name else email
-    return str(Address(display_name=name, addr_spec=email))
-
-
-def header_values(headers: EditionHeaders, recipient: Recipient) -> dict[str, str | UriList]:
-    return {
-        "To": to_value(recipient.name, recipient.email),
-        "Message-ID": message_id(headers, recipient.email),
-        "List-Unsubscribe": UriList(
-            "List-Unsubscribe", (recipient.unsubscribe_url, recipient.unsubscribe_mailto)
-        ),
-    }
-
-
-@dataclass(frozen=True, slots=True)
-class UriList:
-    """A header of URIs in angle brackets (RFC 2369), each whole on a line of its own.
-
-    Left to the email package, List-Unsubscribe is unstructured text: a URI longer
-    than a line (a signed unsubscribe URL easily is) comes out as RFC 2047 encoded
-    words, which no mail client reads as a URI. Having a `name`, a UriList is
-    written as it is (`EmailPolicy.header_store_parse` and `fold`).
-    """
-
-    name: str
-    uris: tuple[str, ...]
-
-    def __post_init__(self) -> None:
-        for uri in self.uris:
-            if not _URI.fullmatch(uri) or _URI_FORBIDDEN.search(uri):
-                raise DigestError(f"not a URI that {self.name} can carry: {uri!r}")
-
-    def __str__(self) -> str:
-        return ", ".join(f"<{uri}>" for uri in self.uris)
-
-    def fold(self, *, policy: Policy) -> str:
-        return (
-            f"{self.name}: "
-            + f",{policy.linesep} ".join(f"<{uri}>" for uri in self.uris)
-            + policy.linesep
-        )
 
 
 def _slot_values(recipient: Recipient) -> dict[str, str]:
@@ -233,33 +157,6 @@ def _boundary(headers: EditionHeaders, variant: RenderedVariant) -> str:
     return f"=_syndicate_{hashlib.sha256(content).hexdigest()[:32]}"
 
 
-def _encode_header(name: str, value: str | UriList) -> bytes:
-    if isinstance(value, UriList):
-        return value.fold(policy=SMTP).encode("ascii")
-    # The common case, plain ASCII on one line, is what the email package would write
-    # to the letter, at a hundredth of the cost (a test holds the two equal).
-    if _PLAIN_HEADER.fullmatch(value) and len(name) + len(value) + 2 <= _LINE:
-        return f"{name}: {value}\r\n".encode("ascii")
-    return SMTP.fold_binary(name, SMTP.header_factory(name, value))
-
-
-_LINE = SMTP.max_line_length or 78
-# Words of letters, digits, ' and - ("O'Brien", "Jean-Luc"): nothing to quote in a header.
-_PLAIN_NAME = re.compile(r"(?:[A-Za-z0-9'-]+(?: [A-Za-z0-9'-]+)*)?")
-_PLAIN_ADDRESS = re.compile(
-    r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
-)
-_URI = re.compile(r"[!-~]+")  # printable ASCII, no spaces; and no angle brackets:
-_URI_FORBIDDEN = re.compile(r"[<>]")
-_URI_OK = re.compile(r"[!-;=?-~]+")  # the two above in one match (the fast path)
-_HTML_SAFE_URI = re.compile(r"[!#-&(-;=?-~]+")  # and neither quote: only & to escape
-# A value of words and single spaces around one plain <address>, or one address alone.
-_PLAIN_HEADER = re.compile(
-    r"(?:[A-Za-z0-9]+(?: [A-Za-z0-9]+)* )?<[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+>"
-    r"|[A-Za-z0-9._+-]+@[A-Za-z0-9.-]+"
-)
-
-
 def _encode_chunked(text: str) -> bytes:
     return _base64_lines(text.encode("utf-8").replace(b"\n", b"\r\n"))
 
@@ -335,7 +232,7 @@ def _slot_bytes(
 ) -> dict[str, bytes]:
     """Each slot's bytes for `recipient`, encoded as the email package encodes them."""
     encoded = {
-        name: _encode_header(name, value)
+        name: encode_header(name, value)
         for name, value in header_values(headers, recipient).items()
     }
     quoted = _html_layout(variant.html)[2]
@@ -365,8 +262,8 @@ class _PlainPath:
         cls, variant: RenderedVariant, headers: EditionHeaders, slots: tuple[str, ...]
     ) -> _PlainPath | None:
         value = message_id(headers, _SENTINEL.email)
-        # Written as it is by `_encode_header`, and so with any hash: other hex digits.
-        if not _PLAIN_HEADER.fullmatch(value) or len("Message-ID") + len(value) + 2 > _LINE:
+        # Written as it is by `encode_header`, and so with any hash: other hex digits.
+        if not PLAIN_HEADER.fullmatch(value) or len("Message-ID") + len(value) + 2 > LINE:
             return None
         if sorted(slots) != sorted(_PLAIN_SLOTS):
             return None
@@ -381,15 +278,16 @@ class _PlainPath:
         """The slots' bytes in the template's order; None: one for the general path."""
         name, email = recipient.name, recipient.email
         url, mailto = recipient.unsubscribe_url, recipient.unsubscribe_mailto
+        phrase = plain_phrase(name)
         if not (
-            _PLAIN_NAME.fullmatch(name)
-            and _PLAIN_ADDRESS.fullmatch(email)
-            and _HTML_SAFE_URI.fullmatch(url)
-            and _URI_OK.fullmatch(mailto)
+            phrase is not None
+            and PLAIN_ADDRESS.fullmatch(email)
+            and HTML_SAFE_URI.fullmatch(url)
+            and URI_OK.fullmatch(mailto)
         ):
             return None
-        to = f"To: {name} <{email}>\r\n" if name else f"To: {email}\r\n"
-        if len(to) > _LINE + 2:
+        to = f"To: {phrase} <{email}>\r\n" if name else f"To: {email}\r\n"
+        if len(to) > LINE + 2:
             return None  # a name too long for a line: the email package folds it
         hello = f"Hello {name}," if name else "Hello,"
         escaped_hello = hello.replace("'", "&#x27;")  # all html.escape does to such a name
@@ -398,7 +296,7 @@ class _PlainPath:
         html_url = f'"{escaped}"' if self.quoted[1] else escaped
         values = (
             to.encode(),
-            self.message_id[0] + _address_hash(email).encode() + self.message_id[1],
+            self.message_id[0] + address_hash(email).encode() + self.message_id[1],
             f"List-Unsubscribe: <{url}>,\r\n <{mailto}>\r\n".encode(),
             hello.encode(),
             url.encode(),

@@ -19,7 +19,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from syndicate.digests.messages import EditionHeaders
+from syndicate.digests.headers import EditionHeaders
 from syndicate.digests.render import RenderedVariant
 from syndicate.state import StateStore
 

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Protocol
 
-from syndicate.digests.messages import MessageTemplate, Recipient
+from syndicate.digests.headers import Recipient
+from syndicate.digests.messages import MessageTemplate
 from syndicate.dispatch.backends import (
     Backend,
     BackendUnavailable,

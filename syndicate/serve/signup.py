@@ -24,7 +24,7 @@ import jinja2
 
 from syndicate.config import LoadedConfig
 from syndicate.deliveries import envelope_sender, list_id, make_backend
-from syndicate.digests.messages import header_text
+from syndicate.digests.headers import header_text
 from syndicate.dispatch.backends import (
     BackendUnavailable,
     Connection,

@@ -271,13 +271,13 @@ def test_even_absurdly_long_values_keep_lines_within_998_bytes(reader: Recipient
 def test_the_fast_header_path_writes_what_the_email_package_writes(name: str, email: str) -> None:
     from email.policy import SMTP
 
-    from syndicate.digests.messages import _encode_header
+    from syndicate.digests.headers import encode_header
 
     for header, value in (
         ("To", f"{name} <{email}>" if name else email),
         ("Message-ID", f"<{email}>"),
     ):
-        assert _encode_header(header, value) == SMTP.fold_binary(
+        assert encode_header(header, value) == SMTP.fold_binary(
             header, SMTP.header_factory(header, value)
         )
 
@@ -291,7 +291,7 @@ def test_the_fast_to_value_is_what_the_email_package_makes(name: str, email: str
     from email.errors import HeaderParseError
     from email.headerregistry import Address
 
-    from syndicate.digests.messages import display_name, to_value
+    from syndicate.digests.headers import display_name, to_value
 
     try:
         expected = str(Address(display_name=display_name(name), addr_spec=email))

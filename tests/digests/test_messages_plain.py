@@ -1,5 +1,5 @@
-"""The plain path of `MessageTemplate.fill` (names of ASCII words, "O'Brien" and
-"Jean-Luc" included; ASCII addresses)
+"""The plain path of `MessageTemplate.fill` (names of ASCII words, "O'Brien",
+"Jean-Luc" and "J. Smith" included; ASCII addresses)
 writes what the general path writes, and is taken where it should be."""
 
 from __future__ import annotations
@@ -42,11 +42,11 @@ def template(layout: str) -> MessageTemplate:
     return MessageTemplate.prepare(replace(variant(), html=page), HEADERS)
 
 
-WORDS = st.from_regex(r"[A-Za-z0-9'-]{1,14}( [A-Za-z0-9'-]{1,14}){0,4}", fullmatch=True)
+WORDS = st.from_regex(r"[A-Za-z0-9'.-]{1,14}( [A-Za-z0-9'.-]{1,14}){0,4}", fullmatch=True)
 PLAIN_NAMES = st.one_of(st.just(""), WORDS)
 ASCII_NAMES = st.text(st.characters(min_codepoint=0, max_codepoint=127), max_size=90)
 # Short enough that the To header is one line (74 characters after "To: ").
-SHORT_NAMES = st.from_regex(r"([A-Za-z0-9'-]{1,8}( [A-Za-z0-9'-]{1,8}){0,2})?", fullmatch=True)
+SHORT_NAMES = st.from_regex(r"([A-Za-z0-9'.-]{1,8}( [A-Za-z0-9'.-]{1,8}){0,2})?", fullmatch=True)
 SHORT_EMAILS = st.from_regex(
     r"[A-Za-z0-9_+-]{1,12}(\.[a-z0-9]{1,8})?@[a-z0-9-]{1,12}\.[a-z]{2,6}", fullmatch=True
 )
@@ -91,6 +91,8 @@ def general(template: MessageTemplate, reader: Recipient) -> list[bytes]:
 @example(layout=FIRST, reader=Recipient("a@b.c", "A  B", "h:/a&b", "m:"))
 @example(layout=FIRST, reader=Recipient("a@b.c", "Siobhán O'Brien-Ní", "h:/", "m:"))
 @example(layout=FIRST, reader=Recipient("a@b.c", "Jean-Luc O'Neil", "h:/", "m:"))
+@example(layout=FIRST, reader=Recipient("a@b.c", "J.R.R. Tolkien", "h:/", "m:"))
+@example(layout=FIRST, reader=Recipient("a@b.c", "." * 64, "h:/", "m:"))
 @example(layout=FIRST, reader=Recipient("a@b.c", "  A", "h:/\"'", "m:"))
 # The longest To header on one line (78 characters), and one longer, which is folded.
 @example(layout=FIRST, reader=Recipient("a@b.c", "A" * 66, "h:/", "m:"))
