@@ -16,9 +16,9 @@ import contextlib
 import gc
 import hashlib
 import importlib.metadata
-import mmap
 import os
 import pickle
+import threading
 import time
 import zlib
 from collections.abc import Iterator, Mapping
@@ -99,73 +99,141 @@ def key_of(*parts: object) -> str:
     return hasher.hexdigest()
 
 
+_lock = threading.Lock()
+_runs = 0  # cache_reads_frozen blocks under way
 _frozen = False  # whether objects read from a cache are out of the collector's view
+_host_froze = False  # the process had frozen objects of its own: then we freeze none
 
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
     """Unpickling makes some 30 objects an article, none of them garbage: the cyclic
-    collector's passes over them while they are made were a third of a cache read.
-
-    What was read is then frozen (gc.freeze): it lives for the run and holds no
-    cycles, yet each later full collection walked all of it again, a quarter of a
-    republish. `thawed_after` gives it back at the end of the run."""
-    global _frozen
+    collector's passes over them while they are made were a third of a cache read."""
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
-        gc.freeze()
-        _frozen = True
+        _freeze_for_run()
         if enabled:
             gc.enable()
 
 
-@contextlib.contextmanager
-def thawed_after() -> Iterator[None]:
-    """A run whose cache reads are given back to the collector at its end, so that a
-    process running many (a test suite, a script) collects their garbage as usual."""
+def _freeze_for_run() -> None:
     global _frozen
+    with _lock:
+        if _runs and not _host_froze:
+            gc.freeze()
+            _frozen = True
+
+
+@contextlib.contextmanager
+def cache_reads_frozen() -> Iterator[None]:
+    """A run (a build, a publish) in which what is read from a cache is frozen
+    (gc.freeze) until its end. It lives for the run and holds no cycles, yet each
+    later full collection walked all of it again: a quarter of a republish.
+
+    Outside such a run nothing is frozen. At its end everything frozen since it began
+    is given back, so that a process running many (a test suite, a script) collects
+    their garbage as usual; a process that froze objects of its own is left alone."""
+    global _runs, _frozen, _host_froze
+    with _lock:
+        if _runs == 0:
+            _host_froze = gc.get_freeze_count() > 0
+        _runs += 1
     try:
         yield
     finally:
-        if _frozen:
-            gc.unfreeze()
-            _frozen = False
+        with _lock:
+            _runs -= 1
+            if _runs == 0 and _frozen:
+                gc.unfreeze()
+                _frozen = False
 
 
 class StoredCache:
-    """A cache file's value, and the parts stored after it, each unpickled only when
-    asked for: from the file as it was opened (a cache written since, by a rename
-    over it, does not mix in)."""
+    """A cache file's value, and the parts stored after it, each read and unpickled
+    only when asked for, and only from the file as it was opened: one replaced or
+    rewritten since is an exception, not a mix of two files. (The file is opened again
+    for each part, not held open nor mapped: a map would crash the process on a file
+    cut short under it, and Windows renames nothing over an open file.)"""
 
-    def __init__(self, value: object, view: mmap.mmap | None, spans: list[tuple[int, int]]):
+    def __init__(self, path: Path, stamp: FileStamp, value: object, spans: list[tuple[int, int]]):
+        self.path = path
         self.value = value
-        self._view = view
+        self._stamp = stamp
         self._spans = spans
 
     def part(self, number: int) -> object:
-        """Part `number` (from 0); an exception if it does not unpickle."""
+        """Part `number` (from 0); an exception if it cannot be read or unpickled."""
+        data = self._bytes(number)
         with _collector_paused():
-            return pickle.loads(self._bytes(number))
+            return pickle.loads(data)
 
     def copy(self, number: int) -> Copied:
         """Part `number` as it is stored, to be written again as it is."""
-        return Copied(self._bytes(number))
+        self._span(number)
+        return Copied(self, number)
 
-    def _bytes(self, number: int) -> memoryview:
-        if self._view is None or number >= len(self._spans):
+    def size(self, number: int) -> int:
+        start, end = self._span(number)
+        return end - start
+
+    def copy_into(self, number: int, descriptor: int) -> None:
+        """Write part `number` at `descriptor`'s place, in the kernel where it can."""
+        start, end = self._span(number)
+        with self._opened() as source:
+            done = 0
+            while done < end - start and hasattr(os, "copy_file_range"):
+                try:
+                    moved = os.copy_file_range(source, descriptor, end - start - done, start + done)
+                except OSError:
+                    break  # not between these files: by hand, from where it stopped
+                if moved == 0:
+                    raise OSError(f"{self.path} changed while it was read")
+                done += moved
+            if done < end - start:
+                _write_all(descriptor, _read_at(source, start + done, end - start - done))
+            self._check(source)
+
+    def _bytes(self, number: int) -> bytes:
+        start, end = self._span(number)
+        with self._opened() as source:
+            data = _read_at(source, start, end - start)
+            if len(data) != end - start:
+                raise OSError(f"{self.path} changed while it was read")
+            self._check(source)
+        return data
+
+    def _span(self, number: int) -> tuple[int, int]:
+        if number >= len(self._spans):
             raise LookupError(f"no part {number} in this cache file")
-        start, end = self._spans[number]
-        return memoryview(self._view)[start:end]
+        return self._spans[number]
+
+    @contextlib.contextmanager
+    def _opened(self) -> Iterator[int]:
+        source = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            self._check(source)
+            yield source
+        finally:
+            os.close(source)
+
+    def _check(self, source: int) -> None:
+        if _exact_stamp(os.fstat(source)) != self._stamp:
+            raise OSError(f"{self.path} is not the file that was opened")
+
+
+def _exact_stamp(status: os.stat_result) -> FileStamp:
+    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 @dataclass(frozen=True)
 class Copied:
-    """A part already pickled, taken from a cache file read before."""
+    """A part already pickled, to be copied from the cache file it was read from."""
 
-    data: memoryview
+    source: StoredCache
+    number: int
 
 
 # A large table by name (the records of each file, the articles of a site) is kept in
@@ -237,16 +305,16 @@ def open_cache(path: Path, key: str | None = None) -> StoredCache | None:
             if key is not None and stored_key != key:
                 return None
             offset = file.tell()
-            if os.fstat(file.fileno()).st_size != offset + sum(sizes):
+            status = os.fstat(file.fileno())
+            if status.st_size != offset + sum(sizes):
                 return None  # cut short: its parts would not unpickle
-            view = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) if sizes else None
     except Exception:  # absent, truncated, foreign: a miss, not a failure
         return None
     spans = []
     for size in sizes:
         spans.append((offset, offset + size))
         offset += size
-    return StoredCache(value, view, spans)
+    return StoredCache(path, _exact_stamp(status), value, spans)
 
 
 def read_cache(path: Path, key: str) -> object | None:
@@ -261,18 +329,42 @@ def write_cache(path: Path, key: str, value: object, *parts: object) -> None:
     write is ignored: the next run only does more work."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        pickled = [
-            part.data if isinstance(part, Copied) else pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
+        chunks = [
+            part if isinstance(part, Copied) else pickle.dumps(part, pickle.HIGHEST_PROTOCOL)
             for part in parts
         ]
+        sizes = tuple(c.source.size(c.number) if isinstance(c, Copied) else len(c) for c in chunks)
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as file:
-            sizes = tuple(len(chunk) for chunk in pickled)
-            pickle.dump((key, value, sizes), file, protocol=pickle.HIGHEST_PROTOCOL)
-            for chunk in pickled:
-                file.write(chunk)
+        try:
+            _write_all(descriptor, pickle.dumps((key, value, sizes), pickle.HIGHEST_PROTOCOL))
+            for chunk in chunks:
+                if isinstance(chunk, Copied):
+                    chunk.source.copy_into(chunk.number, descriptor)
+                else:
+                    _write_all(descriptor, chunk)
+        finally:
+            os.close(descriptor)
         os.replace(temporary, path)
     except OSError:
         with contextlib.suppress(OSError):
             temporary.unlink()
+
+
+def _read_at(descriptor: int, offset: int, size: int) -> bytes:
+    """Up to `size` bytes from `offset` (os.pread is not on every system)."""
+    os.lseek(descriptor, offset, os.SEEK_SET)
+    pieces, left = [], size
+    while left:
+        piece = os.read(descriptor, left)
+        if not piece:
+            break
+        pieces.append(piece)
+        left -= len(piece)
+    return b"".join(pieces)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]

@@ -160,7 +160,7 @@ def publish(
         feeds = report.feed_counts()
         out.print(
             Text(
-                f"{len(site.articles)} articles, {len(site.errors)} errors, "
+                f"{site.article_count} articles, {len(site.errors)} errors, "
                 f"{len(report.warnings)} warnings. Feeds: {feeds['written']} written, "
                 f"{feeds['unchanged']} unchanged, in {site.config.paths.feeds}."
             )

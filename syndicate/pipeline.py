@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syndicate import __version__
-from syndicate.caches import cache_folder, key_of, thawed_after
+from syndicate.caches import cache_folder, cache_reads_frozen, key_of
 from syndicate.config import LoadedConfig, SitePaths, load_config
 from syndicate.deliveries import DeliveryReport, deliver
 from syndicate.dispatch.feeds import (
@@ -88,7 +88,7 @@ def build(
     target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
 ) -> BuiltSite:
     """Load, normalise and build every feed into the staging folder; publish nothing."""
-    with site_lock(_lock_path(_site_folder(target))), thawed_after():
+    with site_lock(_lock_path(_site_folder(target))), cache_reads_frozen():
         return _build(target, environ, on_file)
 
 
@@ -262,7 +262,7 @@ def publish(
     warning) in what was built: the report says why and `blocked` is set."""
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
-    with site_lock(_lock_path(_site_folder(target))), thawed_after():
+    with site_lock(_lock_path(_site_folder(target))), cache_reads_frozen():
         built = _build(target, environ, on_file, to_publish=True)
         site = built.site
         config = site.config

@@ -9,6 +9,7 @@ only normalising runs over them all.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -125,8 +126,7 @@ def load_site(
     reuse: bool = False,
 ) -> LoadedSite:
     """Config, records and state of the site at `target`, loaded and normalised; with
-    `reuse`, through the caches of the last run (see the module's note), whose reads
-    stay out of the collector's view until the end of a `caches.thawed_after` run."""
+    `reuse`, through the caches of the last run (see the module's note)."""
     location = locate_records(target)
     config = load_config(location.site_root, environ)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
@@ -262,7 +262,10 @@ def _stored_body(cached: StoredCache, again: Callable[[], SiteBody]) -> Callable
     def body() -> SiteBody:
         try:
             return stored_body(cached)
-        except Exception:  # its head was whole and of this code: a damaged disk
+        except Exception:  # its head was whole and of this code: damaged, or replaced
+            # Dropped, so that the next run makes the site cache again, not this again.
+            with contextlib.suppress(OSError):
+                cached.path.unlink()
             return again()
 
     return body

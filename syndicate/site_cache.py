@@ -86,15 +86,15 @@ def read_previous(path: Path, basis: str) -> Previous:
     try:
         body = stored_body(cached)
         drafts = cached.part(_DRAFTS)
+        if not isinstance(drafts, _DraftList):
+            return Previous()
+        prints = body.fingerprints
+        articles = {a.id: (a, prints[a.id]) for a in body.articles}
+        if drafts.basis != basis:
+            return Previous(articles, {}, cached)
+        taken = {key: (articles[key[1]][0], notes) for key, notes in drafts.entries}
     except Exception:  # a damaged cache is only one that gives nothing
         return Previous()
-    if not isinstance(drafts, _DraftList):
-        return Previous()
-    prints = body.fingerprints
-    articles = {a.id: (a, prints[a.id]) for a in body.articles}
-    if drafts.basis != basis:
-        return Previous(articles, {}, cached)
-    taken = {key: (articles[key[1]][0], notes) for key, notes in drafts.entries}
     return Previous(articles, taken, cached)
 
 

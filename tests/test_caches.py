@@ -15,13 +15,13 @@ from hypothesis import strategies as st
 from syndicate.caches import (
     SHARDS,
     Copied,
+    cache_reads_frozen,
     file_stamp,
     key_of,
     open_cache,
     read_cache,
     read_shards,
     shard_parts,
-    thawed_after,
     write_cache,
 )
 from syndicate.errors import Problem
@@ -50,19 +50,30 @@ def test_a_missing_truncated_or_foreign_file_is_a_miss(tmp_path: Path) -> None:
     assert read_cache(path, "k") is None
 
 
-def test_parts_are_read_only_when_asked_and_from_the_file_as_opened(tmp_path: Path) -> None:
+def test_parts_are_read_only_when_asked_and_only_from_the_file_as_opened(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "thing.pickle"
     write_cache(path, "k", "head", ["first"], {"second": 2})
     stored = open_cache(path, "k")
     assert stored is not None and stored.value == "head"
-    write_cache(path, "k", "new head", ["replaced"])  # renamed over the opened file
     assert stored.part(1) == {"second": 2}
     assert stored.part(0) == ["first"]
     with pytest.raises(LookupError):
         stored.part(2)
     assert open_cache(path, "other key") is None
+    write_cache(path, "k", "new head", ["replaced"])  # renamed over the opened file
+    with pytest.raises(OSError):
+        stored.part(0)
     again = open_cache(path)  # any key
     assert again is not None and again.value == "new head" and again.part(0) == ["replaced"]
+    # Rewritten in place (a copy or a restore over it), even cut short: an exception,
+    # never a mix of two files nor a crash.
+    whole = path.read_bytes()
+    with path.open("r+b") as file:
+        file.truncate(len(whole) // 2)
+    with pytest.raises(OSError):
+        again.part(0)
 
 
 def test_a_file_cut_anywhere_is_a_miss_not_a_bad_part(tmp_path: Path) -> None:
@@ -134,7 +145,7 @@ def test_records_pickle_to_equal_records(
 def test_what_a_run_reads_is_frozen_until_the_run_ends(tmp_path: Path) -> None:
     path = tmp_path / "thing.pickle"
     write_cache(path, "k", "head", [article(f"Story {n}") for n in range(50)])
-    with thawed_after():
+    with cache_reads_frozen():
         stored = open_cache(path, "k")
         assert stored is not None and len(stored.part(0)) == 50  # type: ignore[arg-type]
         assert gc.get_freeze_count() > 0
@@ -162,3 +173,21 @@ def test_a_table_rewritten_with_one_row_changed_copies_the_other_parts(tmp_path:
     write_cache(path, "k", None, *parts)  # over the file the copies come from
     again = open_cache(path, "k")
     assert again is not None and read_shards(again, 0) == changed
+
+
+def test_nothing_is_frozen_outside_a_run_nor_when_the_process_froze_its_own(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "thing.pickle"
+    write_cache(path, "k", "head", list(range(100)))
+    stored = open_cache(path, "k")
+    assert stored is not None and stored.part(0) == list(range(100))
+    assert gc.get_freeze_count() == 0
+    gc.freeze()  # the host's own, e.g. a server before it forks
+    try:
+        held = gc.get_freeze_count()
+        with cache_reads_frozen():
+            stored.part(0)
+        assert gc.get_freeze_count() == held  # neither more frozen nor thawed
+    finally:
+        gc.unfreeze()

@@ -3,6 +3,7 @@ window it was found with still say so."""
 
 from __future__ import annotations
 
+import gc
 import os
 import time
 from datetime import timedelta
@@ -13,6 +14,7 @@ import pytest
 from syndicate import caches, pipeline
 from syndicate.config import load_config
 from syndicate.edition_due import NothingDue
+from tests import invoke
 from tests.factories import NOW, copy_example_site, markdown_record
 
 
@@ -82,3 +84,22 @@ def test_a_republish_with_nothing_new_reads_no_article_and_says_the_same(
     assert pipeline.publish(root, {}, force=True).digest.edition is not None
     add_story(root, "Newer")
     assert pipeline.publish(root, {}).digest.edition is not None
+
+
+def test_the_publish_command_reads_no_article_either_and_leaves_nothing_frozen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = settled_site(tmp_path)
+    for _ in range(2):
+        assert invoke("publish", str(root))[0] == 0
+    parts: list[int] = []
+    real = caches.StoredCache.part
+
+    def counted(self: caches.StoredCache, number: int) -> object:
+        parts.append(number)
+        return real(self, number)
+
+    monkeypatch.setattr(caches.StoredCache, "part", counted)
+    code, out, _ = invoke("publish", str(root))
+    assert code == 0 and "14 articles" in out and "0 written" in out
+    assert parts == [] and gc.get_freeze_count() == 0

@@ -230,3 +230,8 @@ def test_damaged_stored_articles_are_made_again(tmp_path: Path) -> None:
     again = loads(root)
     assert again.cache_key is not None  # the head still read as whole
     assert again.articles == plain.articles
+    # ... and the damaged cache is dropped: the next run makes it again, whole.
+    assert not cache.exists()
+    assert loads(root).articles == plain.articles
+    repaired = loads(root)
+    assert repaired.cache_key is not None and repaired.articles == plain.articles
