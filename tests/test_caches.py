@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import gc
 import os
 import pickle
@@ -152,7 +153,18 @@ def test_what_a_run_reads_is_frozen_until_the_run_ends(tmp_path: Path) -> None:
     assert gc.get_freeze_count() == 0
 
 
-def test_a_table_rewritten_with_one_row_changed_copies_the_other_parts(tmp_path: Path) -> None:
+def refuse_kernel_copy(*args: object) -> int:
+    raise OSError(errno.EXDEV, "not between these files")
+
+
+@pytest.mark.parametrize("kernel_copy", ["used", "refused", "absent"])
+def test_a_table_rewritten_with_one_row_changed_copies_the_other_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, kernel_copy: str
+) -> None:
+    if kernel_copy == "refused":
+        monkeypatch.setattr(os, "copy_file_range", refuse_kernel_copy, raising=False)
+    elif kernel_copy == "absent":
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
     path = tmp_path / "table.pickle"
     table: dict[str, object] = {f"articles/{n}.md": ("stamp", n) for n in range(200)}
     write_cache(path, "k", None, *shard_parts(table, {}, None, 0))

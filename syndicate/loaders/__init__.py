@@ -72,7 +72,7 @@ def load_articles(
     if files is not None:
         stamped = (file_stamp(path) if cache is not None else None for path in files)
         names = (relative_name(path, shown_from) for path in files)
-        listed = zip(map(str, files), names, stamped, strict=False)
+        listed = zip(map(str, files), names, stamped, strict=True)
     else:
         found = found if found is not None else find_record_files(articles_dir, display_root)
         result.errors.extend(found.errors)
