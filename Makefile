@@ -16,8 +16,8 @@ demo: $(STAMP)
 	$(BIN)/syndicate publish .
 
 lint: $(STAMP)
-	$(BIN)/ruff check syndicate tests benchmarks
-	$(BIN)/ruff format --check syndicate tests benchmarks
+	$(BIN)/ruff check syndicate tests benchmarks scripts
+	$(BIN)/ruff format --check syndicate tests benchmarks scripts
 	$(BIN)/mypy
 
 test: lint
