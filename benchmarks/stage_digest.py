@@ -44,22 +44,22 @@ from benchmarks.common import (
     timer,
 )
 from benchmarks.sites import add_subscribers
+from syndicate._store.store import StateStore
+from syndicate.api import LoadedSite, load_site
 from syndicate.config import LoadedConfig
-from syndicate.deliveries import list_id
 from syndicate.digests.headers import Recipient
 from syndicate.digests.messages import MessageTemplate, _slot_bytes
-from syndicate.digests.render import GREETING_TOKEN, UNSUBSCRIBE_TOKEN, RenderedVariant
-from syndicate.editions import (
+from syndicate.digests.plan import (
     PlannedSends,
     PreparedEdition,
     next_edition,
     prepare_edition,
     renderer_for,
 )
-from syndicate.pipeline import LoadedSite, load_site
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
-from syndicate.tokens import unsubscribe_token
+from syndicate.digests.render import GREETING_TOKEN, UNSUBSCRIBE_TOKEN, RenderedVariant
+from syndicate.mail.deliver import list_id
+from syndicate.mail.subscribers import SubscriberBook
+from syndicate.mail.tokens import unsubscribe_token
 
 SITE_ARTICLES = 300  # the edition takes the newest 30
 NAIVE_SAMPLE = 500

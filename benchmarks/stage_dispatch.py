@@ -1,4 +1,4 @@
-"""outbox and smtp: an edition's M messages sent from the ledger (`syndicate.deliveries.
+"""outbox and smtp: an edition's M messages sent from the ledger (`syndicate.mail.deliver.
 deliver`: the Dispatcher's ledger walk, each message filled and handed over).
 
 Each timed run is a fresh process (`--child`) that only sends, from a copy of the
@@ -51,14 +51,14 @@ from benchmarks.common import (
     timer,
 )
 from benchmarks.sites import add_subscribers
+from syndicate._store.store import StateStore
+from syndicate.api import load_site
 from syndicate.config import load_config
-from syndicate.deliveries import DeliveryReport, deliver, envelope_sender
 from syndicate.digests.headers import Recipient
 from syndicate.digests.messages import MessageTemplate
-from syndicate.editions import commit_edition, plan_edition
-from syndicate.pipeline import load_site
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
+from syndicate.digests.plan import commit_edition, plan_edition
+from syndicate.mail.deliver import DeliveryReport, deliver, envelope_sender
+from syndicate.mail.subscribers import SubscriberBook
 
 SITE_ARTICLES = 300  # the edition takes the newest 30
 CONNECTIONS = 4

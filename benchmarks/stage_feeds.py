@@ -35,13 +35,13 @@ from benchmarks.common import (
     row,
     site_copy,
 )
-from syndicate.dispatch.feeds import StagedFeeds, stage_feeds
+from syndicate._store.store import StateStore
+from syndicate._util.templating import template_environment
+from syndicate.api import LoadedSite, feed_site, load_site
 from syndicate.feeds import build_feeds, feed_scopes
 from syndicate.feeds.model import FeedPage, FeedSite, entry_id, image_type
 from syndicate.feeds.paging import feed_order, paginate
-from syndicate.pipeline import LoadedSite, feed_site, load_site
-from syndicate.state import StateStore
-from syndicate.templating import template_environment
+from syndicate.feeds.publish import StagedFeeds, stage_feeds
 
 
 class FeedBuild:

@@ -1,4 +1,4 @@
-"""load: load + normalise N articles (`syndicate.pipeline.load_site`).
+"""load: load + normalise N articles (`syndicate.api.load_site`).
 
 Floor: reading the same files and parsing their front matter with PyYAML
 (CSafeLoader) alone. Also reported: the same plus rendering each Markdown body
@@ -24,7 +24,7 @@ from benchmarks.common import (
     site_copy,
     timer,
 )
-from syndicate.pipeline import load_site
+from syndicate.api import load_site
 
 
 def floor_load(root: Path, markdown: MarkdownIt | None = None) -> None:

@@ -1,4 +1,4 @@
-"""republish-unchanged, republish-one: `syndicate publish` (`syndicate.pipeline.publish`)
+"""republish-unchanged, republish-one: `syndicate publish` (`syndicate.api.publish`)
 run again on a published N-article site, with nothing changed, and with one
 article (the newest) edited before each run.
 
@@ -29,10 +29,10 @@ from benchmarks.common import (
     site_copy,
 )
 from benchmarks.stage_feeds import FeedBuild
-from syndicate import pipeline
-from syndicate.dispatch.feeds import publish_staged
-from syndicate.editions import commit_edition, plan_edition
-from syndicate.pipeline import load_site
+from syndicate import api
+from syndicate.api import load_site
+from syndicate.digests.plan import commit_edition, plan_edition
+from syndicate.feeds.publish import publish_staged
 
 MANIFEST = Path(".syndicate") / "published-feeds.txt"
 
@@ -40,7 +40,7 @@ MANIFEST = Path(".syndicate") / "published-feeds.txt"
 def first_publish(root: Path) -> None:
     """What a first `syndicate publish` leaves (feeds, manifest, the first edition),
     without validating 1,000 feeds that this benchmark does not time."""
-    built = pipeline.build(root, ENV)
+    built = api.build(root, ENV)
     config = built.site.config
     publish_staged(built.feeds, config.paths.feeds, root / MANIFEST)
     site = built.site
@@ -67,7 +67,7 @@ class Edits:
 
 
 def republish(root: Path, changed: bool) -> None:
-    report = pipeline.publish(root, ENV)
+    report = api.publish(root, ENV)
     written = report.feed_counts()["written"]
     assert not report.errors and not report.blocked, report.errors[:3]
     assert (written > 0) == changed, f"{written} feeds written"

@@ -30,8 +30,8 @@ from pathlib import Path
 
 from benchmarks.common import ENV, emit, high_water_mb, interleaved, log, parser, row, timer
 from benchmarks.common import site_copy as make_site
-from syndicate import pipeline
-from syndicate.dispatch.feeds import publish_staged
+from syndicate import api
+from syndicate.feeds.publish import publish_staged
 
 SITE_ARTICLES = 1_000
 CLIENTS = 4
@@ -169,7 +169,7 @@ async def _response(reader: asyncio.StreamReader) -> int:
 
 def published_site(folder: Path) -> Path:
     root = make_site(SITE_ARTICLES, folder)
-    built = pipeline.build(root, ENV)
+    built = api.build(root, ENV)
     publish_staged(built.feeds, built.site.config.paths.feeds)
     return root
 

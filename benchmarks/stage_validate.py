@@ -38,7 +38,7 @@ from benchmarks.common import (
     timer,
 )
 from benchmarks.common import parser as arguments
-from syndicate import pipeline
+from syndicate import api
 from syndicate.validate.paths import validate_paths
 
 FEEDS = 1_000
@@ -49,7 +49,7 @@ def corpus(folder: Path, entries: int) -> Path:
     documents_per_article = 3 * 2 / entries  # three formats; the site and a section
     size = int(FEEDS / documents_per_article * 1.05)
     root = site_copy(size, folder, f"\n[feeds]\nentries = {entries}\n")
-    staged = pipeline.build(root, ENV).feeds
+    staged = api.build(root, ENV).feeds
     paths = sorted(staged.feed_paths)
     assert len(paths) >= FEEDS, len(paths)
     chosen = [paths[n * len(paths) // FEEDS] for n in range(FEEDS)]

@@ -12,22 +12,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from syndicate import __version__
-from syndicate.caches import cache_folder, cache_reads_frozen, key_of
+from syndicate._cache.edition_due import NothingDue
+from syndicate._cache.files import cache_folder, cache_reads_frozen, key_of
+from syndicate._store.store import StateStore
+from syndicate._util.lock import site_lock
+from syndicate._util.templating import template_environment
 from syndicate.config import LoadedConfig, SitePaths, load_config
-from syndicate.deliveries import DeliveryReport, deliver
-from syndicate.dispatch.feeds import (
-    PublishedFeeds,
-    PublishedKeys,
-    StagedFeeds,
-    publish_staged,
-    stage_feeds,
-)
-from syndicate.dispatch.ledger import ALL_SECTIONS
-from syndicate.dispatch.lock import site_lock
-from syndicate.dispatch.sender import EditionTally, SendProgress
-from syndicate.dispatch.websub import ping_hubs
-from syndicate.edition_due import NothingDue
-from syndicate.editions import (
+from syndicate.digests.plan import (
     EditionReport,
     PreparedEdition,
     commit_edition,
@@ -38,11 +29,20 @@ from syndicate.editions import (
 from syndicate.errors import Problem, SiteError, SubscriberFileError
 from syndicate.feeds import FeedSite, build_feeds, plan_extras, plan_feeds
 from syndicate.feeds.model import FEEDS_FOLDER, article_fingerprint
-from syndicate.records import Article
-from syndicate.site import LoadedSite, count_record_files, load_site, locate_records
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook, read_subscriber_csv
-from syndicate.templating import template_environment
+from syndicate.feeds.publish import (
+    PublishedFeeds,
+    PublishedKeys,
+    StagedFeeds,
+    publish_staged,
+    stage_feeds,
+)
+from syndicate.feeds.websub import ping_hubs
+from syndicate.mail.deliver import DeliveryReport, deliver
+from syndicate.mail.ledger import ALL_SECTIONS
+from syndicate.mail.sender import EditionTally, SendProgress
+from syndicate.mail.subscribers import SubscriberBook, read_subscriber_csv
+from syndicate.site.load import LoadedSite, count_record_files, load_site, locate_records
+from syndicate.site.records import Article
 from syndicate.validate import FileReport, validate_outputs
 
 __all__ = [

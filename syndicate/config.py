@@ -26,10 +26,10 @@ from pydantic import (
     field_validator,
 )
 
+from syndicate._util.text import one_line, slugify
+from syndicate._util.tomlfile import describe_first_error, key_line, read_toml
+from syndicate._util.urls import encode_url, is_web_url
 from syndicate.errors import ConfigError, Problem
-from syndicate.text import one_line, slugify
-from syndicate.tomlfile import describe_first_error, key_line, read_toml
-from syndicate.urls import encode_url, is_web_url
 
 CONFIG_NAME = "syndicate.toml"
 DEFAULT_BASE_URL = "http://localhost:8080/"

@@ -8,10 +8,10 @@ from typing import Any
 
 from typer.testing import CliRunner
 
+from syndicate._store.store import EditionRecord, StateStore
+from syndicate._util.templating import default_templates_dir
 from syndicate.cli import app
 from syndicate.config import SitePaths
-from syndicate.state import EditionRecord, StateStore
-from syndicate.templating import default_templates_dir
 from tests.factories import markdown_record, write_site
 
 runner = CliRunner()

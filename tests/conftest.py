@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syndicate import pipeline
+from syndicate import api
 
 
 @pytest.fixture
@@ -16,5 +16,5 @@ def pings(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         told.extend(urls)
         return []
 
-    monkeypatch.setattr(pipeline, "ping_hubs", record)
+    monkeypatch.setattr(api, "ping_hubs", record)
     return told

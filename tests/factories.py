@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from syndicate.config import SiteSettings
-from syndicate.identity import Identities, in_memory
-from syndicate.records import Article, Image, RawArticle, RelatedRef, Source
+from syndicate.site.identity import Identities, in_memory
+from syndicate.site.records import Article, Image, RawArticle, RelatedRef, Source
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

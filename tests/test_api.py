@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from syndicate import pipeline
-from syndicate.pipeline import load_site
+from syndicate import api
+from syndicate.api import load_site
 from tests.factories import NOW, copy_example_site, markdown_record, scraped_page, write_site
 
 
@@ -109,7 +109,7 @@ def test_a_single_file_is_loaded_on_its_own(tmp_path: Path) -> None:
 def test_hubs_hear_of_new_feeds_even_when_writing_the_digest_fails(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syndicate import pipeline
+    from syndicate import api
     from syndicate.errors import DigestError
 
     root = write_site(
@@ -118,23 +118,23 @@ def test_hubs_hear_of_new_feeds_even_when_writing_the_digest_fails(
         config='[feeds]\nhubs = ["https://hub.example/"]\n',
     )
     told: list[str] = []
-    monkeypatch.setattr(pipeline, "ping_hubs", lambda hubs, urls, agent: told.extend(urls) or [])
+    monkeypatch.setattr(api, "ping_hubs", lambda hubs, urls, agent: told.extend(urls) or [])
 
     def broken(*args: object, **kwargs: object) -> None:
         raise DigestError("archive template error")
 
     # Rendering (and checking) the edition comes before anything is published; writing
     # it comes after the feeds went out, and its failure must not hide them from hubs.
-    monkeypatch.setattr(pipeline, "commit_edition", broken)
+    monkeypatch.setattr(api, "commit_edition", broken)
     with pytest.raises(DigestError):
-        pipeline.publish(root, {})
+        api.publish(root, {})
     assert any(url.endswith("/feeds/atom.xml") for url in told)
 
 
 def test_a_digest_that_does_not_render_stops_publish_before_any_feed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from syndicate import pipeline
+    from syndicate import api
     from syndicate.errors import DigestError
 
     root = write_site(tmp_path / "site", {"world/a.md": markdown_record({"title": "A"})})
@@ -142,7 +142,7 @@ def test_a_digest_that_does_not_render_stops_publish_before_any_feed(
     templates.mkdir(parents=True)
     (templates / "digest.mjml.j2").write_text("<mjml><mj-body>{{ nope( }}</mj-body></mjml>")
     with pytest.raises(DigestError, match="template error"):
-        pipeline.publish(root, {})
+        api.publish(root, {})
     assert not (root / "feeds").exists()
 
 
@@ -178,7 +178,7 @@ def _published(root: Path) -> dict[str, bytes]:
 
 
 def _full_build(root: Path) -> dict[str, bytes]:
-    staged = pipeline.build(root, {}).feeds
+    staged = api.build(root, {}).feeds
     return {path: (staged.folder / path).read_bytes() for path in staged.paths}
 
 
@@ -186,10 +186,10 @@ def test_a_republish_with_nothing_changed_builds_no_feed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _settled_site(tmp_path)
-    first = pipeline.publish(root, {})
+    first = api.publish(root, {})
     assert first.feed_counts()["written"] > 0
     built = _page_builds(monkeypatch)
-    again = pipeline.publish(root, {})
+    again = api.publish(root, {})
     assert built == [] and again.feed_counts()["written"] == 0
     assert again.feed_counts()["unchanged"] == first.feed_counts()["written"]
     assert _published(root) == _full_build(root)
@@ -200,11 +200,11 @@ def test_a_feed_changed_by_hand_is_built_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _settled_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     (root / "feeds" / "world" / "atom.xml").write_bytes(b"<feed>tampered</feed>")
     (root / "feeds" / "rss.xml").unlink()
     built = _page_builds(monkeypatch)
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert sorted(built) == ["rss.xml", "world/atom.xml"]
     assert sorted(report.feeds.written) == ["rss.xml", "world/atom.xml"]
     assert _published(root) == _full_build(root)
@@ -214,12 +214,12 @@ def test_an_edited_story_rebuilds_only_the_feeds_that_carry_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = _settled_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     path = next((root / "articles" / "business").glob("*.md"))
     text = path.read_text("utf-8")
     path.write_text(text.replace("title: ", "title: Revised ", 1), "utf-8")
     built = _page_builds(monkeypatch)
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     # The site's and Business's feeds, in every format; not World's nor Culture's.
     assert sorted(built) == sorted(
         f"{folder}{name}"
@@ -235,14 +235,14 @@ def test_a_new_feeds_setting_builds_the_feeds_again(
 ) -> None:
     """The shortcut for an unchanged site (no page planned) must not outlive a setting."""
     root = _settled_site(tmp_path)
-    pipeline.publish(root, {})
-    pipeline.publish(root, {})  # the shortcut is taken from here on
+    api.publish(root, {})
+    api.publish(root, {})  # the shortcut is taken from here on
     config = root / "syndicate.toml"
     config.write_text(config.read_text("utf-8").replace("entries = 50", "entries = 2"), "utf-8")
     built = _page_builds(monkeypatch)
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert built and report.feed_counts()["written"] > 0
     assert any(path.startswith("archive/") for path in report.feeds.written)
     assert _published(root) == _full_build(root)
     built.clear()
-    assert pipeline.publish(root, {}).feed_counts()["written"] == 0 and built == []
+    assert api.publish(root, {}).feed_counts()["written"] == 0 and built == []

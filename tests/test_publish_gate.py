@@ -1,7 +1,7 @@
 """What the validation gate of `syndicate publish` blocks, through the command line.
 
 `publish` builds the feeds and renders the digest edition due, validates what
-changed (pipeline._validate), and publishes nothing when that finds an error (or,
+changed (api._validate), and publishes nothing when that finds an error (or,
 with --strict, a warning): feeds/ keeps its files byte for byte, digests/ gets no
 edition, the state store records no edition and no WebSub hub hears of anything.
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from syndicate import pipeline
+from syndicate import api
 from syndicate.feeds import FeedFile, PlannedFeed, plan_feeds
 from tests import (
     CONFIG,
@@ -163,7 +163,7 @@ def test_a_broken_feed_blocks_the_whole_publish(
         add_story(root)
     before = snapshot(root)
     pings.clear()
-    monkeypatch.setattr(pipeline, "plan_feeds", corrupting("world/rss.xml", corrupt))
+    monkeypatch.setattr(api, "plan_feeds", corrupting("world/rss.xml", corrupt))
 
     status, _, err = invoke("publish", str(root))
 
@@ -184,7 +184,7 @@ def test_a_broken_archive_page_blocks_the_publish(
     def no_id(atom: bytes) -> bytes:
         return re.sub(rb"<id>[^<]*</id>", b"", atom, count=1)
 
-    monkeypatch.setattr(pipeline, "plan_feeds", corrupting("archive/site/atom-1.xml", no_id))
+    monkeypatch.setattr(api, "plan_feeds", corrupting("archive/site/atom-1.xml", no_id))
     status, report, _ = publish_json(root)
     assert status == 1 and report["validation"]["blocked"] is True
     assert report["validation"]["checked"] == 12 + 3  # nine feeds, three archive pages
@@ -217,7 +217,7 @@ def test_json_report_of_a_blocked_publish(tmp_path: Path, monkeypatch: pytest.Mo
     def renamed(atom: bytes) -> bytes:
         return re.sub(rb"<title>([^<]*)</title>", rb"<name>\1</name>", atom, count=1)
 
-    monkeypatch.setattr(pipeline, "plan_feeds", corrupting("business/atom.xml", renamed))
+    monkeypatch.setattr(api, "plan_feeds", corrupting("business/atom.xml", renamed))
     status, report, err = publish_json(root)
     assert status == 1
     validation = report["validation"]

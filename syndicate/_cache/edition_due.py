@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from syndicate.caches import cache_folder, key_of, read_cache, write_cache
+from syndicate._cache.files import cache_folder, key_of, read_cache, write_cache
+from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
-from syndicate.editions import since_start
-from syndicate.state import StateStore
+from syndicate.digests.plan import since_start
 
 MEMO_CACHE = "edition-due.pickle"
 

@@ -68,7 +68,7 @@ def code_stamp() -> str:
     for name in ("feedgen", "lxml", "nh3", "markdown-it-py", "PyYAML"):
         with contextlib.suppress(importlib.metadata.PackageNotFoundError):
             parts.append(f"{name}={importlib.metadata.version(name)}")
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # all of syndicate/
     for source in sorted(package.rglob("*.py")):
         status = source.stat()
         parts.append(f"{source.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from syndicate.caches import (
+from syndicate._cache.files import (
     FileStamp,
     StoredCache,
     code_stamp,
@@ -20,7 +20,7 @@ from syndicate.caches import (
     write_cache,
 )
 from syndicate.errors import Problem
-from syndicate.records import RawArticle
+from syndicate.site.records import RawArticle
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,12 +14,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from syndicate.caches import SHARDS, StoredCache, open_cache, read_shards, shard_parts, write_cache
+from syndicate._cache.files import (
+    SHARDS,
+    StoredCache,
+    open_cache,
+    read_shards,
+    shard_parts,
+    write_cache,
+)
+from syndicate._store.store import StateStore
 from syndicate.errors import Problem
 from syndicate.feeds.model import article_fingerprint
-from syndicate.normalise import DraftKey
-from syndicate.records import Article
-from syndicate.state import StateStore
+from syndicate.site.normalise import DraftKey
+from syndicate.site.records import Article
 
 SITE_CACHE = "site.pickle"
 _ORDER, _FIRST_SHARD, _DRAFTS = 0, 1, 1 + SHARDS

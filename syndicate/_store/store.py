@@ -17,7 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from syndicate.errors import StateError
-from syndicate.identity import Identity, assign_new
+from syndicate.site.identity import Identity, assign_new
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: when each article id was first seen, so that undated records keep their date.

@@ -11,8 +11,9 @@ from pathlib import Path
 
 import jinja2
 
-_PACKAGED = Path(__file__).resolve().parent / "templates"
-_CHECKOUT = Path(__file__).resolve().parent.parent / "templates"
+_PACKAGE = Path(__file__).resolve().parent.parent  # syndicate/
+_PACKAGED = _PACKAGE / "templates"
+_CHECKOUT = _PACKAGE.parent / "templates"
 
 
 def default_templates_dir() -> Path:

@@ -14,12 +14,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from syndicate import __version__, pipeline, subscriber_commands
-from syndicate.console import SendBar, err, out, print_problems, reporting, write_json
-from syndicate.deliveries import DeliveryReport
+from syndicate import __version__, api
+from syndicate.api import count_record_files, load_site
+from syndicate.cli import subscribers as subscriber_commands
+from syndicate.cli.console import SendBar, err, out, print_problems, reporting, write_json
+from syndicate.cli.scaffold import create_site
 from syndicate.errors import Problem
-from syndicate.pipeline import count_record_files, load_site
-from syndicate.scaffold import create_site
+from syndicate.mail.deliver import DeliveryReport
 from syndicate.validate import FileReport, Severity
 from syndicate.validate.paths import validate_paths
 
@@ -97,7 +98,7 @@ def build(site_dir: SiteDir = Path("."), quiet: QuietFlag = False) -> None:
     """Load and build the feeds into .syndicate/build/, publishing nothing."""
     with reporting():
         built = _with_progress(
-            site_dir, lambda on_file: pipeline.build(site_dir, os.environ, on_file), show=not quiet
+            site_dir, lambda on_file: api.build(site_dir, os.environ, on_file), show=not quiet
         )
     print_problems(built.site.errors, "error", "red")
     if not quiet:
@@ -130,7 +131,7 @@ def publish(
         try:
             report = _with_progress(
                 site_dir,
-                lambda on_file: pipeline.publish(
+                lambda on_file: api.publish(
                     site_dir,
                     os.environ,
                     on_file,
@@ -188,7 +189,7 @@ def dispatch(
     bar = SendBar(show=not (as_json or quiet))
     with reporting():
         try:
-            delivery = pipeline.dispatch(site_dir, os.environ, progress=bar)
+            delivery = api.dispatch(site_dir, os.environ, progress=bar)
         finally:
             bar.stop()
     if not quiet:
@@ -273,7 +274,7 @@ def preview(
 ) -> None:
     """Write the digest edition that is due to digests/preview/, without recording it."""
     with reporting():
-        site, report = pipeline.preview(site_dir, os.environ, since=since)
+        site, report = api.preview(site_dir, os.environ, since=since)
     print_problems(site.errors, "error", "red")
     print_problems(site.warnings + report.warnings, "warning", "yellow")
     assert report.folder is not None and report.edition is not None
@@ -313,7 +314,7 @@ def serve(
     from syndicate.serve import create_app
 
     with reporting():
-        config = load_config(pipeline.locate_records(site_dir).site_root, os.environ)
+        config = load_config(api.locate_records(site_dir).site_root, os.environ)
         web = create_app(config)
     out.print(Text(f"Serving {config.title} on http://{host}:{port}/ (Ctrl+C stops)"))
     uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)

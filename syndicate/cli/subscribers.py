@@ -14,13 +14,13 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from syndicate._store.store import StateStore
+from syndicate.cli.console import out, print_problems, reporting, write_json
 from syndicate.config import load_config
-from syndicate.console import out, print_problems, reporting, write_json
-from syndicate.deliveries import list_id
 from syndicate.errors import ConfigError, Problem
-from syndicate.state import StateStore
-from syndicate.subscribers import RowError, SubscriberBook, check_row, read_subscriber_csv
-from syndicate.tokens import read_unsubscribe_token, site_key
+from syndicate.mail.deliver import list_id
+from syndicate.mail.subscribers import RowError, SubscriberBook, check_row, read_subscriber_csv
+from syndicate.mail.tokens import read_unsubscribe_token, site_key
 
 app = typer.Typer(help="Add, remove, import and list subscribers.", no_args_is_help=True)
 DirOption = Annotated[

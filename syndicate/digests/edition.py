@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from syndicate.records import Article
+from syndicate.site.records import Article
 
 # A first edition carries at most this many of the newest stories, not the archive.
 FIRST_EDITION_STORIES = 30

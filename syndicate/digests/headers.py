@@ -14,8 +14,8 @@ from datetime import datetime
 from email.headerregistry import Address
 from email.policy import SMTP, Policy
 
+from syndicate._util.text import one_line
 from syndicate.errors import DigestError
-from syndicate.text import one_line
 
 
 @dataclass(frozen=True, slots=True)

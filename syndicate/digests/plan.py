@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from email.headerregistry import Address
 from pathlib import Path
 
+from syndicate._store.store import EditionRecord, StateStore
+from syndicate._util.templating import template_environment
 from syndicate.config import LoadedConfig
 from syndicate.digests import (
     DigestEdition,
@@ -31,13 +33,11 @@ from syndicate.digests.render import (
     long_date,
     unresolved_related,
 )
-from syndicate.dispatch.ledger import dump_variant, queue_sends, variant_key
-from syndicate.dispatch.sender import EditionTally
 from syndicate.errors import ConfigError, Problem
-from syndicate.records import Article
-from syndicate.state import EditionRecord, StateStore
-from syndicate.subscribers import Subscriber, SubscriberBook
-from syndicate.templating import template_environment
+from syndicate.mail.ledger import dump_variant, queue_sends, variant_key
+from syndicate.mail.sender import EditionTally
+from syndicate.mail.subscribers import Subscriber, SubscriberBook
+from syndicate.site.records import Article
 
 PREVIEW_FOLDER = "preview"
 

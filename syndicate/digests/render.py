@@ -15,12 +15,12 @@ from zoneinfo import ZoneInfo
 import jinja2
 from mjml import mjml2html
 
+from syndicate._util.text import slugify
+from syndicate._util.urls import is_web_url
 from syndicate.digests.edition import DigestEdition
 from syndicate.errors import DigestError, Problem
-from syndicate.records import Article
-from syndicate.sanitise import shorten
-from syndicate.text import slugify
-from syndicate.urls import is_web_url
+from syndicate.site.records import Article
+from syndicate.site.sanitise import shorten
 
 # Letters only: they pass through Jinja's escaping, MJML and URL handling unchanged.
 GREETING_TOKEN = "SYNDICATEGREETINGSLOT"

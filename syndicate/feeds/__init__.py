@@ -14,7 +14,8 @@ from urllib.parse import quote
 
 import jinja2
 
-from syndicate.caches import code_stamp, key_of
+from syndicate._cache.files import code_stamp, key_of
+from syndicate._util.text import slugify
 from syndicate.feeds.extras import build_link_tags, build_opml, stylesheet_file
 from syndicate.feeds.jsonfeed import build_json
 from syndicate.feeds.model import (
@@ -28,9 +29,8 @@ from syndicate.feeds.model import (
 )
 from syndicate.feeds.paging import feed_order, paginate
 from syndicate.feeds.xmlfeeds import build_xml
-from syndicate.identity import unique_slug
-from syndicate.records import Article
-from syndicate.text import slugify
+from syndicate.site.identity import unique_slug
+from syndicate.site.records import Article
 
 __all__ = [
     "FeedFile",

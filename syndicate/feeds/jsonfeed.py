@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from syndicate.feeds.model import FeedPage, FeedSite, entry_id
-from syndicate.records import Article
+from syndicate.site.records import Article
 
 VERSION = "https://jsonfeed.org/version/1.1"
 

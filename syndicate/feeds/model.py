@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
-from syndicate.records import Article
-from syndicate.urls import encode_url, is_web_url
+from syndicate._util.urls import encode_url, is_web_url
+from syndicate.site.records import Article
 
 FEEDS_FOLDER = "feeds"
 FILE_NAMES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from syndicate.feeds.model import FeedPage, FeedScope
-from syndicate.records import Article
+from syndicate.site.records import Article
 
 
 def _newest_first(articles: list[Article]) -> tuple[Article, ...]:

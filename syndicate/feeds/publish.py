@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from syndicate.caches import FileStamp, code_stamp, key_of, read_cache, write_cache
+from syndicate._cache.files import FileStamp, code_stamp, key_of, read_cache, write_cache
 from syndicate.errors import PublishError
 from syndicate.feeds import FeedFile, PlannedFeed
 

@@ -19,7 +19,7 @@ from syndicate.feeds.model import (
     image_type,
     newest_update,
 )
-from syndicate.records import Article
+from syndicate.site.records import Article
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
 HISTORY_NS = "http://purl.org/syndication/history/1.0"

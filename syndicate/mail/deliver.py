@@ -7,16 +7,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import Recipient
-from syndicate.dispatch.backends import Backend, Outbox
-from syndicate.dispatch.dkim import dkim_signer
-from syndicate.dispatch.ledger import Ledger, SendJob
-from syndicate.dispatch.sender import Dispatcher, EditionTally, RetryPolicy, SendProgress
-from syndicate.dispatch.smtp import SmtpBackend
 from syndicate.errors import Problem
-from syndicate.state import StateStore
-from syndicate.tokens import site_key, unsubscribe_token
+from syndicate.mail.backends import Backend, Outbox
+from syndicate.mail.dkim import dkim_signer
+from syndicate.mail.ledger import Ledger, SendJob
+from syndicate.mail.sender import Dispatcher, EditionTally, RetryPolicy, SendProgress
+from syndicate.mail.smtp import SmtpBackend
+from syndicate.mail.tokens import site_key, unsubscribe_token
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from syndicate._store.store import StateStore
 from syndicate.digests.headers import EditionHeaders
 from syndicate.digests.render import RenderedVariant
-from syndicate.state import StateStore
 
 ALL_SECTIONS = "*"
 

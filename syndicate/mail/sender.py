@@ -26,7 +26,7 @@ from typing import Protocol
 
 from syndicate.digests.headers import Recipient
 from syndicate.digests.messages import MessageTemplate
-from syndicate.dispatch.backends import (
+from syndicate.mail.backends import (
     Backend,
     BackendUnavailable,
     BatchBackend,
@@ -35,7 +35,7 @@ from syndicate.dispatch.backends import (
     Staged,
     TemporaryFailure,
 )
-from syndicate.dispatch.ledger import GroupCommit, Ledger, Outcome, SendJob
+from syndicate.mail.ledger import GroupCommit, Ledger, Outcome, SendJob
 
 Signer = Callable[[bytes], bytes]
 

@@ -7,7 +7,7 @@ from typing import NoReturn
 
 import aiosmtplib
 
-from syndicate.dispatch.backends import BackendUnavailable, PermanentFailure, TemporaryFailure
+from syndicate.mail.backends import BackendUnavailable, PermanentFailure, TemporaryFailure
 
 TIMEOUT = 60.0
 

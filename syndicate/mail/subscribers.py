@@ -19,9 +19,9 @@ from typing import Literal, cast
 
 from email_validator import EmailNotValidError, validate_email
 
+from syndicate._store.store import StateStore
+from syndicate._util.text import one_line
 from syndicate.errors import Problem, SubscriberFileError
-from syndicate.state import StateStore
-from syndicate.text import one_line
 
 Status = Literal["active", "pending", "unsubscribed", "bounced"]
 STATUSES: tuple[Status, ...] = ("active", "pending", "unsubscribed", "bounced")

@@ -18,8 +18,13 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from syndicate._store.store import StateStore
+from syndicate._util.templating import template_environment
+from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
-from syndicate.deliveries import list_id
+from syndicate.mail.deliver import list_id
+from syndicate.mail.subscribers import RowError, SubscriberBook, check_row
+from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, site_key
 from syndicate.serve.files import PublishedFiles
 from syndicate.serve.signup import (
     RateLimit,
@@ -28,11 +33,6 @@ from syndicate.serve.signup import (
     record_pending,
     send_confirmation,
 )
-from syndicate.state import StateStore
-from syndicate.subscribers import RowError, SubscriberBook, check_row
-from syndicate.templating import template_environment
-from syndicate.text import slugify
-from syndicate.tokens import read_confirm_token, read_unsubscribe_token, site_key
 
 log = logging.getLogger("syndicate.serve")
 MAX_FORM_BYTES = 8 * 1024

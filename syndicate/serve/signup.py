@@ -22,18 +22,18 @@ from email.utils import format_datetime, make_msgid
 import aiosmtplib
 import jinja2
 
+from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
-from syndicate.deliveries import envelope_sender, list_id, make_backend
 from syndicate.digests.headers import header_text
-from syndicate.dispatch.backends import (
+from syndicate.mail.backends import (
     BackendUnavailable,
     Connection,
     PermanentFailure,
     TemporaryFailure,
 )
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook, SubscriberRow
-from syndicate.tokens import confirm_token
+from syndicate.mail.deliver import envelope_sender, list_id, make_backend
+from syndicate.mail.subscribers import SubscriberBook, SubscriberRow
+from syndicate.mail.tokens import confirm_token
 
 log = logging.getLogger(__name__)
 

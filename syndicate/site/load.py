@@ -17,22 +17,8 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
 from pathlib import Path
 
-from syndicate.caches import StoredCache, cache_folder, code_stamp, key_of, open_cache
-from syndicate.config import LoadedConfig, load_config
-from syndicate.errors import Problem, SiteError
-from syndicate.identity import in_memory
-from syndicate.loaders import (
-    RECORD_SUFFIXES,
-    LoadResult,
-    RecordCache,
-    RecordFiles,
-    ScrapeRules,
-    find_record_files,
-    load_articles,
-)
-from syndicate.normalise import Drafts, NormaliseResult, normalise
-from syndicate.records import Article
-from syndicate.site_cache import (
+from syndicate._cache.files import StoredCache, cache_folder, code_stamp, key_of, open_cache
+from syndicate._cache.site import (
     SITE_CACHE,
     SiteBody,
     SiteHead,
@@ -42,7 +28,21 @@ from syndicate.site_cache import (
     stored_body,
     write_snapshot,
 )
-from syndicate.state import StateStore
+from syndicate._store.store import StateStore
+from syndicate.config import LoadedConfig, load_config
+from syndicate.errors import Problem, SiteError
+from syndicate.site.identity import in_memory
+from syndicate.site.loaders import (
+    RECORD_SUFFIXES,
+    LoadResult,
+    RecordCache,
+    RecordFiles,
+    ScrapeRules,
+    find_record_files,
+    load_articles,
+)
+from syndicate.site.normalise import Drafts, NormaliseResult, normalise
+from syndicate.site.records import Article
 
 RECORD_CACHE = "records.pickle"
 

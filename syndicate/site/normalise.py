@@ -13,14 +13,14 @@ from datetime import UTC, datetime
 from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
+from syndicate._util.text import one_line, slugify
+from syndicate._util.urls import encode_url, is_web_url
 from syndicate.config import SiteSettings
 from syndicate.errors import Problem, RecordError
-from syndicate.identity import Identities, Identity
-from syndicate.records import Article, Image, RawArticle
-from syndicate.related import resolve_related
-from syndicate.sanitise import first_paragraph_text, sanitise_html, shorten
-from syndicate.text import one_line, slugify
-from syndicate.urls import encode_url, is_web_url
+from syndicate.site.identity import Identities, Identity
+from syndicate.site.records import Article, Image, RawArticle
+from syndicate.site.related import resolve_related
+from syndicate.site.sanitise import first_paragraph_text, sanitise_html, shorten
 
 _HOSTNAME = re.compile(
     r"(?=.{1,253}$)[^\W_](?:[\w-]{0,62}[^\W_])?(?:\.[^\W_](?:[\w-]{0,62}[^\W_])?)*"

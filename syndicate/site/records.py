@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from syndicate.caches import pickled_by_fields
+from syndicate._cache.files import pickled_by_fields
 
 
 @pickled_by_fields

@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from functools import cached_property
 
+from syndicate._util.text import normalised_title, one_line
 from syndicate.errors import Problem
-from syndicate.records import Article, RawArticle, RelatedLink, RelatedRef
-from syndicate.text import normalised_title, one_line
+from syndicate.site.records import Article, RawArticle, RelatedLink, RelatedRef
 
 
 class _Index:

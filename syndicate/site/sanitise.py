@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 
 import nh3
 
-from syndicate.text import one_line, xml_safe
+from syndicate._util.text import one_line, xml_safe
 
 _URL_ATTRIBUTES = frozenset({"href", "src", "cite", "longdesc"})
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.DOTALL)

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import caches, pipeline
+from syndicate import api
+from syndicate._cache import files as cache_files
+from syndicate._cache.edition_due import NothingDue
 from syndicate.config import load_config
-from syndicate.edition_due import NothingDue
 from tests import invoke
 from tests.factories import NOW, copy_example_site, markdown_record
 
@@ -54,14 +55,14 @@ def test_the_window_may_only_move_forward(tmp_path: Path) -> None:
 
 def test_a_window_of_last_edition_holds_until_the_editions_change(tmp_path: Path) -> None:
     root = settled_site(tmp_path)
-    pipeline.publish(root, {})  # the first edition
+    api.publish(root, {})  # the first edition
     config = load_config(root, {})
     memo = NothingDue.for_site(config, "site key", NOW)
     assert memo.window_from is None
     memo.remember()
     assert NothingDue.for_site(config, "site key", NOW + timedelta(days=30)).holds()
     add_story(root, "Later")
-    assert pipeline.publish(root, {}).digest is not None  # a second edition
+    assert api.publish(root, {}).digest is not None  # a second edition
     assert not NothingDue.for_site(config, "site key", NOW + timedelta(days=30)).holds()
 
 
@@ -69,21 +70,21 @@ def test_a_republish_with_nothing_new_reads_no_article_and_says_the_same(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = settled_site(tmp_path)
-    assert pipeline.publish(root, {}).digest.edition is not None
-    quiet = pipeline.publish(root, {})
+    assert api.publish(root, {}).digest.edition is not None
+    quiet = api.publish(root, {})
     assert quiet.digest.edition is None
     parts: list[int] = []
-    real = caches.StoredCache.part
+    real = cache_files.StoredCache.part
     monkeypatch.setattr(
-        caches.StoredCache, "part", lambda self, n: parts.append(n) or real(self, n)
+        cache_files.StoredCache, "part", lambda self, n: parts.append(n) or real(self, n)
     )
-    again = pipeline.publish(root, {})
+    again = api.publish(root, {})
     assert parts == []
     assert again.as_json() == quiet.as_json()
     # New stories are still seen, and so is --force, with the memo standing.
-    assert pipeline.publish(root, {}, force=True).digest.edition is not None
+    assert api.publish(root, {}, force=True).digest.edition is not None
     add_story(root, "Newer")
-    assert pipeline.publish(root, {}).digest.edition is not None
+    assert api.publish(root, {}).digest.edition is not None
 
 
 def test_the_publish_command_reads_no_article_either_and_leaves_nothing_frozen(
@@ -93,13 +94,13 @@ def test_the_publish_command_reads_no_article_either_and_leaves_nothing_frozen(
     for _ in range(2):
         assert invoke("publish", str(root))[0] == 0
     parts: list[int] = []
-    real = caches.StoredCache.part
+    real = cache_files.StoredCache.part
 
-    def counted(self: caches.StoredCache, number: int) -> object:
+    def counted(self: cache_files.StoredCache, number: int) -> object:
         parts.append(number)
         return real(self, number)
 
-    monkeypatch.setattr(caches.StoredCache, "part", counted)
+    monkeypatch.setattr(cache_files.StoredCache, "part", counted)
     code, out, _ = invoke("publish", str(root))
     assert code == 0 and "14 articles" in out and "0 written" in out
     assert parts == [] and gc.get_freeze_count() == 0

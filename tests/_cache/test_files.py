@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.caches import (
+from syndicate._cache.files import (
     SHARDS,
     Copied,
     cache_reads_frozen,
@@ -26,7 +26,7 @@ from syndicate.caches import (
     write_cache,
 )
 from syndicate.errors import Problem
-from syndicate.records import RawArticle, RelatedRef, Source
+from syndicate.site.records import RawArticle, RelatedRef, Source
 from tests.factories import article
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from syndicate._store.store import SCHEMA_VERSION, StateStore
 from syndicate.errors import StateError
-from syndicate.identity import Identity
-from syndicate.state import SCHEMA_VERSION, StateStore
+from syndicate.site.identity import Identity
 from tests.factories import NOW
 
 

@@ -5,9 +5,13 @@ from pathlib import Path
 
 from hatchling.builders.wheel import WheelBuilder
 
-from syndicate.templating import default_templates_dir, template_environment, template_search_path
+from syndicate._util.templating import (
+    default_templates_dir,
+    template_environment,
+    template_search_path,
+)
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_wheel_ships_the_default_templates(tmp_path: Path) -> None:

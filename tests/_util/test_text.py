@@ -5,7 +5,14 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.text import _unicode_slug, decode, normalised_title, one_line, slugify, xml_safe
+from syndicate._util.text import (
+    _unicode_slug,
+    decode,
+    normalised_title,
+    one_line,
+    slugify,
+    xml_safe,
+)
 
 XML_FORBIDDEN = {*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0xFFFE, 0xFFFF}
 

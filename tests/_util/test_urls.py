@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from syndicate.urls import encode_url, is_web_url
+from syndicate._util.urls import encode_url, is_web_url
 
 
 @pytest.mark.parametrize(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from syndicate import pipeline
+from syndicate import api
+from syndicate._store.store import StateStore
 from syndicate.cli import app
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
+from syndicate.mail.subscribers import SubscriberBook
 from tests.factories import markdown_record, write_site
 
 ENV = {"SYNDICATE_SECRET_KEY": "a key for the tests"}
@@ -27,7 +27,7 @@ def published_site(root: Path) -> Path:
     (root / "subscribers.csv").write_text(
         "email,name\nana@example.com,Ana\nben@example.com,Ben\n", "utf-8"
     )
-    pipeline.publish(root, ENV)
+    api.publish(root, ENV)
     return root
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import pipeline
+from syndicate import api
 from tests.factories import copy_example_site
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -34,7 +34,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def edition_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     site = copy_example_site(tmp_path_factory.mktemp("browser"))
-    _, report = pipeline.preview(site, {})
+    _, report = api.preview(site, {})
     assert report.folder is not None
     return report.folder / "index.html"
 

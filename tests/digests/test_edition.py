@@ -11,12 +11,14 @@ import pytest
 from lxml import html
 from typer.testing import CliRunner
 
-from syndicate import editions, pipeline, site
+from syndicate import api
+from syndicate._store.store import StateStore
 from syndicate.cli import app
 from syndicate.config import SitePaths
 from syndicate.digests import make_edition, select_stories
+from syndicate.digests import plan as digest_plan
 from syndicate.digests.edition import next_edition_id, window_start
-from syndicate.state import StateStore
+from syndicate.site import load as site_load
 from tests.factories import NOW, article, markdown_record, write_site
 
 SECTIONS = ("World", "Business", "Culture")
@@ -146,9 +148,9 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
             moment = clock.moment.astimezone(tz)
             return cls.fromtimestamp(moment.timestamp(), moment.tzinfo)
 
-    monkeypatch.setattr(pipeline, "datetime", SetDatetime)
-    monkeypatch.setattr(site, "datetime", SetDatetime)
-    monkeypatch.setattr(editions, "datetime", SetDatetime)
+    monkeypatch.setattr(api, "datetime", SetDatetime)
+    monkeypatch.setattr(site_load, "datetime", SetDatetime)
+    monkeypatch.setattr(digest_plan, "datetime", SetDatetime)
     yield clock
 
 
@@ -193,7 +195,7 @@ def publish_json(root: Path, *options: str) -> dict[str, object]:
 
 def test_publish_makes_an_edition_then_only_what_is_new(tmp_path: Path, clock: Clock) -> None:
     root = news_site(tmp_path)
-    first = pipeline.publish(root, {})
+    first = api.publish(root, {})
     assert first.digest is not None and first.digest.edition is not None
     edition = first.digest.edition
     assert edition.edition_id == "2026-11-25"
@@ -222,7 +224,7 @@ def test_publish_makes_an_edition_then_only_what_is_new(tmp_path: Path, clock: C
 
     # Nothing new: no edition, nothing written, nothing recorded.
     clock.advance(hours=1)
-    again = pipeline.publish(root, {})
+    again = api.publish(root, {})
     assert again.digest is not None and again.digest.edition is None
     assert again.as_json()["digest"] is None
     clock.advance(minutes=5)
@@ -241,7 +243,7 @@ def test_publish_makes_an_edition_then_only_what_is_new(tmp_path: Path, clock: C
     (root / "articles" / "world" / "late.md").write_text(
         story("Late Dispatch", "World", NOW - timedelta(days=7)), "utf-8"
     )
-    late = pipeline.publish(root, {})
+    late = api.publish(root, {})
     assert late.digest is not None and late.digest.edition is not None
     assert late.digest.edition.edition_id == "2026-11-25-3"
     assert [a.title for a in late.digest.edition.stories] == ["Late Dispatch"]
@@ -274,16 +276,16 @@ def test_preview_writes_the_edition_and_records_nothing(tmp_path: Path, clock: C
     assert recorded(root) == []
     assert not (root / "digests" / "index.html").exists()
     # Publishing afterwards still makes the first edition, of every story.
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.digest is not None and report.digest.edition is not None
     assert len(report.digest.edition.stories) == 3
 
 
 def test_preview_with_nothing_new_shows_the_newest_stories(tmp_path: Path, clock: Clock) -> None:
     root = news_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     clock.advance(hours=1)
-    _, report = pipeline.preview(root, {})
+    _, report = api.preview(root, {})
     assert report.edition is not None
     assert len(report.edition.stories) == 3
     assert any("nothing new" in w.message for w in report.warnings)
@@ -294,13 +296,13 @@ def test_a_story_added_in_the_same_second_as_the_last_edition_still_goes_out(
     tmp_path: Path, clock: Clock
 ) -> None:
     root = news_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     (root / "articles" / "world" / "late.md").write_text(
         story("Late Dispatch", "World", NOW), "utf-8"
     )
     clock.advance(seconds=0.4)  # the next publish, in the same second
-    pipeline.publish(root, {})
+    api.publish(root, {})
     clock.advance(hours=1)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     sent = {article_id for _, ids in recorded(root) for article_id in ids}
     assert "world/late" in sent

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import pipeline
+from syndicate import api
 from syndicate.config import load_config
 from syndicate.digests import make_edition
 from syndicate.digests.messages import build_message
-from syndicate.editions import edition_headers, renderer_for, sample_reader
+from syndicate.digests.plan import edition_headers, renderer_for, sample_reader
 from syndicate.errors import ConfigError
 from tests.factories import article, markdown_record, write_site
 
@@ -87,7 +87,7 @@ def test_the_web_copy_is_nobodys_subscription(tmp_path: Path) -> None:
         {"world/a.md": markdown_record({"title": "A"})},
         config='[site]\nbase_url = "https://news.example.com/"\n',
     )
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.digest is not None and report.digest.folder is not None
     page = (report.digest.folder / "index.html").read_text()
     text = (report.digest.folder / "digest.txt").read_text()
@@ -102,7 +102,7 @@ def test_a_bad_since_stops_publish_before_anything_is_published(tmp_path: Path) 
     root = write_site(tmp_path / "site", {"world/a.md": markdown_record({"title": "A"})})
     for window in ("7x", "99999999999d"):
         with pytest.raises(ConfigError):
-            pipeline.publish(root, {}, since=window)
+            api.publish(root, {}, since=window)
     assert not (root / "feeds").exists()
 
 
@@ -120,7 +120,7 @@ def test_the_unsubscribe_href_carries_the_url_alone(tmp_path: Path) -> None:
 
 
 def test_no_record_makes_a_line_longer_than_rfc_5322_allows(tmp_path: Path) -> None:
-    from syndicate.records import RelatedLink
+    from syndicate.site.records import RelatedLink
 
     long_title = "Headline " * 150 + "x" * 1500
     story = article(

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from syndicate._util.templating import template_environment
 from syndicate.feeds import FeedSite, Positions, build_feeds, positions_in_memory
-from syndicate.records import Article
-from syndicate.templating import template_environment
+from syndicate.site.records import Article
 from syndicate.validate import validate_feed
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from syndicate._util.templating import template_environment
 from syndicate.feeds import build_feeds
-from syndicate.templating import template_environment
 from tests.factories import article
 from tests.feeds.checks import build, feed_site
 

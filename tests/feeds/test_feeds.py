@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
+from syndicate._util.text import one_line
 from syndicate.feeds import entry_id
-from syndicate.records import Article, Image
-from syndicate.text import one_line
+from syndicate.site.records import Article, Image
 from tests.factories import NOW, article
 from tests.feeds.checks import atom_errors, build, json_feed_errors
 

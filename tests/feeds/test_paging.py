@@ -7,8 +7,8 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from syndicate.records import Article
-from syndicate.state import StateStore
+from syndicate._store.store import StateStore
+from syndicate.site.records import Article
 from tests.factories import NOW, article
 from tests.feeds.checks import atom_errors, build, json_feed_errors
 

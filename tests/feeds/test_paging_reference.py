@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from syndicate.feeds.model import FeedPage, FeedScope
 from syndicate.feeds.paging import paginate
-from syndicate.records import Article
+from syndicate.site.records import Article
 from tests.factories import NOW, article
 
 

@@ -8,14 +8,15 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from syndicate import pipeline
+from syndicate import api
+from syndicate._util.lock import site_lock
 from syndicate.cli import app
-from syndicate.dispatch import feeds
-from syndicate.dispatch.feeds import StagedFeeds, publish_staged, stage_feeds
-from syndicate.dispatch.lock import site_lock
 from syndicate.errors import PublishError, SiteError
 from syndicate.feeds import FeedFile
-from tests.dispatch.sites import (
+from syndicate.feeds import publish as feeds
+from syndicate.feeds.publish import StagedFeeds, publish_staged, stage_feeds
+from tests.factories import markdown_record, write_site
+from tests.mail.sites import (
     NEW,
     built_files,
     contents,
@@ -26,18 +27,17 @@ from tests.dispatch.sites import (
     story,
     story_file,
 )
-from tests.factories import markdown_record, write_site
 
 # -- only what changed is written ---------------------------------------------------------
 
 
 def test_a_second_publish_of_an_unchanged_site_writes_nothing(tmp_path: Path) -> None:
     root = news_site(tmp_path)
-    first = pipeline.publish(root, {})
+    first = api.publish(root, {})
     assert first.feeds.unchanged == []
     before = snapshot(published(root))
     assert sorted(before) == sorted(first.feeds.written)
-    again = pipeline.publish(root, {})
+    again = api.publish(root, {})
     assert again.feeds.written == []
     assert sorted(again.feeds.unchanged) == sorted(before)
     assert snapshot(published(root)) == before  # bytes, inodes and mtimes
@@ -82,10 +82,10 @@ def test_editing_one_article_rewrites_only_the_files_that_contain_it(
     tmp_path: Path, number: int, edit: dict[str, str], changed: set[str]
 ) -> None:
     root = news_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     before = snapshot(published(root))
     write_site(root, {story_file("World", number): story("World", number, **edit)})
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert set(report.feeds.written) == changed
     after = snapshot(published(root))
     assert set(after) == set(before)
@@ -123,7 +123,7 @@ def test_a_move_that_fails_part_way_puts_every_published_file_back(
 ) -> None:
     root = news_site(tmp_path, per_section=3)
     if previously == "published":
-        pipeline.publish(root, {})
+        api.publish(root, {})
     before = snapshot(published(root))
     new = built_files(news_site(root, per_section=3, version=NEW))
     moves = len(set(new.items()) - {(p, s.content) for p, s in before.items()})
@@ -131,12 +131,12 @@ def test_a_move_that_fails_part_way_puts_every_published_file_back(
     flaky = FlakyOs({"first": 1, "third": 3, "last": moves}[fail_on])
     monkeypatch.setattr(feeds, "os", flaky)
     with pytest.raises(PublishError, match="put back"):
-        pipeline.publish(root, {})
+        api.publish(root, {})
     assert flaky.calls >= flaky.fail_on
     assert snapshot(published(root)) == before  # the same bytes, even the same inodes
     assert leftovers(published(root)) == []
     monkeypatch.undo()
-    pipeline.publish(root, {})
+    api.publish(root, {})
     assert contents(published(root)) == new
 
 
@@ -144,7 +144,7 @@ def test_a_write_that_fails_leaves_the_published_files_as_they_were(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     root = news_site(tmp_path, per_section=3)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     before = snapshot(published(root))
     news_site(root, per_section=3, version=NEW)
     real_write = feeds._write_synced
@@ -158,7 +158,7 @@ def test_a_write_that_fails_leaves_the_published_files_as_they_were(
 
     monkeypatch.setattr(feeds, "_write_synced", write_until_the_disk_is_full)
     with pytest.raises(PublishError, match="nothing changed") as raised:
-        pipeline.publish(root, {})
+        api.publish(root, {})
     assert "No space left" in raised.value.message
     assert len(written) == 1
     assert snapshot(published(root)) == before
@@ -169,7 +169,7 @@ def test_temporary_files_left_by_a_killed_run_are_cleared_and_nothing_else(
     tmp_path: Path,
 ) -> None:
     root = news_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     folder = published(root)
     stale = [
         folder / ".rss.xml.0123456789ab.tmp",
@@ -180,7 +180,7 @@ def test_temporary_files_left_by_a_killed_run_are_cleared_and_nothing_else(
     kept = [folder / ".htaccess", folder / ".rss.xml.tmp", folder / "world/notes.old"]
     for path in kept:
         path.write_bytes(b"the site's own")
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.feeds.written == []
     assert leftovers(folder) == []
     assert all(path.read_bytes() == b"the site's own" for path in kept)
@@ -216,9 +216,9 @@ def test_a_second_run_on_the_same_site_is_refused_while_one_holds_the_lock(
     root = write_site(tmp_path / "site", {"world/a.md": markdown_record({"title": "A"})})
     with site_lock(root / ".syndicate" / "publish.lock"):
         with pytest.raises(SiteError, match="another syndicate"):
-            pipeline.publish(root, {})
+            api.publish(root, {})
         assert not (root / "feeds").exists()
-    assert pipeline.publish(root, {}).feeds.written  # the lock went with its holder
+    assert api.publish(root, {}).feeds.written  # the lock went with its holder
 
 
 def test_files_no_longer_built_are_removed_and_others_files_kept(tmp_path: Path) -> None:
@@ -231,10 +231,10 @@ def test_files_no_longer_built_are_removed_and_others_files_kept(tmp_path: Path)
     )
     (root / "feeds").mkdir()
     (root / "feeds" / "robots.txt").write_text("not ours")
-    pipeline.publish(root, {})
+    api.publish(root, {})
     assert (root / "feeds" / "sport" / "atom.xml").is_file()
     (root / "articles" / "sport" / "b.md").unlink()
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert sorted(report.feeds.removed) == [
         "sport/atom.xml", "sport/feed.json", "sport/links.html", "sport/rss.xml",
     ]  # fmt: skip
@@ -246,9 +246,9 @@ def test_files_no_longer_built_are_removed_and_others_files_kept(tmp_path: Path)
 
 def test_a_run_that_lost_its_records_removes_nothing(tmp_path: Path) -> None:
     root = write_site(tmp_path / "site", {"world/a.md": markdown_record({"title": "A"})})
-    pipeline.publish(root, {})
+    api.publish(root, {})
     before = snapshot(published(root))
     (root / "articles" / "world" / "a.md").write_text("---\ntitle: ''\n---\n")
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.site.errors and report.feeds.removed == []
     assert snapshot(published(root)) == before

@@ -16,8 +16,8 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from syndicate import pipeline
-from tests.dispatch.sites import (
+from syndicate import api
+from tests.mail.sites import (
     NEW,
     assert_each_file_is_one_of,
     base_url,
@@ -159,7 +159,7 @@ def test_a_reader_over_http_never_gets_a_partial_feed(tmp_path: Path) -> None:
         return news_site(tmp_path, per_section=2, version=("", NEW)[version])
 
     versions = [built_files(site(0)), built_files(site(1))]
-    pipeline.publish(site(0), {})
+    api.publish(site(0), {})
     names = ["atom.xml", "rss.xml", "feed.json"]
     fetched: list[tuple[str, bytes]] = []
     failures: list[BaseException] = []
@@ -186,7 +186,7 @@ def test_a_reader_over_http_never_gets_a_partial_feed(tmp_path: Path) -> None:
             assert reading.wait(timeout=10)
             before = len(fetched)
             for number in range(1, 21):
-                assert pipeline.publish(site(number % 2), {}).feeds.written
+                assert api.publish(site(number % 2), {}).feeds.written
             during = len(fetched) - before
         finally:
             stop.set()

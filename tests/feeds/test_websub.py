@@ -12,11 +12,12 @@ import pytest
 from lxml import etree
 from typer.testing import CliRunner
 
-from syndicate import pipeline
+from syndicate import api
 from syndicate.cli import app
-from syndicate.dispatch.websub import ping_hubs
 from syndicate.errors import Problem
-from tests.dispatch.sites import (
+from syndicate.feeds.websub import ping_hubs
+from tests.factories import write_site
+from tests.mail.sites import (
     QuietHandler,
     base_url,
     closed_port,
@@ -25,7 +26,6 @@ from tests.dispatch.sites import (
     story,
     story_file,
 )
-from tests.factories import write_site
 
 ATOM = "http://www.w3.org/2005/Atom"
 FEEDS = "https://news.example.com/feeds/"
@@ -147,18 +147,18 @@ def test_publish_pings_exactly_the_subscription_feeds_that_changed(
 ) -> None:
     root = news_site(tmp_path, hubs=[hub.url])
     hub.feeds_dir = root / "feeds"
-    first = pipeline.publish(root, {})
+    first = api.publish(root, {})
     assert first.warnings == ()
     assert sorted(hub.urls()) == sorted(SUBSCRIPTION_FEEDS)  # each once; no archive page
     atom = etree.parse(root / "feeds/atom.xml")
     assert atom.xpath("/a:feed/a:link[@rel='hub']/@href", namespaces={"a": ATOM}) == [hub.url]
 
     hub.pings.clear()
-    assert pipeline.publish(root, {}).feeds.written == []
+    assert api.publish(root, {}).feeds.written == []
     assert hub.pings == []
 
     write_site(root, {story_file("World", 5): story("World", 5, summary="A corrected summary.")})
-    pipeline.publish(root, {})
+    api.publish(root, {})
     changed = sorted(
         f"{FEEDS}{scope}{name}"
         for scope in ("", "world/")
@@ -170,7 +170,7 @@ def test_publish_pings_exactly_the_subscription_feeds_that_changed(
 
     hub.pings.clear()  # an article that is only in archive pages: no subscription feed changed
     write_site(root, {story_file("World", 1): story("World", 1, body="A corrected body.")})
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.feeds.written and all(p.startswith("archive/") for p in report.feeds.written)
     assert hub.pings == []
 
@@ -183,7 +183,7 @@ def test_a_failing_hub_never_fails_the_publish(
     if failure == "answers-500":
         hub.status, url = 500, hub.url
     root = news_site(tmp_path, hubs=[url])
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.site.errors == ()
     assert len(report.feeds.written) == len(list((root / "feeds").rglob("*.*")))
     warned = [w for w in report.warnings if w.file == url]

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.state import StateStore
-from tests.dispatch.sites import SECTIONS, story, story_file
+from syndicate._store.store import StateStore
 from tests.factories import write_site
+from tests.mail.sites import SECTIONS, story, story_file
 
 CONNECTIONS = 4
 SUBSCRIBERS = 300

@@ -13,10 +13,10 @@ from typing import Any
 
 import pytest
 
-from syndicate import pipeline
-from syndicate.deliveries import DeliveryReport
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
+from syndicate import api
+from syndicate._store.store import StateStore
+from syndicate.mail.deliver import DeliveryReport
+from syndicate.mail.subscribers import SubscriberBook
 from tests.factories import markdown_record, write_site
 
 SECTIONS = ("World", "Business", "Culture")
@@ -133,8 +133,8 @@ def recipient(message: email.message.Message) -> str:
     return found.group(1) if found else str(message["To"])
 
 
-def publish_without_sending(root: Path) -> pipeline.PublishReport:
+def publish_without_sending(root: Path) -> api.PublishReport:
     """Publish that queues the sends and stops there, as a run killed before sending does."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pipeline, "deliver", lambda config, **_: DeliveryReport("outbox", ()))
-        return pipeline.publish(root, {})
+        patch.setattr(api, "deliver", lambda config, **_: DeliveryReport("outbox", ()))
+        return api.publish(root, {})

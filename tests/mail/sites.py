@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from lxml import etree
 
-from syndicate import pipeline
+from syndicate import api
 from tests.factories import markdown_record, write_site
 
 SECTIONS = ("World", "Business")
@@ -77,7 +77,7 @@ def news_site(
 
 def built_files(root: Path) -> dict[str, bytes]:
     """What `syndicate build` stages for the site as it is now, path by path."""
-    staged = pipeline.build(root, {}).feeds
+    staged = api.build(root, {}).feeds
     return {path: (staged.folder / path).read_bytes() for path in staged.paths}
 
 

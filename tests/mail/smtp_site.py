@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import deliveries, pipeline
-from syndicate.dispatch.sender import RetryPolicy
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
-from syndicate.tokens import read_unsubscribe_token
-from tests.dispatch.smtp_server import Mailbox, Received
+from syndicate import api
+from syndicate._store.store import StateStore
+from syndicate.mail import deliver as deliveries
+from syndicate.mail.sender import RetryPolicy
+from syndicate.mail.subscribers import SubscriberBook
+from syndicate.mail.tokens import read_unsubscribe_token
 from tests.factories import markdown_record, write_site
+from tests.mail.smtp_server import Mailbox, Received
 
 SECTIONS = ("World", "Business", "Culture")  # the sections with stories this edition
 CONFIGURED = (*SECTIONS, "Sport")  # Sport is configured but has no story
@@ -273,7 +274,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deliveries, "RetryPolicy", FastRetry)
 
 
-def tally(report: pipeline.PublishReport) -> Mapping[str, object]:
+def tally(report: api.PublishReport) -> Mapping[str, object]:
     digest = report.as_json()["digest"]
     assert isinstance(digest, dict)
     return digest

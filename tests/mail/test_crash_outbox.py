@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.dispatch.backends import Outbox
-from tests.dispatch.crash_harness import (
+from syndicate.mail.backends import Outbox
+from tests.mail.crash_harness import (
     SUBSCRIBERS,
     Delivered,
     Kill,

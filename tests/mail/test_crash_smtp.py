@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dispatch.crash_harness import (
+from tests.mail.crash_harness import (
     CONNECTIONS,
     DELAY,
     SUBSCRIBERS,
@@ -27,14 +27,14 @@ from tests.dispatch.crash_harness import (
 
 REPO = Path(__file__).resolve().parents[2]
 
-# The test SMTP server (tests/dispatch/smtp_server.py's handler, with its delay) in a
+# The test SMTP server (tests/mail/smtp_server.py's handler, with its delay) in a
 # process of its own: it prints its port, logs one JSON line per accepted message
 # (before it replies 250), and runs until it is killed or its stdin closes.
 SERVER = r"""
 import json, sys
 from email.parser import BytesHeaderParser
 from aiosmtpd.controller import Controller
-from tests.dispatch.smtp_server import Handler, Mailbox, free_port
+from tests.mail.smtp_server import Handler, Mailbox, free_port
 
 log = open(sys.argv[1], "a", buffering=1, encoding="utf-8")
 

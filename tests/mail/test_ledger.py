@@ -19,13 +19,15 @@ from typing import Any
 
 import pytest
 
-from syndicate import editions, pipeline
+from syndicate import api
+from syndicate._store.store import StateStore
 from syndicate.digests import DigestRenderer
-from syndicate.dispatch import backends, ledger
+from syndicate.digests import plan as digest_plan
 from syndicate.errors import StateError
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook, check_row
-from tests.dispatch.outbox_site import (
+from syndicate.mail import backends, ledger
+from syndicate.mail.subscribers import SubscriberBook, check_row
+from tests.factories import markdown_record
+from tests.mail.outbox_site import (
     GETS,
     digest_site,
     files_of,
@@ -38,10 +40,9 @@ from tests.dispatch.outbox_site import (
     state_db,
     subscriber_ids,
 )
-from tests.dispatch.smtp_server import smtp_server
-from tests.dispatch.smtp_site import ENV as SMTP_ENV
-from tests.dispatch.smtp_site import crowd, news_site, write_subscribers
-from tests.factories import markdown_record
+from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_site import ENV as SMTP_ENV
+from tests.mail.smtp_site import crowd, news_site, write_subscribers
 
 
 def only_edition(root: Path) -> str:
@@ -74,7 +75,7 @@ def test_a_send_left_sending_before_it_was_handed_over_goes_out_once(tmp_path: P
     edition = only_edition(root)
     assert sql(root, "SELECT status, COUNT(*) FROM send GROUP BY status") == [("queued", 5)]
     set_status(root, edition, "worldbiz@example.com", "sending")  # killed mid-send
-    delivery = pipeline.dispatch(root, {})
+    delivery = api.dispatch(root, {})
     [tally] = delivery.editions
     assert (tally.edition, tally.sent, tally.deferred, tally.in_doubt) == (edition, 5, 0, 1)
     assert delivery.as_json()["editions"][0]["resent_in_doubt"] == 1  # type: ignore[index]
@@ -85,20 +86,20 @@ def test_a_send_left_sending_before_it_was_handed_over_goes_out_once(tmp_path: P
     assert {recipient(m): sections_in(m) for _, m in outbox(root)} == GETS
     assert sql(root, "SELECT status, COUNT(*) FROM send GROUP BY status") == [("sent", 5)]
     # And nothing the next time.
-    assert pipeline.dispatch(root, {}).editions == ()
+    assert api.dispatch(root, {}).editions == ()
     assert len(new_files(root)) == 5
 
 
 def test_a_send_left_sending_after_it_was_written_is_not_written_twice(tmp_path: Path) -> None:
     root = digest_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     edition = only_edition(root)
     who = subscriber_ids(root)["culture@example.com"]
     [name] = files_of(new_files(root), edition, who)
     written = (root / "outbox" / "new" / name).stat()
     # Killed after the message was linked into new/ but before 'sent' was recorded.
     set_status(root, edition, "culture@example.com", "sending")
-    delivery = pipeline.dispatch(root, {})
+    delivery = api.dispatch(root, {})
     [tally] = delivery.editions
     assert (tally.sent, tally.in_doubt, tally.recipients) == (5, 1, 5)
     assert files_of(new_files(root), edition, who) == [name]
@@ -122,17 +123,17 @@ def test_an_edition_is_never_recorded_without_its_sends(
         raise sqlite3.OperationalError("database or disk is full")
 
     with monkeypatch.context() as patch:
-        # editions.py imported queue_sends by name: patching only the ledger module's
+        # digests/plan.py imported queue_sends by name: patching only the ledger module's
         # attribute would not reach the call, so both are patched.
-        patch.setattr("syndicate.dispatch.ledger.queue_sends", disk_full)
-        patch.setattr(editions, "queue_sends", disk_full)
+        patch.setattr("syndicate.mail.ledger.queue_sends", disk_full)
+        patch.setattr(digest_plan, "queue_sends", disk_full)
         with pytest.raises(StateError, match="disk is full"):
-            pipeline.publish(root, {})
+            api.publish(root, {})
     for table in ("edition", "edition_variant", "send"):
         assert sql(root, f"SELECT COUNT(*) FROM {table}") == [(0,)], table
     assert new_files(root) == []
     # Run again: the edition is made, recorded and sent, each message once.
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.digest is not None and report.digest.edition is not None
     assert only_edition(root) == report.digest.edition.edition_id
     assert sql(root, "SELECT status, COUNT(*) FROM send GROUP BY status") == [("sent", 5)]
@@ -148,12 +149,12 @@ def test_a_subscriber_added_after_the_edition_was_queued_does_not_get_it(tmp_pat
     publish_without_sending(root)
     with StateStore(state_db(root)) as store:
         SubscriberBook(store).upsert([check_row("late@example.com", "Late Comer")])
-    delivery = pipeline.dispatch(root, {})
+    delivery = api.dispatch(root, {})
     [tally] = delivery.editions
     assert (tally.recipients, tally.sent) == (5, 5)
     assert "late@example.com" not in {recipient(m) for _, m in outbox(root)}
     # Nor later: the edition is done, and nothing new is due.
-    pipeline.publish(root, {})
+    api.publish(root, {})
     assert "late@example.com" not in {recipient(m) for _, m in outbox(root)}
     assert len(new_files(root)) == 5
 
@@ -165,7 +166,7 @@ def test_someone_who_left_after_the_edition_was_queued_is_skipped(tmp_path: Path
         book = SubscriberBook(store)
         assert book.set_status("world@example.com", "unsubscribed")
         book.suppress("all@example.com", "550 mailbox gone")
-    delivery = pipeline.dispatch(root, {})
+    delivery = api.dispatch(root, {})
     [tally] = delivery.editions
     assert (tally.recipients, tally.sent, tally.skipped) == (5, 3, 2)
     got = {recipient(m) for _, m in outbox(root)}
@@ -180,9 +181,9 @@ def test_someone_who_left_after_the_edition_was_queued_is_skipped(tmp_path: Path
 
 def test_an_edition_in_sections_nobody_chose_queues_nothing_for_them(tmp_path: Path) -> None:
     root = digest_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     add_story(root, "Culture", "Late Culture Story")
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.digest is not None and report.digest.edition is not None
     second = report.digest.edition.edition_id
     assert [s.section for s in report.digest.edition.stories] == ["Culture"]
@@ -210,9 +211,9 @@ def test_an_edition_nobody_chose_is_recorded_and_sent_to_no_one(tmp_path: Path) 
     root = digest_site(
         tmp_path, "email,name,sections,status\nw@example.com,W,World,\nb@example.com,B,Business,\n"
     )
-    pipeline.publish(root, {})
+    api.publish(root, {})
     add_story(root, "Culture", "Only Culture")
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.digest is not None and report.digest.edition is not None
     second = report.digest.edition.edition_id
     assert sql(root, "SELECT COUNT(*) FROM send WHERE edition_id = ?", second) == [(0,)]
@@ -230,7 +231,7 @@ def send_variants(root: Path, edition: str) -> set[str]:
 
 def test_variants_are_the_distinct_section_sets(tmp_path: Path) -> None:
     root = digest_site(tmp_path)
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     edition = only_edition(root)
     digest = report.as_json()["digest"]
     assert isinstance(digest, dict)
@@ -245,7 +246,7 @@ def test_variants_count_only_what_subscribers_get(tmp_path: Path) -> None:
     root = digest_site(
         tmp_path, "email,name,sections,status\nw@example.com,W,World,\nb@example.com,B,Business,\n"
     )
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     digest = report.as_json()["digest"]
     assert isinstance(digest, dict)
     assert len(send_variants(root, only_edition(root))) == 2
@@ -260,15 +261,15 @@ def subscribers_csv(count: int) -> str:
 
 def compiles_of_publish(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, Any]:
     renderers: list[DigestRenderer] = []
-    real = editions.renderer_for
+    real = digest_plan.renderer_for
 
     def counted(config: Any) -> DigestRenderer:
         renderers.append(real(config))
         return renderers[-1]
 
     with monkeypatch.context() as patch:
-        patch.setattr(editions, "renderer_for", counted)
-        report = pipeline.publish(root, {})
+        patch.setattr(digest_plan, "renderer_for", counted)
+        report = api.publish(root, {})
     return sum(r.compiles for r in renderers), report
 
 
@@ -298,7 +299,7 @@ def test_dispatch_sends_from_the_stored_variants_without_compiling(
         raise AssertionError("MJML compiled while sending")
 
     monkeypatch.setattr("syndicate.digests.render.mjml2html", no_compiling)
-    [tally] = pipeline.dispatch(root, {}).editions
+    [tally] = api.dispatch(root, {}).editions
     assert tally.sent == 5
     assert {recipient(m): sections_in(m) for _, m in outbox(root)} == GETS
     stored = {
@@ -325,7 +326,7 @@ def test_sends_are_read_a_page_at_a_time_each_once(
     publish_without_sending(root)
     with StateStore(state_db(root)) as store:
         assert SubscriberBook(store).set_status("every@example.com", "unsubscribed")
-    [tally] = pipeline.dispatch(root, {}).editions
+    [tally] = api.dispatch(root, {}).editions
     assert (tally.recipients, tally.sent, tally.skipped) == (5, 4, 1)
     got = sorted(recipient(m) for _, m in outbox(root))
     assert got == sorted(set(GETS) - {"every@example.com"})
@@ -398,7 +399,7 @@ def test_over_smtp_each_connection_has_one_message_in_doubt_at_most(tmp_path: Pa
     with smtp_server(fault=look, delay=0.002) as (port, mailbox):
         news_site(root, port, connections=3)
         write_subscribers(root, people)
-        pipeline.publish(root, SMTP_ENV)
+        api.publish(root, SMTP_ENV)
         counts = mailbox.counts()
     assert counts == Counter({p.address: 1 for p in people if p.gets() is not None})
     assert len(seen) == sum(counts.values())

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from syndicate import pipeline
+from syndicate import api
 from syndicate.cli import app
-from syndicate.tokens import read_unsubscribe_token
-from tests.dispatch.outbox_site import (
+from syndicate.mail.tokens import read_unsubscribe_token
+from tests.mail.outbox_site import (
     GETS,
     digest_site,
     files_of,
@@ -41,7 +41,7 @@ def invoke(*args: str) -> tuple[int, str, str]:
 
 def test_each_active_subscriber_gets_one_message_of_their_sections(tmp_path: Path) -> None:
     root = digest_site(tmp_path)
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.digest is not None and report.digest.edition is not None
     edition = report.digest.edition.edition_id
     ids = subscriber_ids(root)
@@ -72,19 +72,19 @@ def test_each_active_subscriber_gets_one_message_of_their_sections(tmp_path: Pat
 
 def test_publishing_again_sends_nothing_more(tmp_path: Path) -> None:
     root = digest_site(tmp_path)
-    pipeline.publish(root, {})
+    api.publish(root, {})
     before = {p.name: p.stat().st_mtime_ns for p in (root / "outbox" / "new").iterdir()}
-    again = pipeline.publish(root, {})
+    again = api.publish(root, {})
     assert again.digest is not None and again.digest.edition is None  # nothing new
     assert again.delivery is not None and again.delivery.editions == ()
-    assert pipeline.dispatch(root, {}).editions == ()
+    assert api.dispatch(root, {}).editions == ()
     assert {p.name: p.stat().st_mtime_ns for p in (root / "outbox" / "new").iterdir()} == before
     assert sql(root, "SELECT status, COUNT(*) FROM send GROUP BY status") == [("sent", 5)]
 
 
 def test_a_message_a_mail_client_moved_to_cur_is_not_written_again(tmp_path: Path) -> None:
     root = digest_site(tmp_path)
-    report = pipeline.publish(root, {})
+    report = api.publish(root, {})
     assert report.digest is not None and report.digest.edition is not None
     edition = report.digest.edition.edition_id
     who = subscriber_ids(root)["world@example.com"]
@@ -98,7 +98,7 @@ def test_a_message_a_mail_client_moved_to_cur_is_not_written_again(tmp_path: Pat
         edition,
         who,
     )
-    delivery = pipeline.dispatch(root, {})
+    delivery = api.dispatch(root, {})
     [tally] = delivery.editions
     assert (tally.sent, tally.in_doubt) == (5, 1)
     assert name not in new_files(root)

@@ -10,16 +10,16 @@ from typing import Any
 
 import pytest
 
-from syndicate import pipeline
-from syndicate.dispatch import backends
-from syndicate.dispatch.sender import RetryPolicy
-from tests.dispatch.outbox_site import GETS, digest_site, new_files, outbox, recipient, sql
+from syndicate import api
+from syndicate.mail import backends
+from syndicate.mail.sender import RetryPolicy
+from tests.mail.outbox_site import GETS, digest_site, new_files, outbox, recipient, sql
 
 
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retries without the backoff's seconds of sleep."""
     monkeypatch.setattr(
-        "syndicate.deliveries.RetryPolicy",
+        "syndicate.mail.deliver.RetryPolicy",
         functools.partial(RetryPolicy, attempts=2, base=0.0, cap=0.0),
     )
 
@@ -75,7 +75,7 @@ def test_an_outbox_that_cannot_be_written_leaves_the_sends_queued(
                 patch.setattr(backends, "os", _NewRefusesLinks())
             else:
                 make_unwritable(new)
-            report = pipeline.publish(root, {})
+            report = api.publish(root, {})
     finally:
         _writable_again(new)
     assert report.digest is not None and report.digest.edition is not None
@@ -91,7 +91,7 @@ def test_an_outbox_that_cannot_be_written_leaves_the_sends_queued(
     assert new_files(root) == []
     assert list((root / "outbox" / "tmp").iterdir()) == []  # nothing half-written left
     # A later run, with the outbox writable again, sends them all, once.
-    later = pipeline.dispatch(root, {})
+    later = api.dispatch(root, {})
     [tally] = later.editions
     assert (tally.edition, tally.sent, tally.deferred) == (edition, 5, 0)
     assert len(new_files(root)) == 5
@@ -115,7 +115,7 @@ def test_a_file_that_cannot_be_synced_is_never_published(
 
     with monkeypatch.context() as patch:
         patch.setattr(backends, "_fsync_each", first_fails)
-        digest = pipeline.publish(root, {}).as_json()["digest"]
+        digest = api.publish(root, {}).as_json()["digest"]
     assert isinstance(digest, dict)
     # The batch's first file fails to sync, in both tries: that message alone waits.
     assert (digest["sent"], digest["deferred"]) == (4, 1)
@@ -123,7 +123,7 @@ def test_a_file_that_cannot_be_synced_is_never_published(
     assert detail.startswith("cannot write to the outbox") and attempts == 2
     assert len(new_files(root)) == 4
     assert list((root / "outbox" / "tmp").iterdir()) == []
-    [tally] = pipeline.dispatch(root, {}).editions
+    [tally] = api.dispatch(root, {}).editions
     assert (tally.sent, tally.deferred) == (5, 0)
     assert sorted(recipient(m) for _, m in outbox(root)) == sorted(GETS)
 
@@ -142,7 +142,7 @@ def test_a_folder_that_cannot_be_synced_stops_the_run_in_doubt(
 
     with monkeypatch.context() as patch:
         patch.setattr(backends, "_fsync_folder", broken)
-        report = pipeline.publish(root, {})
+        report = api.publish(root, {})
     assert report.delivery is not None
     [tally] = report.delivery.editions
     assert tally.stopped is not None and "cannot sync the outbox" in tally.stopped
@@ -150,7 +150,7 @@ def test_a_folder_that_cannot_be_synced_stops_the_run_in_doubt(
     assert statuses == {"sending": 4, "queued": 1}
     assert len(new_files(root)) == 2  # the first batch's, linked
     assert list((root / "outbox" / "tmp").iterdir()) == []  # the second's, removed
-    [tally] = pipeline.dispatch(root, {}).editions
+    [tally] = api.dispatch(root, {}).editions
     assert (tally.sent, tally.in_doubt, tally.deferred) == (5, 4, 0)
     assert len(new_files(root)) == 5
     assert sorted(recipient(m) for _, m in outbox(root)) == sorted(GETS)

@@ -14,13 +14,13 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from mjml import mjml2html as compile_mjml
 
-from syndicate import pipeline
+from syndicate import api
+from syndicate._store.store import StateStore
 from syndicate.digests import render
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
-from syndicate.validate.digest_message import validate_digest_message
-from tests.dispatch.smtp_server import smtp_server
-from tests.dispatch.smtp_site import (
+from syndicate.mail.subscribers import SubscriberBook
+from syndicate.validate.digest.message import validate_digest_message
+from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_site import (
     ENV,
     HOST,
     Person,
@@ -59,7 +59,7 @@ def test_500_subscribers_each_get_their_sections_once(tmp_path: Path, compiles: 
         root = news_site(tmp_path / "site", port, connections=4)
         write_subscribers(root, people)
         started = time.monotonic()
-        report = pipeline.publish(root, ENV)
+        report = api.publish(root, ENV)
         elapsed = time.monotonic() - started
         received = list(mailbox.received)
 
@@ -133,7 +133,7 @@ def test_a_subscriber_who_leaves_mid_run_gets_nothing(tmp_path: Path) -> None:
     with smtp_server(fault=fault) as (port, mailbox):
         news_site(root, port, connections=2)
         write_subscribers(root, people)
-        report = pipeline.publish(root, ENV)
+        report = api.publish(root, ENV)
         counts = mailbox.counts()
     assert left == [True]
     assert leaver not in counts
@@ -177,7 +177,7 @@ def test_dkim_signatures_verify_and_tampering_breaks_them(tmp_path: Path) -> Non
             extra=f'\n[dkim]\nselector = "{selector}"\ndomain = "{domain}"\n',
         )
         write_subscribers(root, people)
-        report = pipeline.publish(root, {**ENV, "SYNDICATE_DKIM_KEY": str(pem)})
+        report = api.publish(root, {**ENV, "SYNDICATE_DKIM_KEY": str(pem)})
         arrived_once(mailbox, people)
         received = list(mailbox.received)
     assert tally(report)["sent"] == len(received) > 0
@@ -214,7 +214,7 @@ def test_the_rate_limit_spaces_messages_out(tmp_path: Path) -> None:
     with smtp_server(fault=clock) as (port, mailbox):
         root = news_site(tmp_path / "site", port, connections=4, rate=20)
         write_subscribers(root, people)
-        report = pipeline.publish(root, ENV)
+        report = api.publish(root, ENV)
         arrived_once(mailbox, people)
     assert tally(report)["sent"] == 20
     spread = max(stamps) - min(stamps)

@@ -11,13 +11,13 @@ import trustme
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from typer.testing import CliRunner
 
-from syndicate import pipeline
+from syndicate import api
+from syndicate._store.store import StateStore
 from syndicate.cli import app
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
-from tests.dispatch import smtp_server as server_helper
-from tests.dispatch.smtp_server import smtp_server
-from tests.dispatch.smtp_site import (
+from syndicate.mail.subscribers import SubscriberBook
+from tests.mail import smtp_server as server_helper
+from tests.mail.smtp_server import smtp_server
+from tests.mail.smtp_site import (
     ENV,
     arrived_once,
     check_message,
@@ -63,7 +63,7 @@ def test_tls_delivers(
     with smtp_server(tls=tls, implicit_tls=implicit, login=login) as (port, mailbox):
         root = news_site(tmp_path / "site", port, security=security, extra=extra)
         write_subscribers(root, people)
-        report = pipeline.publish(root, env)
+        report = api.publish(root, env)
         arrived_once(mailbox, people)
         received = list(mailbox.received)
     # The server takes no MAIL before STARTTLS (require_starttls) nor before AUTH, and
@@ -84,7 +84,7 @@ def test_starttls_with_an_untrusted_certificate_sends_nothing(tmp_path: Path) ->
     with smtp_server(tls=context) as (port, mailbox):
         root = news_site(tmp_path / "site", port, security="starttls")
         write_subscribers(root, people)
-        report = pipeline.publish(root, ENV)
+        report = api.publish(root, ENV)
         assert mailbox.received == []
     digest = tally(report)
     assert digest["sent"] == 0
@@ -122,7 +122,7 @@ def test_a_wrong_password_leaves_subscribers_alone_and_sends_queued(
             tmp_path / "site", port, security="starttls", extra=f'username = "{LOGIN[0]}"\n'
         )
         write_subscribers(root, people)
-        report = pipeline.publish(root, env)
+        report = api.publish(root, env)
     digest = tally(report)
     with StateStore(state_db(root)) as store:
         book = SubscriberBook(store)
@@ -147,7 +147,7 @@ def test_a_server_refusing_the_session_does_not_bounce_subscribers(
     with smtp_server(**server) as (port, mailbox):
         root = news_site(tmp_path / "site", port, security="none")
         write_subscribers(root, people)
-        report = pipeline.publish(root, ENV)
+        report = api.publish(root, ENV)
         assert mailbox.received == []
     digest = tally(report)
     with StateStore(state_db(root)) as store:
@@ -179,7 +179,7 @@ def test_8bit_messages_are_declared_8bitmime(
     with smtp_server() as (port, mailbox):
         root = news_site(tmp_path / "site", port)
         write_subscribers(root, people)
-        pipeline.publish(root, ENV)
+        api.publish(root, ENV)
         received = list(mailbox.received)
     assert received and all(re.search(rb"[\x80-\xff]", r.content) for r in received)
     assert len(declared) == len(received)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from syndicate import pipeline
+from syndicate import api
+from syndicate._store.store import StateStore
 from syndicate.cli import app
-from syndicate.dispatch.sender import RetryPolicy
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
-from tests.dispatch.smtp_server import DROP, Fault, smtp_server
-from tests.dispatch.smtp_site import (
+from syndicate.mail.sender import RetryPolicy
+from syndicate.mail.subscribers import SubscriberBook
+from tests.mail.smtp_server import DROP, Fault, smtp_server
+from tests.mail.smtp_site import (
     ENV,
     add_story,
     check_message,
@@ -71,7 +71,7 @@ def test_faulty_slow_server_delivers_each_message_once_and_suppresses_550s(
         root = news_site(tmp_path / "site", port, connections=4)
         write_subscribers(root, people)
         started = time.monotonic()
-        report = pipeline.publish(root, ENV)
+        report = api.publish(root, ENV)
         elapsed = time.monotonic() - started
         first = mailbox.counts()
 
@@ -104,14 +104,14 @@ def test_faulty_slow_server_delivers_each_message_once_and_suppresses_550s(
         assert rows == {"sent": len(deliverable), "failed": len(refuse)}
 
         # Running again sends nothing more: no edition is due, nothing is queued.
-        again = pipeline.publish(root, ENV)
+        again = api.publish(root, ENV)
         assert again.digest is not None and again.digest.edition is None
-        assert pipeline.dispatch(root, ENV).editions == ()
+        assert api.dispatch(root, ENV).editions == ()
         assert mailbox.counts() == first
 
         # A later edition (one World story): every World reader but the suppressed.
         add_story(root, "World", "World headline late")
-        later_report = pipeline.publish(root, ENV)
+        later_report = api.publish(root, ENV)
         second = tally(later_report)
         world = [p for p in deliverable if p.gets(("World",)) is not None]
         assert second["edition"] != digest["edition"]
@@ -145,7 +145,7 @@ def test_a_451_that_never_clears_stays_queued_until_a_later_dispatch(tmp_path: P
     with smtp_server(fault=fault) as (port, mailbox):
         root = news_site(tmp_path / "site", port)
         write_subscribers(root, people)
-        report = pipeline.publish(root, ENV)
+        report = api.publish(root, ENV)
         digest = tally(report)
         others = {p.address for p in people if p.gets() is not None} - {stuck}
         assert digest["deferred"] == 1
@@ -168,7 +168,7 @@ def test_a_451_that_never_clears_stays_queued_until_a_later_dispatch(tmp_path: P
 
         # The server takes it now: one more dispatch delivers it, once.
         accepting = True
-        delivered = pipeline.dispatch(root, ENV)
+        delivered = api.dispatch(root, ENV)
         assert delivered.as_json()["sent"] == len(others) + 1
         assert delivered.as_json()["deferred"] == 0
         assert not delivered.problems

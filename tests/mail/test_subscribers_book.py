@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from syndicate.state import StateStore
-from syndicate.subscribers import MAX_NAME, SubscriberBook
+from syndicate._store.store import StateStore
+from syndicate.mail.subscribers import MAX_NAME, SubscriberBook
 from tests import HEADER, invoke, listed
 from tests.factories import markdown_record, write_site
 

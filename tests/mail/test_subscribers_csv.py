@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from syndicate.cli import app
 from syndicate.errors import SubscriberFileError
-from syndicate.subscribers import (
+from syndicate.mail.subscribers import (
     MAX_NAME,
     STATUSES,
     check_row,

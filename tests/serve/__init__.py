@@ -24,11 +24,11 @@ import lxml.html
 import uvicorn
 from starlette.applications import Starlette
 
-from syndicate import pipeline
+from syndicate import api
+from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig, load_config
+from syndicate.mail.subscribers import SubscriberBook
 from syndicate.serve import create_app
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
 from tests.factories import REPO, copy_example_site
 
 SECRET = "serve-tests-secret-key-4f1c9a0b7e"
@@ -57,7 +57,7 @@ def publish_example(parent: Path, base_url: str = EXAMPLE_BASE) -> Path:
     assert f'base_url = "{EXAMPLE_BASE}"' in text and "entries = 50" in text
     text = text.replace(f'base_url = "{EXAMPLE_BASE}"', f'base_url = "{base_url}"')
     config.write_text(text.replace("entries = 50", "entries = 5"), "utf-8")
-    report = pipeline.publish(site, ENV).as_json()
+    report = api.publish(site, ENV).as_json()
     assert report["errors"] == [], report["errors"]
     digest = report["digest"]
     assert isinstance(digest, dict) and digest["sent"] == len(ACTIVE), digest

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from syndicate.deliveries import list_id
-from syndicate.tokens import confirm_token, unsubscribe_token
+from syndicate.mail.deliver import list_id
+from syndicate.mail.tokens import confirm_token, unsubscribe_token
 from tests.serve import (
     ACTIVE,
     EXAMPLE_BASE,

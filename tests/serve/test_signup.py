@@ -23,10 +23,10 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from syndicate.config import load_config
-from syndicate.dispatch.backends import Outbox
-from syndicate.dispatch.smtp import SmtpConnection
+from syndicate.mail.backends import Outbox
+from syndicate.mail.smtp import SmtpConnection
 from syndicate.serve import create_app
-from tests.dispatch.smtp_server import smtp_server
+from tests.mail.smtp_server import smtp_server
 from tests.serve import ENV, app_for, confirm_url, confirmations, free_port, path_of, statuses
 from tests.serve.test_uvicorn import FORM, serve_command
 

@@ -10,11 +10,11 @@ import pytest
 from itsdangerous.timed import TimestampSigner
 from starlette.testclient import TestClient
 
-from syndicate.deliveries import list_id
+from syndicate._store.store import StateStore
+from syndicate.mail.deliver import list_id
+from syndicate.mail.subscribers import SubscriberBook
+from syndicate.mail.tokens import confirm_token, unsubscribe_token
 from syndicate.serve.signup import RateLimit
-from syndicate.state import StateStore
-from syndicate.subscribers import SubscriberBook
-from syndicate.tokens import confirm_token, unsubscribe_token
 from tests.serve import (
     ACTIVE,
     EXAMPLE_BASE,

@@ -10,12 +10,13 @@ from typing import Any
 
 import pytest
 
-from syndicate import caches, loaders
-from syndicate import normalise as normalise_module
-from syndicate import site as site_module
+from syndicate._cache import files as cache_files
 from syndicate.feeds.model import article_fingerprint
-from syndicate.loaders import relative_name
-from syndicate.site import load_site
+from syndicate.site import load as site_module
+from syndicate.site import loaders
+from syndicate.site import normalise as normalise_module
+from syndicate.site.load import load_site
+from syndicate.site.loaders import relative_name
 from tests.factories import NOW, copy_example_site, markdown_record
 
 
@@ -62,7 +63,7 @@ def test_an_unchanged_site_is_not_parsed_nor_normalised_again(
         raise AssertionError("parsed or normalised again")
 
     monkeypatch.setattr(site_module, "normalise", fails)
-    monkeypatch.setattr("syndicate.loaders._load_file", fails)
+    monkeypatch.setattr("syndicate.site.loaders._load_file", fails)
     again = loads(root)
     assert again.articles == first.articles == plain.articles
     assert [repr(a) for a in again.articles] == [repr(a) for a in plain.articles]
@@ -201,7 +202,7 @@ def test_a_site_taken_whole_reads_its_articles_only_when_asked(
     settle(root)
     loads(root)
     plain = load_site(root, {}, now=NOW)
-    parts = first_arguments(monkeypatch, caches.StoredCache, "part")
+    parts = first_arguments(monkeypatch, cache_files.StoredCache, "part")
     again = loads(root)
     assert again.cache_key is not None
     assert (again.article_count, again.section_counts) == (

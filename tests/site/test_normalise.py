@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from syndicate.normalise import NormaliseResult, normalise
-from syndicate.records import RawArticle
-from syndicate.state import StateStore
+from syndicate._store.store import StateStore
+from syndicate.site.normalise import NormaliseResult, normalise
+from syndicate.site.records import RawArticle
 from tests.factories import NOW, frozen_first_seen, raw_article, site_settings
 
 

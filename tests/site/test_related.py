@@ -1,7 +1,7 @@
 from __future__ import annotations
 
-from syndicate.normalise import normalise
-from syndicate.records import RelatedLink, RelatedRef
+from syndicate.site.normalise import normalise
+from syndicate.site.records import RelatedLink, RelatedRef
 from tests.factories import frozen_first_seen, raw_article, site_settings
 
 

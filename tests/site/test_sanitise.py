@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate.sanitise import first_paragraph_text, plain_text, sanitise_html, shorten
+from syndicate.site.sanitise import first_paragraph_text, plain_text, sanitise_html, shorten
 
 BASE = "https://news.example.com/world/story/"
 

@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from syndicate import editions
+from syndicate._util.text import one_line
 from syndicate.digests import build_message, make_edition
+from syndicate.digests import plan as digest_plan
 from syndicate.digests.messages import text_for
-from syndicate.text import one_line
 from syndicate.validate.digest import (
     validate_digest_folder,
     validate_digest_html,
@@ -19,8 +19,8 @@ from syndicate.validate.digest import (
     validate_digest_text,
     validate_mjml,
 )
-from syndicate.validate.digest_common import has_placeholder
-from syndicate.validate.digest_text import text_urls
+from syndicate.validate.digest.common import has_placeholder
+from syndicate.validate.digest.text import text_urls
 from syndicate.validate.report import FileReport
 from tests.factories import NOW, article
 from tests.validate import READER, Real, codes, findings, message, page, web_page
@@ -61,8 +61,8 @@ def test_a_thirty_story_edition_with_every_section_passes(real: Real) -> None:
         for n, section in enumerate(real.sections * 10, 1)
     ]
     edition = make_edition(stories, real.sections, "2026-11-25", NOW)
-    variant = editions.renderer_for(real.config).render(edition, None)
-    raw = build_message(variant, editions.edition_headers(real.config, edition), READER)
+    variant = digest_plan.renderer_for(real.config).render(edition, None)
+    raw = build_message(variant, digest_plan.edition_headers(real.config, edition), READER)
     assert validate_digest_message(raw, "m.eml").findings == []
 
 
@@ -201,9 +201,9 @@ def test_any_record_text_gives_a_digest_with_no_finding(
         article("Second " + title, number=2, section="Business", summary=summary, image=None),
     ]
     edition = make_edition(stories, real.sections, "2026-11-25", NOW)
-    renderer = editions.renderer_for(real.config)
+    renderer = digest_plan.renderer_for(real.config)
     raw = build_message(
-        renderer.render(edition, None), editions.edition_headers(real.config, edition), READER
+        renderer.render(edition, None), digest_plan.edition_headers(real.config, edition), READER
     )
     assert validate_digest_message(raw, "m.eml").findings == []
     web = renderer.render(edition, None, web=True)

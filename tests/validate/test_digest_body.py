@@ -15,7 +15,7 @@ from syndicate.validate.digest import (
     validate_digest_message,
     validate_digest_text,
 )
-from syndicate.validate.digest_common import GMAIL_CLIP_BYTES
+from syndicate.validate.digest.common import GMAIL_CLIP_BYTES
 from tests.validate import READER, Real, codes, findings, message, page, set_header, web_page
 
 

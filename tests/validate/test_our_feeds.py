@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from syndicate.normalise import normalise
-from syndicate.pipeline import feed_site, load_site
-from syndicate.records import Article, RawArticle, RelatedRef
+from syndicate.api import feed_site, load_site
+from syndicate.site.normalise import normalise
+from syndicate.site.records import Article, RawArticle, RelatedRef
 from syndicate.validate import FileReport, validate_feed
 from syndicate.validate.values import has_markup, implausible
 from tests.factories import (

@@ -10,20 +10,20 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from syndicate.caches import FileStamp, file_stamp
+from syndicate._cache.files import FileStamp, file_stamp
+from syndicate._cache.records import FileRecords, RecordCache
+from syndicate._util.text import decode
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders.files import (
+from syndicate.site.loaders.files import (
     RECORD_SUFFIXES,
     RecordFiles,
     find_record_files,
     relative_name,
 )
-from syndicate.loaders.jsonrecords import load_json, load_jsonl
-from syndicate.loaders.markdown import load_markdown
-from syndicate.loaders.reuse import FileRecords, RecordCache
-from syndicate.loaders.scraped import ScrapeRules, load_scraped
-from syndicate.records import RawArticle, Source
-from syndicate.text import decode
+from syndicate.site.loaders.jsonrecords import load_json, load_jsonl
+from syndicate.site.loaders.markdown import load_markdown
+from syndicate.site.loaders.scraped import ScrapeRules, load_scraped
+from syndicate.site.records import RawArticle, Source
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 

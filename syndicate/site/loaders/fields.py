@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from email.utils import parsedate_to_datetime
 
 from syndicate.errors import Problem, RecordError
-from syndicate.records import RawArticle, RefKind, RelatedRef, Source
+from syndicate.site.records import RawArticle, RefKind, RelatedRef, Source
 
 KNOWN_KEYS = frozenset(
     {

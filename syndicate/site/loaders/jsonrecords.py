@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 import re
 
+from syndicate._util.text import slugify
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders.fields import raw_article_from_mapping
-from syndicate.records import RawArticle, Source
-from syndicate.text import slugify
+from syndicate.site.loaders.fields import raw_article_from_mapping
+from syndicate.site.records import RawArticle, Source
 
 
 def load_json(

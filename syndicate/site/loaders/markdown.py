@@ -8,8 +8,8 @@ import yaml
 from markdown_it import MarkdownIt
 
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders.fields import raw_article_from_mapping
-from syndicate.records import RawArticle, Source
+from syndicate.site.loaders.fields import raw_article_from_mapping
+from syndicate.site.records import RawArticle, Source
 
 # CSafeLoader where PyYAML was built with libyaml: the same rules, faster.
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

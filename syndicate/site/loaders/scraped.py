@@ -22,9 +22,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from syndicate._util.text import normalised_title, one_line, xml_safe
 from syndicate.errors import Problem, RecordError
-from syndicate.records import RawArticle, RelatedRef, Source
-from syndicate.text import normalised_title, one_line, xml_safe
+from syndicate.site.records import RawArticle, RelatedRef, Source
 
 _BUTTON = r"(?:accept(?: all(?: cookies)?)?|reject(?: all)?|decline|i agree|agree|got it|ok(?:ay)?|"
 _BUTTON += (

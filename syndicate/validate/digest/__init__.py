@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from syndicate.validate.digest_html import validate_digest_html
-from syndicate.validate.digest_message import validate_digest_message, validate_mjml
-from syndicate.validate.digest_text import validate_digest_text
+from syndicate.validate.digest.html import validate_digest_html
+from syndicate.validate.digest.message import validate_digest_message, validate_mjml
+from syndicate.validate.digest.text import validate_digest_text
 from syndicate.validate.report import FileReport
 
 __all__ = [

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from lxml import etree
 from lxml import html as lxml_html
 
-from syndicate.validate.digest_common import (
+from syndicate.validate.digest.common import (
     GMAIL_CLIP_BYTES,
     WHITESPACE,
     Lines,

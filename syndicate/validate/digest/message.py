@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 from mjml import mjml2html
 
-from syndicate.validate.digest_common import (
+from syndicate.validate.digest.common import (
     MAX_LINE_BYTES,
     PLACEHOLDER_KINDS,
     Lines,
@@ -29,8 +29,8 @@ from syndicate.validate.digest_common import (
     show,
     url_problem,
 )
-from syndicate.validate.digest_html import check_html
-from syndicate.validate.digest_text import check_text
+from syndicate.validate.digest.html import check_html
+from syndicate.validate.digest.text import check_text
 from syndicate.validate.report import FileReport
 
 _FIELD_NAME = re.compile(rb"[!-9;-~]+")  # RFC 5322: printable ASCII but the colon

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from syndicate.validate.digest_common import (
+from syndicate.validate.digest.common import (
     MAX_LINE_BYTES,
     Lines,
     Sink,
@@ -15,7 +15,7 @@ from syndicate.validate.digest_common import (
     report_placeholders,
     url_problem,
 )
-from syndicate.validate.digest_html import UNSUBSCRIBE_WORDS
+from syndicate.validate.digest.html import UNSUBSCRIBE_WORDS
 from syndicate.validate.report import FileReport
 
 # --- plain text -----------------------------------------------------------------------

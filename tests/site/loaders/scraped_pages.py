@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from syndicate.errors import Problem
-from syndicate.loaders.scraped import ScrapeRules, load_scraped
-from syndicate.records import RawArticle, Source
+from syndicate.site.loaders.scraped import ScrapeRules, load_scraped
+from syndicate.site.records import RawArticle, Source
 
 # The project's checkout sits beside shared/; SYNDICATE_SEEDS points elsewhere.
 SEEDS = Path(
-    os.environ.get("SYNDICATE_SEEDS") or Path(__file__).parents[2].parent / "shared" / "seeds"
+    os.environ.get("SYNDICATE_SEEDS") or Path(__file__).parents[3].parent / "shared" / "seeds"
 )
 SEED = SEEDS / "000_e738584affd771fc.txt"
 FILE = "articles/world/harbour.txt"

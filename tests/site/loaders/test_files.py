@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.loaders.files import find_record_files
+from syndicate.site.loaders.files import find_record_files
 
 
 def site_with(tmp_path: Path, *names: str) -> Path:

@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders.jsonrecords import load_json, load_jsonl
-from syndicate.records import RelatedRef
+from syndicate.site.loaders.jsonrecords import load_json, load_jsonl
+from syndicate.site.records import RelatedRef
 
 
 def record(title: str = "T", **fields: object) -> dict[str, object]:

@@ -7,8 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders.markdown import load_markdown
-from syndicate.records import RelatedRef, Source
+from syndicate.site.loaders.markdown import load_markdown
+from syndicate.site.records import RelatedRef, Source
 from tests.factories import markdown_record
 
 

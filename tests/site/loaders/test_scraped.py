@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from syndicate._util.text import decode
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders import load_articles
-from syndicate.loaders.scraped import ScrapeRules
-from syndicate.records import Source
-from syndicate.text import decode
-from tests.loaders.scraped_pages import (
+from syndicate.site.loaders import load_articles
+from syndicate.site.loaders.scraped import ScrapeRules
+from syndicate.site.records import Source
+from tests.site.loaders.scraped_pages import (
     BANNER,
     BANNER_LINES,
     FILE,

@@ -7,8 +7,8 @@ import html
 import pytest
 
 from syndicate.errors import Problem
-from syndicate.loaders.scraped import ScrapeRules
-from tests.loaders.scraped_pages import (
+from syndicate.site.loaders.scraped import ScrapeRules
+from tests.site.loaders.scraped_pages import (
     BANNER,
     BANNER_LINES,
     FILE,

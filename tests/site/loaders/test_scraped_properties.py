@@ -8,11 +8,11 @@ import re
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from syndicate._util.text import decode, normalised_title, one_line
 from syndicate.errors import Problem, RecordError
-from syndicate.loaders.scraped import ScrapeRules
-from syndicate.records import RawArticle
-from syndicate.text import decode, normalised_title, one_line
-from tests.loaders.scraped_pages import (
+from syndicate.site.loaders.scraped import ScrapeRules
+from syndicate.site.records import RawArticle
+from tests.site.loaders.scraped_pages import (
     BANNER,
     BANNER_LINES,
     FILE,

@@ -1,0 +1,1 @@
+"""Loading a site: its records found, read and normalised into articles."""
