@@ -8,7 +8,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from syndicate.mail.subscribers import SubscriberRow
+from syndicate._store.subscribers import SubscriberRow
 
 SECTIONS = ("World", "Business", "Culture", "Science", "Sport", "Opinion")
 _VOCABULARY = """
@@ -66,8 +66,7 @@ def subscriber_rows(count: int, seed: int = 11) -> list[SubscriberRow]:
 def add_subscribers(root: Path, count: int, seed: int = 11) -> None:
     """Put `count` subscribers into the site's state store, as an import would."""
     from syndicate._store.store import StateStore
-    from syndicate.config import SitePaths
-    from syndicate.mail.subscribers import SubscriberBook
+    from syndicate.paths import SitePaths
 
     with StateStore(SitePaths(root).state_db) as store:
-        SubscriberBook(store).upsert(subscriber_rows(count, seed))
+        store.subscribers.upsert(subscriber_rows(count, seed))

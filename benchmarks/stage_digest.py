@@ -58,7 +58,6 @@ from syndicate.digests.plan import (
 )
 from syndicate.digests.render import GREETING_TOKEN, UNSUBSCRIBE_TOKEN, RenderedVariant
 from syndicate.mail.deliver import list_id
-from syndicate.mail.subscribers import SubscriberBook
 from syndicate.mail.tokens import unsubscribe_token
 
 SITE_ARTICLES = 300  # the edition takes the newest 30
@@ -77,7 +76,7 @@ def plan(site: LoadedSite) -> tuple[PreparedEdition, int]:
         edition = next_edition(
             config, site.articles, site.sections, store, since=None, force=False, now=site.moment
         )
-        book = SubscriberBook(store)
+        book = store.subscribers
         subscribers, suppressed = book.all(), frozenset(book.suppressed())
     assert edition is not None
     renderer = renderer_for(config)
@@ -134,7 +133,7 @@ def bench_compile(site: LoadedSite, size: int, runs: int, profiling: bool) -> di
 def recipients_of(config: LoadedConfig, sends: PlannedSends) -> list[tuple[str, Recipient]]:
     """Each send's variant and recipient, with a signed unsubscribe link (untimed)."""
     with StateStore(config.paths.state_db) as store:
-        book = {s.id: s for s in SubscriberBook(store).all()}
+        book = {s.id: s for s in store.subscribers.all()}
     listed, base = list_id(config), config.settings.site.base_url
     host = config.settings.site.host
     out = []

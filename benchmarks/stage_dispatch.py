@@ -58,7 +58,6 @@ from syndicate.digests.headers import Recipient
 from syndicate.digests.messages import MessageTemplate
 from syndicate.digests.plan import commit_edition, plan_edition
 from syndicate.mail.deliver import DeliveryReport, deliver, envelope_sender
-from syndicate.mail.subscribers import SubscriberBook
 
 SITE_ARTICLES = 300  # the edition takes the newest 30
 CONNECTIONS = 4
@@ -112,7 +111,7 @@ def queue_edition(root: Path, size: int) -> list[Job]:
         for key, variant in plan.variants.items()
     }
     with StateStore(config.paths.state_db) as store:
-        emails = {s.id: s.email for s in SubscriberBook(store).all()}
+        emails = {s.id: s.email for s in store.subscribers.all()}
     return [(emails[subscriber], built[key]) for subscriber, key in plan.sends]
 
 

@@ -57,7 +57,11 @@ class FeedBuild:
         site = self.site
         with StateStore(site.config.paths.state_db) as store:
             files = build_feeds(
-                site.articles, site.sections, self.feed_site, self.templates, store.feed_positions
+                site.articles,
+                site.sections,
+                self.feed_site,
+                self.templates,
+                store.feed_positions.place,
             )
             return stage_feeds(files, self.folder)
 
@@ -81,7 +85,7 @@ def bare_pages(site: LoadedSite, feeds: FeedSite) -> list[tuple[str, str, Any]]:
         pages = []
         for scope in feed_scopes(site.articles, site.sections, feeds):
             ids = [a.id for a in feed_order(scope.articles)]
-            placed = store.feed_positions(scope.key or "site", ids)
+            placed = store.feed_positions.place(scope.key or "site", ids)
             for kind in feeds.formats:
                 for page in paginate(scope, kind, feeds.entries, placed):
                     if kind == "json":

@@ -80,6 +80,7 @@ def _sources() -> dict[str, Path]:
     for name in ("syndicate.toml", "subscribers.csv"):
         shutil.copy(REPO / name, example / name)
     shutil.copytree(REPO / "articles", example / "articles")
+    (folder / "generated").mkdir()
     generated = write_site(folder / "generated", 1000)
     rng = random.Random(5)
     with (generated / "subscribers.csv").open("w", newline="", encoding="utf-8") as file:

@@ -1,3 +1,84 @@
-"""syndicate: publish a news site's articles as feeds and email digests."""
+"""syndicate: publish a news site's articles as feeds and email digests.
 
+The face of the library: what the `syndicate` command does, as functions that take a
+site folder and the environment and return reports. Everything else is machinery.
+
+    import os, syndicate
+    report = syndicate.publish(Path("site"), os.environ)
+    print(report.as_json())
+"""
+
+# First: the modules below read it.
 __version__ = "0.1.0"
+
+from syndicate.api import (
+    BuiltSite,
+    add_subscriber,
+    build,
+    dispatch,
+    import_subscribers,
+    list_subscribers,
+    load_site,
+    preview,
+    publish,
+    remove_subscriber,
+    unsubscribe_by_mail,
+    validate,
+    web_app,
+)
+from syndicate.digests.publish import EditionReport, Preview
+from syndicate.errors import (
+    ConfigError,
+    DigestError,
+    Problem,
+    PublishError,
+    RecordError,
+    SiteError,
+    StateError,
+    SubscriberFileError,
+    SyndicateError,
+)
+from syndicate.mail.deliver import DeliveryReport
+from syndicate.mail.walk import EditionTally
+from syndicate.reports import PublishReport
+from syndicate.site.load import LoadedSite
+from syndicate.site.records import Article
+from syndicate.validate.paths import ValidationRun
+from syndicate.validate.report import FileReport, Finding, Severity
+
+__all__ = [
+    "Article",
+    "BuiltSite",
+    "ConfigError",
+    "DeliveryReport",
+    "DigestError",
+    "EditionReport",
+    "EditionTally",
+    "FileReport",
+    "Finding",
+    "LoadedSite",
+    "Preview",
+    "Problem",
+    "PublishError",
+    "PublishReport",
+    "RecordError",
+    "Severity",
+    "SiteError",
+    "StateError",
+    "SubscriberFileError",
+    "SyndicateError",
+    "ValidationRun",
+    "__version__",
+    "add_subscriber",
+    "build",
+    "dispatch",
+    "import_subscribers",
+    "list_subscribers",
+    "load_site",
+    "preview",
+    "publish",
+    "remove_subscriber",
+    "unsubscribe_by_mail",
+    "validate",
+    "web_app",
+]

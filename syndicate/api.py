@@ -1,4 +1,4 @@
-"""The library's face for the CLI: each function runs stages and returns values.
+"""What the face of the library does: each function runs stages and returns values.
 
 Like the CLI commands, it never prints; unlike them, it never exits.
 """
@@ -6,75 +6,66 @@ Like the CLI commands, it never prints; unlike them, it never exits.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from syndicate import __version__
+from syndicate._cache.collector import cache_reads_frozen
 from syndicate._cache.edition_due import NothingDue
-from syndicate._cache.files import cache_folder, cache_reads_frozen, key_of
+from syndicate._cache.feed_keys import PublishedKeys, fingerprinter, whole_key
+from syndicate._cache.site import reuse_site
 from syndicate._store.store import StateStore
+from syndicate._store.subscribers import ImportResult, Subscriber
 from syndicate._util.lock import site_lock
 from syndicate._util.templating import template_environment
-from syndicate.config import LoadedConfig, SitePaths, load_config
-from syndicate.digests.plan import (
-    EditionReport,
-    PreparedEdition,
-    commit_edition,
-    plan_edition,
-    preview_edition,
-    since_start,
-)
-from syndicate.errors import Problem, SiteError, SubscriberFileError
-from syndicate.feeds import FeedSite, build_feeds, plan_extras, plan_feeds
-from syndicate.feeds.model import FEEDS_FOLDER, article_fingerprint
-from syndicate.feeds.publish import (
-    PublishedFeeds,
-    PublishedKeys,
-    StagedFeeds,
-    publish_staged,
-    stage_feeds,
-)
+from syndicate.config import LoadedConfig, load_config
+from syndicate.digests.edition import since_start
+from syndicate.digests.headers import list_id
+from syndicate.digests.plan import PreparedEdition, plan_edition
+from syndicate.digests.publish import Preview, commit_edition, preview_edition
+from syndicate.digests.variants import ALL_SECTIONS
+from syndicate.errors import ConfigError, Problem, SiteError
+from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_feeds
+from syndicate.feeds.model import FEEDS_FOLDER
+from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
 from syndicate.mail.deliver import DeliveryReport, deliver
-from syndicate.mail.ledger import ALL_SECTIONS
-from syndicate.mail.sender import EditionTally, SendProgress
-from syndicate.mail.subscribers import SubscriberBook, read_subscriber_csv
-from syndicate.site.load import LoadedSite, count_record_files, load_site, locate_records
-from syndicate.site.records import Article
+from syndicate.mail.subscribers import (
+    RowError,
+    check_row,
+    read_subscriber_csv,
+    sync_subscriber_file,
+)
+from syndicate.mail.tokens import signing_key, unsubscribe_mail_address
+from syndicate.mail.walk import SendProgress
+from syndicate.paths import SitePaths
+from syndicate.reports import PublishReport
+from syndicate.site.load import LoadedSite, OnFile, count_record_files, load_site, locate_records
 from syndicate.validate import FileReport, validate_outputs
+from syndicate.validate.paths import ValidationRun, validate_paths
+
+if TYPE_CHECKING:
+    from starlette.applications import Starlette
 
 __all__ = [
     "BuiltSite",
-    "LoadedSite",
-    "PublishReport",
+    "add_subscriber",
     "build",
     "count_record_files",
     "dispatch",
-    "feed_site",
+    "import_subscribers",
+    "list_subscribers",
     "load_site",
-    "locate_records",
     "preview",
     "publish",
+    "remove_subscriber",
+    "unsubscribe_by_mail",
+    "validate",
+    "web_app",
 ]
-
-
-def feed_site(config: LoadedConfig) -> FeedSite:
-    settings = config.settings
-    return FeedSite(
-        title=config.title,
-        base_url=settings.site.base_url,
-        language=settings.site.language,
-        formats=tuple(settings.feeds.formats),
-        entries=settings.feeds.entries,
-        hubs=tuple(settings.feeds.hubs),
-        generator="syndicate",
-        version=__version__,
-    )
-
-
-FEED_KEYS = "feed-keys.pickle"
 
 
 @dataclass(frozen=True)
@@ -84,11 +75,9 @@ class BuiltSite:
     published: PublishedKeys | None = None  # when building to publish
 
 
-def build(
-    target: Path, environ: Mapping[str, str], on_file: Callable[[Path], None] | None = None
-) -> BuiltSite:
+def build(target: Path, environ: Mapping[str, str], on_file: OnFile | None = None) -> BuiltSite:
     """Load, normalise and build every feed into the staging folder; publish nothing."""
-    with site_lock(_lock_path(_site_folder(target))), cache_reads_frozen():
+    with site_lock(_lock_of(target)), cache_reads_frozen():
         return _build(target, environ, on_file)
 
 
@@ -103,33 +92,32 @@ def _site_folder(target: Path) -> Path:
     return target
 
 
-def _lock_path(target: Path) -> Path:
-    return SitePaths(locate_records(target).site_root).root / ".syndicate" / "publish.lock"
+def _lock_of(target: Path) -> Path:
+    """The lock of the site at `target`: one build, publish or dispatch at a time."""
+    return SitePaths(locate_records(_site_folder(target)).site_root).lock
 
 
 def _build(
     target: Path,
     environ: Mapping[str, str],
-    on_file: Callable[[Path], None] | None,
+    on_file: OnFile | None,
     *,
     to_publish: bool = False,
 ) -> BuiltSite:
     """Everything built into the staging folder; to publish, only the files whose
     published version has another key (the others are already in feeds/)."""
-    site = load_site(target, environ, on_file=on_file, reuse=True)
+    site = load_site(target, environ, on_file=on_file, make=reuse_site)
     config = site.config
     templates = template_environment(config.paths.templates, autoescape=True)
     feeds = feed_site(config)
     folder = config.paths.build / FEEDS_FOLDER
     with StateStore(config.paths.state_db) as store:
+        positions = store.feed_positions
         if not to_publish:
-            files = build_feeds(
-                site.articles, site.sections, feeds, templates, store.feed_positions
-            )
+            files = build_feeds(site.articles, site.sections, feeds, templates, positions.place)
             return BuiltSite(site, stage_feeds(files, folder))
-        keys = cache_folder(config.paths.state_db.parent) / FEED_KEYS
-        published = PublishedKeys(keys, config.paths.feeds)
-        unchanged = published.all_reusable(_whole_key(site, feeds, store))
+        published = PublishedKeys(config.paths.caches.feed_keys, config.paths.feeds)
+        unchanged = published.all_reusable(whole_key(site.cache_key, feeds, positions.summary()))
         if unchanged is not None:
             # The same site as last published: no page to plan, let alone build.
             staged = stage_feeds(
@@ -142,113 +130,19 @@ def _build(
                 site.sections,
                 feeds,
                 templates,
-                store.feed_positions,
-                _fingerprinter(site.fingerprints),
+                positions.place,
+                fingerprinter(site.fingerprints),
             )
             staged = stage_feeds(planned, folder, published.reusable)
         # With the positions that planning recorded: what the next run will find.
-        staged.whole = _whole_key(site, feeds, store)
+        staged.whole = whole_key(site.cache_key, feeds, positions.summary())
     return BuiltSite(site, staged, published)
-
-
-def _fingerprinter(known: Mapping[str, bytes]) -> Callable[[Article], bytes]:
-    """Each article's digest, from `known` or made once: it is in six documents or more."""
-    found = dict(known)
-
-    def fingerprint(article: Article) -> bytes:
-        digest = found.get(article.id)
-        if digest is None:
-            digest = found[article.id] = article_fingerprint(article)
-        return digest
-
-    return fingerprint
-
-
-def _whole_key(site: LoadedSite, feeds: FeedSite, store: StateStore) -> str | None:
-    """A key of all the feed documents: the cached site, the feed settings and what the
-    feeds' story positions are, in short (positions are only ever added to)."""
-    if site.cache_key is None:
-        return None
-    placed = store.db.execute(
-        "SELECT count(*), total(position), max(position) FROM feed_position"
-    ).fetchone()
-    return key_of(site.cache_key, feeds, tuple(placed))
-
-
-@dataclass(frozen=True)
-class PublishReport:
-    """What `publish --json` prints (SPEC section 10), plus articles per section."""
-
-    site: LoadedSite
-    feeds: PublishedFeeds
-    run_warnings: tuple[Problem, ...] = ()  # subscribers.csv rows, hubs, sending
-    digest: EditionReport | None = None
-    validation: tuple[FileReport, ...] = ()
-    blocked: bool = False  # validation stopped the run: nothing was published
-    delivery: DeliveryReport | None = None
-
-    @property
-    def errors(self) -> tuple[Problem, ...]:
-        return self.site.errors + _problems(self.validation, errors=True)
-
-    @property
-    def warnings(self) -> tuple[Problem, ...]:
-        digest = self.digest.warnings if self.digest else ()
-        checks = _problems(self.validation, errors=False)
-        sending = self.delivery.warnings if self.delivery else ()
-        return self.site.warnings + checks + self.run_warnings + digest + sending
-
-    def _tally(self) -> EditionTally | None:
-        if self.delivery is None or self.digest is None or self.digest.edition is None:
-            return None
-        return self.delivery.tally(self.digest.edition.edition_id)
-
-    def feed_counts(self) -> dict[str, int]:
-        """Feed documents (archive pages included), not OPML, XSL or link tags."""
-        return {
-            "written": sum(map(is_feed_document, self.feeds.written)),
-            "unchanged": sum(map(is_feed_document, self.feeds.unchanged)),
-            "removed": sum(map(is_feed_document, self.feeds.removed)),
-        }
-
-    def section_counts(self) -> dict[str, int]:
-        counts = self.site.section_counts
-        return {name: counts.get(name, 0) for name in self.site.sections}
-
-    def as_json(self) -> dict[str, object]:
-        return {
-            "articles": self.site.article_count,
-            "errors": [p.as_json() for p in self.errors],
-            "warnings": [p.as_json() for p in self.warnings],
-            "feeds": self.feed_counts(),
-            "digest": None if self.digest is None else self.digest.as_json(self._tally()),
-            "sections": self.section_counts(),
-            "dispatch": None if self.delivery is None else self.delivery.as_json(),
-            "validation": {
-                "checked": len(self.validation),
-                "blocked": self.blocked,
-                "files": [r.as_json() for r in self.validation if r.findings],
-            },
-        }
-
-
-def _problems(reports: tuple[FileReport, ...], *, errors: bool) -> tuple[Problem, ...]:
-    """Validation findings as problems: the code where a record problem has its field."""
-    return tuple(
-        Problem(finding.message, report.path, finding.line, finding.code)
-        for report in reports
-        for finding in (report.errors if errors else report.warnings)
-    )
-
-
-def is_feed_document(path: str) -> bool:
-    return path.endswith(("rss.xml", "atom.xml", "feed.json")) or path.startswith("archive/")
 
 
 def publish(
     target: Path,
     environ: Mapping[str, str],
-    on_file: Callable[[Path], None] | None = None,
+    on_file: OnFile | None = None,
     *,
     since: str | None = None,
     force: bool = False,
@@ -262,7 +156,7 @@ def publish(
     warning) in what was built: the report says why and `blocked` is set."""
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
-    with site_lock(_lock_path(_site_folder(target))), cache_reads_frozen():
+    with site_lock(_lock_of(target)), cache_reads_frozen():
         built = _build(target, environ, on_file, to_publish=True)
         site = built.site
         config = site.config
@@ -274,8 +168,8 @@ def publish(
         # Feeds no longer built are removed only after a clean run: a run that lost
         # records (a bad file, an unmounted folder) must not take their feeds down.
         clean = site.article_count > 0 and not site.errors
-        manifest = config.paths.root / ".syndicate" / "published-feeds.txt"
-        published = publish_staged(built.feeds, config.paths.feeds, manifest if clean else None)
+        manifest = config.paths.published_feeds if clean else None
+        published = publish_staged(built.feeds, config.paths.feeds, manifest)
         if built.published is not None:
             built.published.remember(built.feeds)
         # Hubs hear of the new feeds before the digest is written: if that fails, they still do.
@@ -288,7 +182,7 @@ def publish(
 
 def _due_edition(site: LoadedSite, *, since: str | None, force: bool) -> PreparedEdition | None:
     """plan_edition, unless the last publish of this very site found nothing due: then
-    the site's articles are not even read (see edition_due)."""
+    the site's articles are not even read (see _cache/edition_due.py)."""
     config = site.config
     memo = None
     if since is None and not force:
@@ -301,34 +195,6 @@ def _due_edition(site: LoadedSite, *, since: str | None, force: bool) -> Prepare
     if prepared is None and memo is not None:
         memo.remember()
     return prepared
-
-
-SUBSCRIBER_FILE = "subscribers.csv"
-
-
-def sync_subscriber_file(config: LoadedConfig) -> tuple[Problem, ...]:
-    """The site's subscribers.csv, imported as `subscribers import` would (so never
-    resubscribing anyone who left); each bad row is a warning."""
-    path = config.paths.root / SUBSCRIBER_FILE
-    if not path.is_file():
-        return ()
-    try:
-        rows, problems = read_subscriber_csv(path)
-    except SubscriberFileError as exc:
-        # The feeds and the subscribers already known still go out.
-        return (replace(exc.problem, message=f"{exc.problem.message}; not imported"),)
-    with StateStore(config.paths.state_db) as store:
-        SubscriberBook(store).upsert(rows)
-    return tuple(problems)
-
-
-def dispatch(
-    target: Path, environ: Mapping[str, str], progress: SendProgress | None = None
-) -> DeliveryReport:
-    """Send what publish queued and did not finish (a killed run, temporary failures)."""
-    with site_lock(_lock_path(_site_folder(target))):
-        config = load_config(locate_records(target).site_root, environ)
-        return deliver(config, progress=progress)
 
 
 def _validate(
@@ -378,9 +244,104 @@ def _tell_hubs(site: FeedSite, staged: StagedFeeds, published: PublishedFeeds) -
     return ping_hubs(site.hubs, pinged, f"syndicate/{__version__}") if pinged else []
 
 
+def dispatch(
+    target: Path, environ: Mapping[str, str], progress: SendProgress | None = None
+) -> DeliveryReport:
+    """Send what publish queued and did not finish (a killed run, temporary failures)."""
+    with site_lock(_lock_of(target)):
+        config = load_config(locate_records(target).site_root, environ)
+        return deliver(config, progress=progress)
+
+
 def preview(
     target: Path, environ: Mapping[str, str], *, since: str | None = None
-) -> tuple[LoadedSite, EditionReport]:
+) -> tuple[LoadedSite, Preview]:
     """The edition that is due, written to digests/preview/, recorded nowhere."""
     site = load_site(_site_folder(target), environ)
     return site, preview_edition(site.config, site.articles, site.sections, since=since)
+
+
+def validate(paths: Sequence[Path]) -> ValidationRun:
+    """Check feed and digest files, ours or anyone's, and folders of them."""
+    return validate_paths(paths)
+
+
+def web_app(target: Path, environ: Mapping[str, str]) -> tuple[str, Starlette]:
+    """The site's title, and the app that `syndicate serve` runs for the site at `target`."""
+    # Here, not above: only serving needs Starlette, and every command imports this.
+    from syndicate.serve import create_app
+
+    config = load_config(locate_records(target).site_root, environ)
+    return config.title, create_app(config)
+
+
+def _store_of(target: Path, environ: Mapping[str, str]) -> StateStore:
+    return StateStore(load_config(target, environ).paths.state_db)
+
+
+def import_subscribers(
+    target: Path, environ: Mapping[str, str], csv_file: Path, *, resubscribe: bool = False
+) -> tuple[ImportResult, list[Problem]]:
+    """The good rows of `csv_file` into the site's subscribers; a problem for each bad
+    one. Nobody who left is made active again, unless `resubscribe`."""
+    rows, problems = read_subscriber_csv(csv_file)
+    with _store_of(target, environ) as store:
+        return store.subscribers.upsert(rows, resubscribe=resubscribe), problems
+
+
+def add_subscriber(
+    target: Path,
+    environ: Mapping[str, str],
+    email: str,
+    *,
+    name: str | None = None,
+    sections: str | None = None,
+    resubscribe: bool = False,
+) -> tuple[str, ImportResult]:
+    """Add a subscriber, or change the name and sections (those given) of one; returns
+    the address as stored, and what was done."""
+    try:
+        checked = check_row(email, name or "", sections or "")
+    except RowError as exc:
+        raise ConfigError(str(exc), field=exc.field) from None
+    row = replace(
+        checked,
+        name=None if name is None else checked.name,
+        sections=None if sections is None else checked.sections,
+    )
+    with _store_of(target, environ) as store:
+        return row.email, store.subscribers.upsert([row], resubscribe=resubscribe)
+
+
+def remove_subscriber(
+    target: Path, environ: Mapping[str, str], email: str, *, forget: bool = False
+) -> bool:
+    """Unsubscribe someone, or with `forget` delete them and their sends; whether there
+    was such a subscriber."""
+    try:
+        address = check_row(email).email
+    except RowError as exc:
+        raise ConfigError(str(exc), field=exc.field) from None
+    with _store_of(target, environ) as store:
+        book = store.subscribers
+        return book.remove(address) if forget else book.set_status(address, "unsubscribed")
+
+
+def list_subscribers(target: Path, environ: Mapping[str, str]) -> list[tuple[Subscriber, bool]]:
+    """Every subscriber, by address, and whether their address is suppressed."""
+    with _store_of(target, environ) as store:
+        suppressed = store.subscribers.suppressed()
+        return [(s, s.email in suppressed) for s in store.subscribers.all()]
+
+
+def unsubscribe_by_mail(target: Path, environ: Mapping[str, str], message: bytes) -> str:
+    """Unsubscribe the address that a message to the List-Unsubscribe mailto address
+    names with its signed subject; returns it."""
+    config = load_config(target, environ)
+    key, _ = signing_key(config)
+    address = unsubscribe_mail_address(message, key, list_id(config.settings.site.host))
+    if address is None:
+        raise ConfigError("no valid unsubscribe token in the subject", field="Subject")
+    with StateStore(config.paths.state_db) as store:
+        store.subscribers.set_status(address, "unsubscribed")
+    return address

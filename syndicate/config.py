@@ -30,8 +30,8 @@ from syndicate._util.text import one_line, slugify
 from syndicate._util.tomlfile import describe_first_error, key_line, read_toml
 from syndicate._util.urls import encode_url, is_web_url
 from syndicate.errors import ConfigError, Problem
+from syndicate.paths import SitePaths
 
-CONFIG_NAME = "syndicate.toml"
 DEFAULT_BASE_URL = "http://localhost:8080/"
 FeedFormat = Literal["rss", "atom", "json"]
 FEED_FORMATS: tuple[FeedFormat, ...] = ("rss", "atom", "json")
@@ -268,50 +268,6 @@ class Secrets:
     smtp_password: SecretStr | None = None
     secret_key: SecretStr | None = None
     dkim_key_path: Path | None = None
-
-
-@dataclass(frozen=True)
-class SitePaths:
-    """Where everything of one site folder lives (SPEC section 9)."""
-
-    root: Path
-
-    @property
-    def config(self) -> Path:
-        return self.root / CONFIG_NAME
-
-    @property
-    def articles(self) -> Path:
-        return self.root / "articles"
-
-    @property
-    def templates(self) -> Path:
-        return self.root / "templates"
-
-    @property
-    def feeds(self) -> Path:
-        return self.root / "feeds"
-
-    @property
-    def digests(self) -> Path:
-        return self.root / "digests"
-
-    @property
-    def outbox(self) -> Path:
-        return self.root / "outbox"
-
-    @property
-    def build(self) -> Path:
-        """Where `syndicate build` stages what it built, before anything is published."""
-        return self.root / ".syndicate" / "build"
-
-    @property
-    def state_db(self) -> Path:
-        return self.root / ".syndicate" / "state.db"
-
-    @property
-    def subscribers(self) -> Path:
-        return self.root / "subscribers.csv"
 
 
 @dataclass(frozen=True)

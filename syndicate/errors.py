@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from syndicate._cache.files import pickled_by_fields
+from syndicate._util.pickling import pickled_by_fields
 
 
 @pickled_by_fields

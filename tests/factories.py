@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from syndicate._store.identities import Identities, in_memory
 from syndicate.config import SiteSettings
-from syndicate.site.identity import Identities, in_memory
 from syndicate.site.records import Article, Image, RawArticle, RelatedRef, Source
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

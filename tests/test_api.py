@@ -158,7 +158,7 @@ def _settled_site(tmp_path: Path) -> Path:
 
 
 def _page_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    import syndicate.feeds as feeds
+    import syndicate.feeds.build as feeds
 
     real, built = feeds._build_page, []
 

@@ -21,17 +21,9 @@ import pytest
 
 from syndicate import api
 from syndicate.feeds import FeedFile, PlannedFeed, plan_feeds
-from tests import (
-    CONFIG,
-    add_story,
-    break_template,
-    editions,
-    files_under,
-    invoke,
-    publish_json,
-    site,
-)
+from tests.commands import invoke, publish_json
 from tests.factories import markdown_record
+from tests.sites import CONFIG, add_story, break_template, editions, files_under, site
 
 EDITION = r"digests/\d{4}-\d{2}-\d{2}(?:-\d+)?"  # an edition's folder, named by its day
 

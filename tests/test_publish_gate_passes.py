@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tests import add_story, break_template, editions, files_under, invoke, publish_json, site
+from tests.commands import invoke, publish_json
 from tests.factories import copy_example_site, markdown_record
+from tests.sites import add_story, break_template, editions, files_under, site
 
 # --- warnings: published, unless --strict --------------------------------------------
 

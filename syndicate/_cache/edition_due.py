@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from syndicate._cache.files import cache_folder, key_of, read_cache, write_cache
+from syndicate._cache.files import read_cache, write_cache
 from syndicate._store.store import StateStore
+from syndicate._util.keys import key_of
 from syndicate.config import LoadedConfig
-from syndicate.digests.plan import since_start
-
-MEMO_CACHE = "edition-due.pickle"
+from syndicate.digests.edition import since_start
 
 
 @dataclass(frozen=True)
@@ -30,12 +29,13 @@ class NothingDue:
     @classmethod
     def for_site(cls, config: LoadedConfig, site_key: str | None, now: datetime) -> NothingDue:
         window = config.settings.digest.since
-        path = cache_folder(config.paths.state_db.parent) / MEMO_CACHE
+        path = config.paths.caches.edition_due
         if site_key is None:
             return cls(path, None, None)
         with StateStore(config.paths.state_db) as store:
             editions = [
-                (e.edition_id, e.created_at.isoformat(), e.article_ids) for e in store.editions()
+                (e.edition_id, e.created_at.isoformat(), e.article_ids)
+                for e in store.editions.all()
             ]
         return cls(path, key_of(site_key, window, editions), since_start(window, now))
 

@@ -1,154 +1,21 @@
-"""Caches in `.syndicate/cache/`: what a republish need not do again.
+"""Cache files: a value under a key, then parts that are read only when asked for.
 
-A cache is only ever a hint. A missing, stale, corrupt or foreign one costs time,
-never a wrong output: each value is stored with a key made of everything it was
-made from (file sizes and times, settings, the state it read, and the code that
-made it), and is used only when that key matches again.
-
-The files are pickles. They are read only from the site's own `.syndicate/`
-folder, written by syndicate with mode 0600, beside the state store and the
-signing key, which anyone able to write there controls already.
+Written whole or not at all (beside, then renamed over); read from the file as it was
+opened, never a mix of two; any failure to read is a miss.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import hashlib
-import importlib.metadata
 import os
 import pickle
-import threading
-import time
 import zlib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, fields
-from functools import lru_cache
-from operator import attrgetter
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
 
-from syndicate import __version__
-
-T = TypeVar("T")
-CACHE_FOLDER = "cache"  # under .syndicate/
-_FORMAT = 3  # bump when what a cache file holds changes shape
-
-# A file changed within this many seconds of being read may change again within the
-# same timestamp tick (coarse file systems keep 1-2 s): its stamp proves nothing yet.
-RACY_SECONDS = 2.0
-
-# (size, mtime_ns, ctime_ns, inode): any write to a file changes one of them.
-FileStamp = tuple[int, int, int, int]
-
-
-def cache_folder(state_folder: Path) -> Path:
-    return state_folder / CACHE_FOLDER
-
-
-def file_stamp(path: Path) -> FileStamp | None:
-    """The stamp of a file, or None when it cannot be trusted as a cache key yet."""
-    try:
-        return stamp_of(os.stat(path))
-    except OSError:
-        return None
-
-
-def stamp_of(status: os.stat_result) -> FileStamp | None:
-    if time.time_ns() - status.st_mtime_ns < RACY_SECONDS * 1e9:
-        return None
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
-
-
-@lru_cache(maxsize=1)
-def code_stamp() -> str:
-    """What made the cached values: our version and source files (an edited checkout
-    has the same version), and the libraries whose output lands in them."""
-    parts = [__version__, str(_FORMAT)]
-    for name in ("feedgen", "lxml", "nh3", "markdown-it-py", "PyYAML"):
-        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
-            parts.append(f"{name}={importlib.metadata.version(name)}")
-    package = Path(__file__).resolve().parent.parent  # all of syndicate/
-    for source in sorted(package.rglob("*.py")):
-        status = source.stat()
-        parts.append(f"{source.relative_to(package)}:{status.st_size}:{status.st_mtime_ns}")
-    return key_of(*parts)
-
-
-def pickled_by_fields(cls: type[T]) -> type[T]:
-    """A frozen, slotted dataclass that pickles as a call with its field values.
-
-    The dataclass default for slots looks its fields up again for every object,
-    which made reading a 10k-article cache cost more than parsing some files."""
-    getter = attrgetter(*(item.name for item in fields(cls)))  # type: ignore[arg-type]
-
-    def __reduce__(self: T) -> tuple[type[T], tuple[object, ...]]:
-        values = getter(self)
-        return cls, values if isinstance(values, tuple) else (values,)
-
-    cls.__reduce__ = __reduce__  # type: ignore[assignment,method-assign]
-    return cls
-
-
-def key_of(*parts: object) -> str:
-    """A digest of values whose `repr` is stable from run to run (str, int, tuples)."""
-    hasher = hashlib.blake2b(digest_size=20)
-    for part in parts:
-        hasher.update(repr(part).encode("utf-8", "surrogatepass"))
-        hasher.update(b"\x00")
-    return hasher.hexdigest()
-
-
-_lock = threading.Lock()
-_runs = 0  # cache_reads_frozen blocks under way
-_frozen = False  # whether objects read from a cache are out of the collector's view
-_host_froze = False  # the process had frozen objects of its own: then we freeze none
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Unpickling makes some 30 objects an article, none of them garbage: the cyclic
-    collector's passes over them while they are made were a third of a cache read."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        _freeze_for_run()
-        if enabled:
-            gc.enable()
-
-
-def _freeze_for_run() -> None:
-    global _frozen
-    with _lock:
-        if _runs and not _host_froze:
-            gc.freeze()
-            _frozen = True
-
-
-@contextlib.contextmanager
-def cache_reads_frozen() -> Iterator[None]:
-    """A run (a build, a publish) in which what is read from a cache is frozen
-    (gc.freeze) until its end. It lives for the run and holds no cycles, yet each
-    later full collection walked all of it again: a quarter of a republish.
-
-    Outside such a run nothing is frozen. At its end everything frozen since it began
-    is given back, so that a process running many (a test suite, a script) collects
-    their garbage as usual; a process that froze objects of its own is left alone."""
-    global _runs, _frozen, _host_froze
-    with _lock:
-        if _runs == 0:
-            _host_froze = gc.get_freeze_count() > 0
-        _runs += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _runs -= 1
-            if _runs == 0 and _frozen:
-                gc.unfreeze()
-                _frozen = False
+from syndicate._cache.collector import collector_paused
+from syndicate._util.stamps import FileStamp, exact_stamp
 
 
 class StoredCache:
@@ -167,7 +34,7 @@ class StoredCache:
     def part(self, number: int) -> object:
         """Part `number` (from 0); an exception if it cannot be read or unpickled."""
         data = self._bytes(number)
-        with _collector_paused():
+        with collector_paused():
             return pickle.loads(data)
 
     def copy(self, number: int) -> Copied:
@@ -220,12 +87,8 @@ class StoredCache:
             os.close(source)
 
     def _check(self, source: int) -> None:
-        if _exact_stamp(os.fstat(source)) != self._stamp:
+        if exact_stamp(os.fstat(source)) != self._stamp:
             raise OSError(f"{self.path} is not the file that was opened")
-
-
-def _exact_stamp(status: os.stat_result) -> FileStamp:
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 @dataclass(frozen=True)
@@ -300,7 +163,7 @@ def open_cache(path: Path, key: str | None = None) -> StoredCache | None:
     """The cache at `path`, if stored under `key` (any key with None); None if absent,
     unreadable, truncated or stale. Only its value is unpickled here."""
     try:
-        with path.open("rb") as file, _collector_paused():
+        with path.open("rb") as file, collector_paused():
             stored_key, value, sizes = pickle.load(file)
             if key is not None and stored_key != key:
                 return None
@@ -314,7 +177,7 @@ def open_cache(path: Path, key: str | None = None) -> StoredCache | None:
     for size in sizes:
         spans.append((offset, offset + size))
         offset += size
-    return StoredCache(path, _exact_stamp(status), value, spans)
+    return StoredCache(path, exact_stamp(status), value, spans)
 
 
 def read_cache(path: Path, key: str) -> object | None:

@@ -6,36 +6,18 @@ changed parses those few.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-from syndicate._cache.files import (
-    FileStamp,
-    StoredCache,
-    code_stamp,
-    key_of,
-    open_cache,
-    read_shards,
-    shard_parts,
-    write_cache,
-)
-from syndicate.errors import Problem
-from syndicate.site.records import RawArticle
-
-
-@dataclass(frozen=True, slots=True)
-class FileRecords:
-    """What loading one file gave: its records, and its own errors and warnings."""
-
-    records: tuple[RawArticle, ...]
-    errors: tuple[Problem, ...]
-    warnings: tuple[Problem, ...]
+from syndicate._cache.files import StoredCache, open_cache, read_shards, shard_parts, write_cache
+from syndicate._util.keys import code_stamp, key_of
+from syndicate._util.stamps import FileStamp
+from syndicate.site.loaders import FileRecords
 
 
 class RecordCache:
-    """Loaded records by file name and stamp, kept in one file between runs, in
-    SHARDS parts by file name: a run that changed a few files pickles the parts that
-    hold them again, and copies the others.
+    """Loaded records by file name and stamp (the loaders' RecordReuse), kept in one
+    file between runs, in SHARDS parts by file name: a run that changed a few files
+    pickles the parts that hold them again, and copies the others.
 
     `settings` is whatever else shapes what a loader makes of a file (the
     boilerplate rules of scraped pages): other settings, another cache.

@@ -1,8 +1,8 @@
-"""The site cache, `.syndicate/cache/site.pickle`: a normalised site for the next run.
+"""The site cache: a normalised site for the next run (CacheFiles.site).
 
 Its value is the site's head (sections, problems, articles per section): all that a
 publish with nothing changed reads. After it come the order of the articles, the
-articles with their digests in SHARDS parts by id, and the drafts: the key each
+articles with their fingerprints in SHARDS parts by id, and the drafts: the key each
 article was made under, so that a run which finds a record as it was takes its
 article instead of making it again. A run that changed a few articles pickles the
 parts that hold them and copies the others' bytes from the file it read.
@@ -10,8 +10,11 @@ parts that hold them and copies the others' bytes from the file it read.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 
 from syndicate._cache.files import (
@@ -22,37 +25,29 @@ from syndicate._cache.files import (
     shard_parts,
     write_cache,
 )
+from syndicate._cache.records import RecordCache
 from syndicate._store.store import StateStore
+from syndicate._util.keys import code_stamp, key_of
+from syndicate.config import LoadedConfig
 from syndicate.errors import Problem
-from syndicate.feeds.model import article_fingerprint
-from syndicate.site.normalise import DraftKey
-from syndicate.site.records import Article
+from syndicate.site.load import (
+    MadeSite,
+    OnFile,
+    RecordLocation,
+    SiteBody,
+    SiteHead,
+    load_records,
+    made_site,
+)
+from syndicate.site.loaders import find_record_files
+from syndicate.site.normalise import DraftKey, Drafts, normalise
+from syndicate.site.records import Article, article_fingerprint
 
-SITE_CACHE = "site.pickle"
 _ORDER, _FIRST_SHARD, _DRAFTS = 0, 1, 1 + SHARDS
 
-# Articles by id, each with its digest: what feed documents are keyed by.
-Digested = dict[str, tuple[Article, bytes]]
+# Articles by id, each with its fingerprint: what feed documents are keyed by.
+Fingerprinted = dict[str, tuple[Article, bytes]]
 Made = Mapping[DraftKey, tuple[Article, tuple[Problem, ...]]]
-
-
-@dataclass(frozen=True)
-class SiteBody:
-    """A loaded site's articles, and their digests by id where known."""
-
-    articles: tuple[Article, ...]
-    fingerprints: Mapping[str, bytes]
-
-
-@dataclass(frozen=True)
-class SiteHead:
-    """What a site is, short of its articles: all that a publish with nothing changed
-    needs."""
-
-    sections: tuple[str, ...]
-    errors: tuple[Problem, ...]
-    warnings: tuple[Problem, ...]
-    section_counts: Mapping[str, int]
 
 
 @dataclass(frozen=True)
@@ -81,7 +76,7 @@ class Previous:
     """The last snapshot, whatever its key: its articles to compare with and take
     again, its drafts where made with the same code and settings, and its file."""
 
-    articles: Digested = field(default_factory=dict)
+    articles: Fingerprinted = field(default_factory=dict)
     drafts: dict[DraftKey, tuple[Article, tuple[Problem, ...]]] = field(default_factory=dict)
     file: StoredCache | None = None
 
@@ -120,10 +115,10 @@ def write_snapshot(
     write_cache(path, key, head, tuple(rows), *shards, _DraftList(basis, entries))
 
 
-def fingerprints(articles: Sequence[Article], previous: Digested) -> dict[str, bytes]:
-    """Each article's digest by id; that of `previous` where the article is the one it
-    was made for (most are the very same object; comparing costs a hundredth of a
-    digest)."""
+def fingerprints(articles: Sequence[Article], previous: Fingerprinted) -> dict[str, bytes]:
+    """Each article's fingerprint by id; that of `previous` where the article is the one
+    it was made for (most are the very same object; comparing costs a hundredth of
+    hashing)."""
     found = {}
     for article in articles:
         before = previous.get(article.id)
@@ -137,10 +132,75 @@ def fingerprints(articles: Sequence[Article], previous: Digested) -> dict[str, b
     return found
 
 
-def identity_stamp(store: StateStore) -> tuple[object, ...]:
-    """What normalising read from the state store: each id's first sight and slug."""
-    row = store.db.execute(
-        "SELECT count(*), min(first_seen), max(first_seen), total(length(slug)),"
-        " count(slug) FROM article_identity"
-    ).fetchone()
-    return tuple(row)
+def reuse_site(
+    location: RecordLocation,
+    config: LoadedConfig,
+    store: StateStore,
+    moment: datetime,
+    on_file: OnFile | None,
+) -> MadeSite:
+    """The site's articles: the last run's site taken whole when nothing it was made
+    from changed (a MakeSite of site/load.py); else the records of unchanged files
+    from the record cache, and the articles of unchanged records taken again."""
+    found = find_record_files(location.articles_dir, location.site_root)
+    stamps = list(zip(found.names, found.stamps, strict=True))
+    # A file changed just now proves nothing by its stamp: no site cache this run.
+    stamped = all(stamp is not None for _, stamp in stamps)
+    settings = config.settings.model_dump_json()
+    inputs = (code_stamp(), settings, stamps, found.errors, found.warnings)
+    caches = config.paths.caches
+    path = caches.site
+    if stamped:
+        key = key_of(*inputs, store.identities.stamp())
+        cached = open_cache(path, key)
+        if cached is not None and isinstance(cached.value, SiteHead):
+            if on_file is not None:
+                for record_file in found.files:
+                    on_file(record_file)
+            again = _loaded_again(location, config, moment)
+            return MadeSite(cached.value, _stored_body(cached, again), key)
+    imports = config.settings.import_.model_dump_json()
+    records = RecordCache(caches.records, imports)
+    loaded = load_records(location, config, on_file, records, found)
+    basis = key_of(code_stamp(), settings)
+    previous = read_previous(path, basis)
+    drafts = Drafts(loaded.origins, previous.drafts)
+    identities = partial(store.identities.settle, now=moment)
+    result = normalise(loaded.records, config.settings.site, identities, drafts)
+    made = made_site(loaded, result, fingerprints(result.articles, previous.articles))
+    if not stamped and not drafts.made:
+        return made
+    # Keyed by the identities as this run left them: the next run finds them so. A run
+    # with a file changed just now is no site to take whole, but its drafts still are.
+    key = key_of(*inputs, store.identities.stamp()) if stamped else "(none)"
+    write_snapshot(path, key, made.head, made.body(), drafts.made, basis, previous)
+    return replace(made, key=key if stamped else None)
+
+
+def _stored_body(cached: StoredCache, again: Callable[[], SiteBody]) -> Callable[[], SiteBody]:
+    def body() -> SiteBody:
+        try:
+            return stored_body(cached)
+        except Exception:  # its head was whole and of this code: damaged, or replaced
+            # Dropped, so that the next run makes the site cache again, not this again.
+            with contextlib.suppress(OSError):
+                cached.path.unlink()
+            return again()
+
+    return body
+
+
+def _loaded_again(
+    location: RecordLocation, config: LoadedConfig, moment: datetime
+) -> Callable[[], SiteBody]:
+    """The articles loaded and normalised again, from nothing cached (their identities
+    are in the state store, as the cached ones were made with)."""
+
+    def body() -> SiteBody:
+        loaded = load_records(location, config, None)
+        with StateStore(config.paths.state_db) as store:
+            identities = partial(store.identities.settle, now=moment)
+            result = normalise(loaded.records, config.settings.site, identities)
+        return SiteBody(tuple(result.articles), {})
+
+    return body

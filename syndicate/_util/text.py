@@ -84,6 +84,15 @@ def _unicode_slug(text: str) -> str:
     return "-".join(slug.split())
 
 
+def unique_slug(wanted: str, taken: set[str]) -> str:
+    """`wanted`, or `wanted-2`, `wanted-3`... whichever is free; marks it taken."""
+    slug, number = wanted, 2
+    while slug in taken:
+        slug, number = f"{wanted}-{number}", number + 1
+    taken.add(slug)
+    return slug
+
+
 def normalised_title(text: str) -> str:
     """The key for matching a title loosely: case, accents, punctuation and spacing ignored."""
     return " ".join(slugify(text, max_length=10_000).split("-"))

@@ -15,14 +15,12 @@ from rich.table import Table
 from rich.text import Text
 
 from syndicate import __version__, api
-from syndicate.api import count_record_files, load_site
 from syndicate.cli import subscribers as subscriber_commands
 from syndicate.cli.console import SendBar, err, out, print_problems, reporting, write_json
 from syndicate.cli.scaffold import create_site
 from syndicate.errors import Problem
 from syndicate.mail.deliver import DeliveryReport
 from syndicate.validate import FileReport, Severity
-from syndicate.validate.paths import validate_paths
 
 T = TypeVar("T")
 OnFile = Callable[[Path], None]
@@ -48,7 +46,7 @@ def _with_progress(site_dir: Path, work: Callable[[OnFile | None], T], *, show: 
         return work(None)
     columns = (TextColumn("loading"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as progress:
-        task = progress.add_task("load", total=count_record_files(site_dir))
+        task = progress.add_task("load", total=api.count_record_files(site_dir))
         return work(lambda _: progress.advance(task))
 
 
@@ -70,7 +68,7 @@ def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
     with reporting():
         site = _with_progress(
             site_dir,
-            lambda on_file: load_site(site_dir, os.environ, on_file=on_file),
+            lambda on_file: api.load_site(site_dir, os.environ, on_file=on_file),
             show=not as_json,
         )
     print_problems(site.errors, "error", "red")
@@ -232,7 +230,7 @@ def validate(
 
     Exit status: 0 all valid, 1 any invalid, 2 could not run."""
     with reporting():
-        run = validate_paths(paths)
+        run = api.validate(paths)
     reports = run.reports
     if as_json:
         write_json([report.as_json(strict=strict) for report in reports], indent=2)
@@ -277,7 +275,6 @@ def preview(
         site, report = api.preview(site_dir, os.environ, since=since)
     print_problems(site.errors, "error", "red")
     print_problems(site.warnings + report.warnings, "warning", "yellow")
-    assert report.folder is not None and report.edition is not None
     page = report.folder / "index.html"
     out.print(Text(f"{len(report.edition.stories)} stories: {page}"))
     graphical = sys.platform in ("darwin", "win32") or any(
@@ -308,15 +305,11 @@ def serve(
     port: Annotated[int, typer.Option(help="The port to listen on.", min=1, max=65535)] = 8080,
 ) -> None:
     """Serve the feeds, the digest archive, sign-up and unsubscribe over HTTP."""
-    import uvicorn
-
-    from syndicate.config import load_config
-    from syndicate.serve import create_app
+    import uvicorn  # here, not above: only this command needs it
 
     with reporting():
-        config = load_config(api.locate_records(site_dir).site_root, os.environ)
-        web = create_app(config)
-    out.print(Text(f"Serving {config.title} on http://{host}:{port}/ (Ctrl+C stops)"))
+        title, web = api.web_app(site_dir, os.environ)
+    out.print(Text(f"Serving {title} on http://{host}:{port}/ (Ctrl+C stops)"))
     uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
 
 

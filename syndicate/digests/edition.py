@@ -7,6 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from syndicate.errors import ConfigError
 from syndicate.site.records import Article
 
 # A first edition carries at most this many of the newest stories, not the archive.
@@ -94,3 +95,13 @@ def next_edition_id(day: str, taken: set[str]) -> str:
     while candidate in taken:
         candidate, number = f"{day}-{number}", number + 1
     return candidate
+
+
+def since_start(window: str, now: datetime) -> datetime | None:
+    """Where a `digest.since` / `--since` window starts; None for 'last-edition'."""
+    if window == "last-edition":
+        return None
+    try:
+        return window_start(window, now)
+    except (ValueError, OverflowError) as exc:
+        raise ConfigError(f"not a usable window: {exc}", field="--since") from None

@@ -36,6 +36,16 @@ class EditionHeaders:
     edition_id: str
 
 
+def list_id(host: str) -> str:
+    """The digest list's id (RFC 2919), which unsubscribe tokens are signed for too."""
+    return f"digest.{host}"
+
+
+def digest_address(host: str) -> str:
+    """Where digests come from when `digest.from` does not say."""
+    return f"digest@{host}"
+
+
 def display_name(name: str) -> str:
     """A subscriber's name as the To header and the greeting carry it: one line with
     no control characters, whatever the subscriber list holds (a line break would

@@ -1,91 +1,42 @@
-"""The library's face for digests: choose, render, write and record editions.
-
-Wiring only, like pipeline.py: the digest stage does the work.
-"""
+"""Which digest edition is due, and who gets it in which variant: rendered in memory,
+to be checked before anything of it is written (publish.py writes it)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
-from pathlib import Path
 
-from syndicate._store.store import EditionRecord, StateStore
-from syndicate._util.templating import template_environment
+from syndicate._store.store import StateStore
+from syndicate._store.subscribers import Subscriber
 from syndicate.config import LoadedConfig
-from syndicate.digests import (
+from syndicate.digests.edition import (
     DigestEdition,
-    DigestRenderer,
-    DigestSite,
+    make_edition,
+    next_edition_id,
+    select_stories,
+    since_start,
+)
+from syndicate.digests.headers import (
     EditionHeaders,
     Recipient,
-    build_message,
-    make_edition,
-    select_stories,
+    digest_address,
+    header_text,
+    list_id,
 )
-from syndicate.digests.edition import next_edition_id, window_start
-from syndicate.digests.headers import header_text
+from syndicate.digests.messages import build_message
 from syndicate.digests.render import (
+    DigestRenderer,
     RenderedVariant,
-    edition_url,
+    digest_site,
     long_date,
+    renderer_for,
     unresolved_related,
 )
-from syndicate.errors import ConfigError, Problem
-from syndicate.mail.ledger import dump_variant, queue_sends, variant_key
-from syndicate.mail.sender import EditionTally
-from syndicate.mail.subscribers import Subscriber, SubscriberBook
+from syndicate.digests.variants import variant_key
+from syndicate.errors import Problem
 from syndicate.site.records import Article
-
-PREVIEW_FOLDER = "preview"
-
-
-@dataclass(frozen=True)
-class EditionReport:
-    edition: DigestEdition | None
-    folder: Path | None
-    warnings: tuple[Problem, ...] = ()
-    sends: PlannedSends | None = None
-
-    def as_json(self, tally: EditionTally | None = None) -> dict[str, object] | None:
-        """SPEC section 10's digest object; `tally`: how its sending went."""
-        if self.edition is None:
-            return None
-        sent = tally.as_json() if tally is not None else {}
-        return {
-            "edition": self.edition.edition_id,
-            "stories": len(self.edition.stories),
-            "recipients": len(self.sends.sends) if self.sends else 0,
-            "sent": sent.get("sent", 0),
-            "failed": sent.get("failed", 0),
-            "suppressed": self.sends.suppressed if self.sends else 0,
-            "deferred": sent.get("deferred", 0),
-            "skipped": sent.get("skipped", 0),
-            "variants": len(self.sends.variants) if self.sends else 0,
-        }
-
-
-def digest_site(config: LoadedConfig) -> DigestSite:
-    site = config.settings.site
-    return DigestSite(
-        title=config.title,
-        url=site.base_url,
-        host=site.host,
-        language=site.language,
-        zone=site.zone,
-        postal_address=config.settings.digest.postal_address,
-    )
-
-
-def renderer_for(config: LoadedConfig) -> DigestRenderer:
-    templates = config.paths.templates
-    return DigestRenderer(
-        digest_site(config),
-        template_environment(templates, autoescape=True),
-        template_environment(templates, autoescape=False),
-    )
 
 
 def edition_headers(config: LoadedConfig, edition: DigestEdition) -> EditionHeaders:
@@ -96,7 +47,7 @@ def edition_headers(config: LoadedConfig, edition: DigestEdition) -> EditionHead
         site=title, date=date_label, edition=edition.edition_id
     )
     sender = config.settings.digest.from_ or str(
-        Address(display_name=title, addr_spec=f"digest@{site.host}")
+        Address(display_name=title, addr_spec=digest_address(site.host))
     )
     # RFC 2919: a phrase, then the list's id in angle brackets; the phrase quoted.
     phrase = '"' + title.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -104,7 +55,7 @@ def edition_headers(config: LoadedConfig, edition: DigestEdition) -> EditionHead
         sender=sender,
         subject=header_text(subject),
         date=edition.created_at,
-        list_id=f"{phrase} <digest.{site.host}>",
+        list_id=f"{phrase} <{list_id(site.host)}>",
         host=site.host,
         edition_id=edition.edition_id,
     )
@@ -133,7 +84,7 @@ def next_edition(
 ) -> DigestEdition | None:
     """The edition due now, or None when there is nothing new (and no `force`)."""
     window_from = since_start(since or config.settings.digest.since, now)
-    history = store.editions()
+    history = store.editions.all()
     first = min((record.created_at for record in history), default=None)
     stories = select_stories(
         articles,
@@ -149,18 +100,8 @@ def next_edition(
         if not stories:
             return None
     day = now.astimezone(config.settings.site.zone).date().isoformat()
-    taken = {record.edition_id for record in store.editions()}
+    taken = {record.edition_id for record in history}
     return make_edition(stories, sections, next_edition_id(day, taken), now)
-
-
-def since_start(window: str, now: datetime) -> datetime | None:
-    """Where a `digest.since` / `--since` window starts; None for 'last-edition'."""
-    if window == "last-edition":
-        return None
-    try:
-        return window_start(window, now)
-    except (ValueError, OverflowError) as exc:
-        raise ConfigError(f"not a usable window: {exc}", field="--since") from None
 
 
 @dataclass(frozen=True)
@@ -260,30 +201,6 @@ def plan_sends(
     return PlannedSends(kept, tuple(sends), skipped, headers)
 
 
-def write_files(folder: Path, files: dict[str, bytes]) -> None:
-    for name, content in files.items():
-        _write(folder / name, content)
-
-
-def write_archive(
-    config: LoadedConfig, renderer: DigestRenderer, records: list[EditionRecord]
-) -> None:
-    """digests/index.html: every recorded edition, newest first."""
-    site = digest_site(config)
-    editions = [
-        {
-            "id": record.edition_id,
-            "date_label": long_date(record.created_at, site.zone),
-            "story_count": len(record.article_ids),
-            "url": edition_url(site, record.edition_id),
-            "preheader": "",
-        }
-        for record in records
-    ]
-    page = renderer.render_archive(editions)
-    _write(config.paths.digests / "index.html", page.encode("utf-8"))
-
-
 def plan_edition(
     config: LoadedConfig,
     articles: Sequence[Article],
@@ -300,69 +217,8 @@ def plan_edition(
         edition = next_edition(
             config, articles, sections, store, since=since, force=force, now=moment
         )
-        book = SubscriberBook(store)
+        book = store.subscribers
         subscribers, suppressed = book.all(), frozenset(book.suppressed())
     if edition is None:
         return None
     return prepare_edition(config, renderer_for(config), edition, subscribers, suppressed)
-
-
-def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> EditionReport:
-    """Write a checked edition's files and the archive page, then record the edition."""
-    renderer = renderer_for(config)
-    with StateStore(config.paths.state_db) as store:
-        if prepared is None:
-            write_archive(config, renderer, store.editions())
-            return EditionReport(None, None)
-        edition = prepared.edition
-        folder = config.paths.digests / edition.edition_id
-        write_files(folder, prepared.files)
-        record = EditionRecord(
-            edition.edition_id, edition.created_at, tuple(story.id for story in edition.stories)
-        )
-        # The archive page first: a template that fails leaves nothing recorded.
-        write_archive(config, renderer, [record, *store.editions()])
-        plan = prepared.sends
-        if plan is None:
-            store.record_edition(record)
-        else:
-            rendered = {key: dump_variant(v, plan.headers) for key, v in plan.variants.items()}
-            store.record_edition(
-                record,
-                then=lambda db: queue_sends(db, edition.edition_id, rendered, plan.sends),
-            )
-    return EditionReport(edition, folder, prepared.warnings, plan)
-
-
-def preview_edition(
-    config: LoadedConfig,
-    articles: Sequence[Article],
-    sections: tuple[str, ...],
-    *,
-    since: str | None = None,
-    now: datetime | None = None,
-) -> EditionReport:
-    """The edition that is due, written to digests/preview/ and recorded nowhere."""
-    moment = (now or datetime.now(UTC)).replace(microsecond=0)
-    notes: list[Problem] = []
-    with StateStore(config.paths.state_db) as store:
-        edition = next_edition(
-            config, articles, sections, store, since=since, force=False, now=moment
-        )
-        if edition is None:
-            notes.append(Problem("nothing new since the last edition: previewing the newest"))
-            edition = next_edition(
-                config, articles, sections, store, since=since, force=True, now=moment
-            )
-    assert edition is not None  # forced: the newest stories
-    folder = config.paths.digests / PREVIEW_FOLDER
-    prepared = prepare_edition(config, renderer_for(config), edition)
-    write_files(folder, prepared.files)
-    return EditionReport(edition, folder, tuple(notes) + prepared.warnings)
-
-
-def _write(path: Path, content: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.tmp")
-    temporary.write_bytes(content)
-    os.replace(temporary, path)

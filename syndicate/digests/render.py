@@ -15,8 +15,10 @@ from zoneinfo import ZoneInfo
 import jinja2
 from mjml import mjml2html
 
+from syndicate._util.templating import template_environment
 from syndicate._util.text import slugify
 from syndicate._util.urls import is_web_url
+from syndicate.config import LoadedConfig
 from syndicate.digests.edition import DigestEdition
 from syndicate.errors import DigestError, Problem
 from syndicate.site.records import Article
@@ -62,6 +64,27 @@ class RenderedVariant:
     text: str
     preheader: str
     story_count: int
+
+
+def digest_site(config: LoadedConfig) -> DigestSite:
+    site = config.settings.site
+    return DigestSite(
+        title=config.title,
+        url=site.base_url,
+        host=site.host,
+        language=site.language,
+        zone=site.zone,
+        postal_address=config.settings.digest.postal_address,
+    )
+
+
+def renderer_for(config: LoadedConfig) -> DigestRenderer:
+    templates = config.paths.templates
+    return DigestRenderer(
+        digest_site(config),
+        template_environment(templates, autoescape=True),
+        template_environment(templates, autoescape=False),
+    )
 
 
 def long_date(moment: datetime, zone: ZoneInfo) -> str:

@@ -65,6 +65,7 @@ def build_link_tags(scope: FeedScope, site: FeedSite, environment: jinja2.Enviro
 def stylesheet_file(environment: jinja2.Environment) -> FeedFile:
     """feed.xsl, from the site's templates or ours, as it is (not rendered)."""
     loader = environment.loader
-    assert loader is not None
+    if loader is None:  # every environment of templating.py has one
+        raise TypeError("a template environment without a loader")
     source, _, _ = loader.get_source(environment, "feeds/feed.xsl")
     return FeedFile("feed.xsl", source.encode("utf-8"), "text/xsl", is_feed=False)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -115,10 +114,3 @@ def entry_id(article: Article, host: str) -> str:
 
 def newest_update(entries: tuple[Article, ...]) -> datetime:
     return max(article.updated for article in entries)
-
-
-def article_fingerprint(article: Article) -> bytes:
-    """A digest of every field of an article: equal digests, equal articles (and so
-    equal feed entries). The repr of a frozen dataclass of strings, numbers, tuples
-    and datetimes is the same from run to run."""
-    return hashlib.blake2b(repr(article).encode("utf-8", "surrogatepass"), digest_size=16).digest()

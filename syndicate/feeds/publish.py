@@ -18,9 +18,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from syndicate._cache.files import FileStamp, code_stamp, key_of, read_cache, write_cache
 from syndicate.errors import PublishError
-from syndicate.feeds import FeedFile, PlannedFeed
+from syndicate.feeds.build import PlannedFeed
+from syndicate.feeds.model import FeedFile
 
 # The names of the temporary files beside each target: `.<name>.<token>.tmp` or `.old`.
 _LEFTOVER = re.compile(r"\..+\.[0-9a-f]{12}\.(?:tmp|old)")
@@ -83,63 +83,6 @@ def stage_feeds(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(item.content)
     return staged
-
-
-class PublishedKeys:
-    """The key of each file last published, with the stamp the file had then: a file
-    whose key and stamp are both unchanged need not be built again."""
-
-    def __init__(self, path: Path, feeds_dir: Path) -> None:
-        self.path = path
-        self.feeds_dir = feeds_dir
-        self._key = key_of(code_stamp(), str(feeds_dir.resolve()))
-        stored = read_cache(path, self._key)
-        self._whole: str | None = None
-        self._known: dict[str, tuple[str, FileStamp]] = {}
-        if isinstance(stored, tuple) and len(stored) == 2:
-            self._whole, self._known = stored
-
-    def reusable(self, relative: str, key: str) -> bool:
-        known = self._known.get(relative)
-        return (
-            known is not None and known[0] == key and _stamp(self.feeds_dir / relative) == known[1]
-        )
-
-    def all_reusable(self, whole: str | None) -> dict[str, str] | None:
-        """Every feed document's key, in build order, when the last publish made them
-        from this same `whole` (a key of the site, its feed settings and positions)
-        and each published file is still as it was; else None."""
-        if whole is None or whole != self._whole:
-            return None
-        for relative, (_, stamp) in self._known.items():
-            if _stamp(self.feeds_dir / relative) != stamp:
-                return None
-        return {relative: key for relative, (key, _) in self._known.items()}
-
-    def remember(self, staged: StagedFeeds) -> None:
-        """After a publish: the keys of what is in feeds/ now."""
-        known = {}
-        for relative, key in staged.keys.items():
-            before = self._known.get(relative)
-            if relative in staged.reused and before is not None and before[0] == key:
-                known[relative] = before  # its stamp was checked by this run, and it stayed
-                continue
-            stamp = _stamp(self.feeds_dir / relative)
-            if stamp is not None:
-                known[relative] = (key, stamp)
-        whole = staged.whole if len(known) == len(staged.keys) else None
-        if (whole, known) != (self._whole, self._known):
-            write_cache(self.path, self._key, (whole, known))
-
-
-def _stamp(path: Path) -> FileStamp | None:
-    # Exact, not the racy-safe stamp of record files: these are files we just wrote,
-    # and any later write to one changes its size, time or inode.
-    try:
-        status = path.stat()
-    except OSError:
-        return None
-    return (status.st_size, status.st_mtime_ns, status.st_ctime_ns, status.st_ino)
 
 
 def publish_staged(

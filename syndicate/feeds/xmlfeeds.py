@@ -100,8 +100,8 @@ def atom_updated(article: Article) -> datetime:
     The fraction depends on the story alone, so it never moves when others arrive."""
     if article.updated.microsecond:
         return article.updated
-    digest = hashlib.sha256(article.id.encode("utf-8")).digest()
-    return article.updated.replace(microsecond=int.from_bytes(digest[:4]) % 999_999 + 1)
+    hashed = hashlib.sha256(article.id.encode("utf-8")).digest()
+    return article.updated.replace(microsecond=int.from_bytes(hashed[:4]) % 999_999 + 1)
 
 
 def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:

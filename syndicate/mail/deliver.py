@@ -1,5 +1,5 @@
-"""The library's face for sending: the configured backend, each subscriber's values,
-and the ledger walk over every edition not yet finished. Wiring only."""
+"""Sending what is queued: the configured backend, each recipient's values (with their
+unsubscribe links signed), and the ledger walk over every edition not yet finished."""
 
 from __future__ import annotations
 
@@ -7,16 +7,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from syndicate._store.sends import SendJob
 from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
-from syndicate.digests.headers import Recipient
+from syndicate.digests.headers import Recipient, digest_address, list_id
 from syndicate.errors import Problem
-from syndicate.mail.backends import Backend, Outbox
+from syndicate.mail.backends import Backend, BatchBackend
 from syndicate.mail.dkim import dkim_signer
-from syndicate.mail.ledger import Ledger, SendJob
-from syndicate.mail.sender import Dispatcher, EditionTally, RetryPolicy, SendProgress
+from syndicate.mail.outbox import Outbox
+from syndicate.mail.outbox_run import OutboxRun
 from syndicate.mail.smtp import SmtpBackend
-from syndicate.mail.tokens import site_key, unsubscribe_token
+from syndicate.mail.smtp_run import SmtpRun
+from syndicate.mail.tokens import signing_key, unsubscribe_token
+from syndicate.mail.walk import EditionTally, LedgerWalk, RetryPolicy, SendProgress
 
 
 @dataclass(frozen=True)
@@ -58,17 +61,11 @@ def make_backend(config: LoadedConfig) -> Backend:
     )
 
 
-def list_id(config: LoadedConfig) -> str:
-    return f"digest.{config.settings.site.host}"
-
-
 def recipients(config: LoadedConfig) -> tuple[Callable[[SendJob], Recipient], Problem | None]:
     """Each send's recipient values, with unsubscribe links signed for them."""
-    secret = config.secrets.secret_key
-    key, note = site_key(
-        secret.get_secret_value() if secret else None, config.paths.state_db.parent
-    )
-    base, host, listed = config.settings.site.base_url, config.settings.site.host, list_id(config)
+    key, note = signing_key(config)
+    base, host = config.settings.site.base_url, config.settings.site.host
+    listed = list_id(host)
 
     def recipient(job: SendJob) -> Recipient:
         token = unsubscribe_token(key, job.email, listed)
@@ -84,7 +81,7 @@ def recipients(config: LoadedConfig) -> tuple[Callable[[SendJob], Recipient], Pr
 
 def envelope_sender(config: LoadedConfig) -> str:
     configured = config.settings.digest.from_
-    return parseaddr(configured)[1] if configured else f"digest@{config.settings.site.host}"
+    return parseaddr(configured)[1] if configured else digest_address(config.settings.site.host)
 
 
 def deliver(
@@ -95,34 +92,32 @@ def deliver(
 ) -> DeliveryReport:
     """Send every queued message of every edition not yet finished."""
     backend_name = config.settings.dispatch.backend
-    if pending_count(config) == 0:
-        return DeliveryReport(backend_name, ())
+    with StateStore(config.paths.state_db) as store:
+        if store.ledger.pending_count() == 0:
+            return DeliveryReport(backend_name, ())
     recipient, note = recipients(config)
     dkim = config.settings.dkim
     key_path = config.secrets.dkim_key_path
     sign = None
     if key_path is not None and dkim.selector and dkim.domain:
         sign = dkim_signer(key_path, dkim.selector, dkim.domain)
-    backend = make_backend(config)
+    backend, retry = make_backend(config), retry or RetryPolicy()
     with StateStore(config.paths.state_db) as store:
-        dispatcher = Dispatcher(
-            Ledger(store),
-            backend,
-            envelope_sender(config),
-            recipient,
-            sign,
-            config.settings.dispatch.rate,
-            retry or RetryPolicy(),
-            progress,
-        )
-        tallies = dispatcher.run()
+        walk: LedgerWalk
+        if isinstance(backend, BatchBackend):
+            walk = OutboxRun(
+                store.ledger, backend, envelope_sender(config), recipient, sign, retry, progress
+            )
+        else:
+            walk = SmtpRun(
+                store.ledger,
+                backend,
+                envelope_sender(config),
+                recipient,
+                sign,
+                config.settings.dispatch.rate,
+                retry,
+                progress,
+            )
+        tallies = walk.run()
     return DeliveryReport(backend_name, tuple(tallies), (note,) if note else ())
-
-
-def pending_count(config: LoadedConfig) -> int:
-    """Messages still to send, for a progress bar's total."""
-    with StateStore(config.paths.state_db) as store:
-        row = store.db.execute(
-            "SELECT COUNT(*) FROM send WHERE status IN ('queued', 'sending')"
-        ).fetchone()
-    return int(row[0])

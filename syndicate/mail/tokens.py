@@ -7,24 +7,27 @@ warning: links signed with it stop working if that file is lost.
 
 from __future__ import annotations
 
+import email.policy
 import os
 import secrets
-from pathlib import Path
+from email.parser import BytesParser
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
+from syndicate.config import LoadedConfig
 from syndicate.errors import Problem
 
 _SALT = "syndicate-unsubscribe"
 
 
-def site_key(environ_key: str | None, state_folder: Path) -> tuple[str, Problem | None]:
+def signing_key(config: LoadedConfig) -> tuple[str, Problem | None]:
     """The signing key, and a warning when it is not the environment's."""
-    if environ_key:
-        return environ_key, None
-    path = state_folder / "secret-key"
+    secret = config.secrets.secret_key
+    if secret:
+        return secret.get_secret_value(), None
+    path = config.paths.secret_key
     if not path.is_file():
-        state_folder.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as file:
             file.write(secrets.token_urlsafe(32))
@@ -71,3 +74,14 @@ def read_confirm_token(
         return None
     email = value.get("e")
     return email if isinstance(email, str) else None
+
+
+def unsubscribe_mail_address(message: bytes, key: str, list_id: str) -> str | None:
+    """The address that a message sent to the List-Unsubscribe mailto address asks to
+    unsubscribe: its subject is "unsubscribe TOKEN". None if it names none, or a
+    token that is forged or for another list."""
+    parsed = BytesParser(policy=email.policy.default).parsebytes(message, headersonly=True)
+    words = str(parsed.get("Subject", "")).split()
+    if len(words) < 2 or words[0].lower() != "unsubscribe":
+        return None
+    return read_unsubscribe_token(key, words[-1], list_id)

@@ -22,12 +22,12 @@ from syndicate._store.store import StateStore
 from syndicate._util.templating import template_environment
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
-from syndicate.mail.deliver import list_id
-from syndicate.mail.subscribers import RowError, SubscriberBook, check_row
-from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, site_key
+from syndicate.digests.headers import list_id
+from syndicate.mail.subscribers import RowError, check_row
+from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, signing_key
 from syndicate.serve.files import PublishedFiles
 from syndicate.serve.signup import (
-    RateLimit,
+    SignupLimits,
     confirm,
     confirmation_message,
     record_pending,
@@ -91,7 +91,7 @@ class Site:
     key: str
     pages: jinja2.Environment
     texts: jinja2.Environment
-    limits: RateLimit
+    limits: SignupLimits
 
     @property
     def base(self) -> str:
@@ -114,10 +114,7 @@ class Site:
 
 def create_app(config: LoadedConfig) -> Starlette:
     """The app for the site that `config` describes."""
-    secret = config.secrets.secret_key
-    key, note = site_key(
-        secret.get_secret_value() if secret else None, config.paths.state_db.parent
-    )
+    key, note = signing_key(config)
     if note is not None:
         log.warning(note.message)
     site = Site(
@@ -125,7 +122,7 @@ def create_app(config: LoadedConfig) -> Starlette:
         key,
         template_environment(config.paths.templates, autoescape=True),
         template_environment(config.paths.templates, autoescape=False),
-        RateLimit(),
+        SignupLimits(),
     )
     for folder in (config.paths.feeds, config.paths.digests):
         folder.mkdir(parents=True, exist_ok=True)
@@ -182,7 +179,7 @@ async def _index(site: Site, request: Request) -> Response:
 
 async def _unsubscribe(site: Site, request: Request) -> Response:
     token = request.path_params["token"]
-    email = read_unsubscribe_token(site.key, token, list_id(site.config))
+    email = read_unsubscribe_token(site.key, token, list_id(site.config.settings.site.host))
     if email is None:
         return site.notice(
             "This link does not work",
@@ -196,7 +193,7 @@ async def _unsubscribe(site: Site, request: Request) -> Response:
     if form is None:
         return site.notice("Too much", "That request is too large.", 413)
     with StateStore(site.config.paths.state_db) as store:
-        SubscriberBook(store).set_status(email, "unsubscribed")
+        store.subscribers.set_status(email, "unsubscribed")
     # RFC 8058: a one-click POST from a mail client gets a 200, whatever it holds.
     return site.page("unsubscribe", email=email, done=True, action=action)
 
@@ -229,7 +226,7 @@ async def _subscribe(site: Site, request: Request) -> Response:
 
 async def _confirm(site: Site, request: Request) -> Response:
     token = request.path_params["token"]
-    email = read_confirm_token(site.key, token, list_id(site.config))
+    email = read_confirm_token(site.key, token, list_id(site.config.settings.site.host))
     if email is None:
         return site.notice(
             "This link does not work",

@@ -23,16 +23,16 @@ import aiosmtplib
 import jinja2
 
 from syndicate._store.store import StateStore
+from syndicate._store.subscribers import SubscriberRow
 from syndicate.config import LoadedConfig
-from syndicate.digests.headers import header_text
+from syndicate.digests.headers import header_text, list_id
 from syndicate.mail.backends import (
     BackendUnavailable,
     Connection,
     PermanentFailure,
     TemporaryFailure,
 )
-from syndicate.mail.deliver import envelope_sender, list_id, make_backend
-from syndicate.mail.subscribers import SubscriberBook, SubscriberRow
+from syndicate.mail.deliver import envelope_sender, make_backend
 from syndicate.mail.tokens import confirm_token
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,7 @@ SEND_FAILURES = (
 
 
 @dataclass
-class RateLimit:
+class SignupLimits:
     """At most `per_address` sign-ups an hour for one address, `per_client` for one
     client address (a form flood)."""
 
@@ -77,7 +77,7 @@ def record_pending(config: LoadedConfig, email: str, name: str, sections: tuple[
     """Note a sign-up; whether a confirmation should go out (not to someone already
     subscribed, nor to an address whose server refused us for good)."""
     with StateStore(config.paths.state_db) as store:
-        book = SubscriberBook(store)
+        book = store.subscribers
         if email in book.suppressed():
             return False
         known = next((s for s in book.all() if s.email == email), None)
@@ -91,7 +91,7 @@ def record_pending(config: LoadedConfig, email: str, name: str, sections: tuple[
 def confirm(config: LoadedConfig, email: str) -> bool:
     """Activate a confirmed sign-up; whether there was one to activate."""
     with StateStore(config.paths.state_db) as store:
-        book = SubscriberBook(store)
+        book = store.subscribers
         if email in book.suppressed():
             return False
         known = next((s for s in book.all() if s.email == email), None)
@@ -106,7 +106,7 @@ def confirmation_message(
     config: LoadedConfig, texts: jinja2.Environment, key: str, email: str, name: str
 ) -> bytes:
     site = config.settings.site
-    token = confirm_token(key, email, list_id(config))
+    token = confirm_token(key, email, list_id(config.settings.site.host))
     message = EmailMessage()
     sender = Address(header_text(config.title), addr_spec=envelope_sender(config))
     message["From"] = config.settings.digest.from_ or str(sender)

@@ -7,11 +7,12 @@ text plain, HTML sanitised.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
 
-from syndicate._cache.files import pickled_by_fields
+from syndicate._util.pickling import pickled_by_fields
 
 
 @pickled_by_fields
@@ -128,3 +129,10 @@ class Article:
             "source": {"file": self.source.file, "line": self.source.line},
             "related": [{"title": r.title, "url": r.url, "id": r.id} for r in self.related],
         }
+
+
+def article_fingerprint(article: Article) -> bytes:
+    """A hash of every field of an article: equal fingerprints, equal articles (and so
+    equal feed entries). The repr of a frozen dataclass of strings, numbers, tuples
+    and datetimes is the same from run to run."""
+    return hashlib.blake2b(repr(article).encode("utf-8", "surrogatepass"), digest_size=16).digest()

@@ -10,7 +10,7 @@ from syndicate.validate.values import (
     contact_problem,
     has_markup,
     is_language,
-    is_web_url,
+    reads_as_web_url,
     rfc822_date,
     w3cdtf_date,
 )
@@ -190,7 +190,7 @@ class RssChecks(XmlChecks):
                     f'<guid> is a permalink unless isPermaLink="false", and {value!r} '
                     "is not an absolute URL",
                 )
-            elif not is_web_url(value):
+            elif not reads_as_web_url(value):
                 self.flag(
                     guid,
                     "bad-url",
@@ -199,7 +199,7 @@ class RssChecks(XmlChecks):
                 )
             else:
                 self.url(guid, value, "<guid>", absolute=True)
-        elif is_web_url(value):
+        elif reads_as_web_url(value):
             self.flag(
                 guid,
                 "guid-looks-like-permalink",

@@ -141,7 +141,9 @@ def url_problem(value: str, *, absolute: bool = True) -> tuple[str, str] | None:
     return None
 
 
-def is_web_url(value: str) -> bool:
+def reads_as_web_url(value: str) -> bool:
+    """Whether a feed's value reads as an http(s) URL, as a reader takes it (spaces
+    around it and the scheme's case forgiven): laxer than what we write."""
     try:
         parts = urlsplit(value.strip())
     except ValueError:  # an unclosed IPv6 bracket, say

@@ -15,7 +15,7 @@ from syndicate import api
 from syndicate._cache import files as cache_files
 from syndicate._cache.edition_due import NothingDue
 from syndicate.config import load_config
-from tests import invoke
+from tests.commands import invoke
 from tests.factories import NOW, copy_example_site, markdown_record
 
 

@@ -13,18 +13,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from syndicate._cache.collector import cache_reads_frozen
 from syndicate._cache.files import (
     SHARDS,
     Copied,
-    cache_reads_frozen,
-    file_stamp,
-    key_of,
     open_cache,
     read_cache,
     read_shards,
     shard_parts,
     write_cache,
 )
+from syndicate._util.keys import key_of
+from syndicate._util.stamps import file_stamp
 from syndicate.errors import Problem
 from syndicate.site.records import RawArticle, RelatedRef, Source
 from tests.factories import article

@@ -6,23 +6,24 @@ from pathlib import Path
 
 import pytest
 
-from syndicate._store.store import SCHEMA_VERSION, StateStore
+from syndicate._store.identities import Identity
+from syndicate._store.schema import SCHEMA_VERSION
+from syndicate._store.store import StateStore
 from syndicate.errors import StateError
-from syndicate.site.identity import Identity
 from tests.factories import NOW
 
 
 def test_identities_are_recorded_once_and_survive_reopening(tmp_path: Path) -> None:
     path = tmp_path / ".syndicate" / "state.db"
     with StateStore(path) as store:
-        assert store.identities([("a", "x"), ("b", "x")], NOW) == {
+        assert store.identities.settle([("a", "x"), ("b", "x")], NOW) == {
             "a": Identity(NOW, "x"),
             "b": Identity(NOW, "x-2"),
         }
     later = NOW + timedelta(days=2)
     with StateStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION
-        assert store.identities([("b", "y"), ("c", "x")], later) == {
+        assert store.identities.settle([("b", "y"), ("c", "x")], later) == {
             "b": Identity(NOW, "x-2"),
             "c": Identity(later, "x-3"),
         }
@@ -31,17 +32,19 @@ def test_identities_are_recorded_once_and_survive_reopening(tmp_path: Path) -> N
 def test_many_ids_in_one_call(tmp_path: Path) -> None:
     ids = [f"id-{n}" for n in range(2500)]
     with StateStore(tmp_path / "s.db") as store:
-        identities = store.identities([(i, "same") for i in ids], NOW)
+        identities = store.identities.settle([(i, "same") for i in ids], NOW)
     assert len({identity.slug for identity in identities.values()}) == 2500
 
 
 def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
     with StateStore(tmp_path / "s.db") as store:
-        store.identities([("a", "a")], NOW)
+        store.identities.settle([("a", "a")], NOW)
         with pytest.raises(RuntimeError), store.transaction() as db:
             db.execute("DELETE FROM article_identity")
             raise RuntimeError("crash mid-way")
-        assert store.identities([("a", "b")], NOW + timedelta(days=1)) == {"a": Identity(NOW, "a")}
+        assert store.identities.settle([("a", "b")], NOW + timedelta(days=1)) == {
+            "a": Identity(NOW, "a")
+        }
 
 
 def test_a_newer_schema_is_refused(tmp_path: Path) -> None:
@@ -74,8 +77,10 @@ def test_a_version_1_store_is_migrated_and_keeps_its_dates(tmp_path: Path) -> No
     later = NOW + timedelta(days=3)
     with StateStore(path) as store:
         assert store.schema_version == SCHEMA_VERSION
-        assert store.identities([("old", "story"), ("new", "story")], later) == {
+        assert store.identities.settle([("old", "story"), ("new", "story")], later) == {
             "new": Identity(later, "story"),
             "old": Identity(NOW, "story-2"),
         }
-        assert store.identities([("old", "other")], later) == {"old": Identity(NOW, "story-2")}
+        assert store.identities.settle([("old", "other")], later) == {
+            "old": Identity(NOW, "story-2")
+        }

@@ -24,7 +24,7 @@ def test_the_wheel_ships_the_default_templates(tmp_path: Path) -> None:
         if p.is_file()
     }
     assert ours and ours <= names
-    assert "syndicate/cli.py" in names
+    assert "syndicate/cli/__init__.py" in names
     assert "syndicate/validate/atom.rng" in names  # the RELAX NG schema validate reads
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "syndicate = syndicate.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

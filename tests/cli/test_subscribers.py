@@ -12,7 +12,6 @@ from typer.testing import CliRunner
 from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.cli import app
-from syndicate.mail.subscribers import SubscriberBook
 from tests.factories import markdown_record, write_site
 
 ENV = {"SYNDICATE_SECRET_KEY": "a key for the tests"}
@@ -33,7 +32,7 @@ def published_site(root: Path) -> Path:
 
 def statuses(root: Path) -> dict[str, str]:
     with StateStore(root / ".syndicate" / "state.db") as store:
-        return {s.email: s.status for s in SubscriberBook(store).all()}
+        return {s.email: s.status for s in store.subscribers.all()}
 
 
 def reply_to_mailto(root: Path, recipient: str) -> bytes:

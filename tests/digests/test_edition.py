@@ -14,10 +14,11 @@ from typer.testing import CliRunner
 from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.cli import app
-from syndicate.config import SitePaths
 from syndicate.digests import make_edition, select_stories
 from syndicate.digests import plan as digest_plan
+from syndicate.digests import publish as digest_publish
 from syndicate.digests.edition import next_edition_id, window_start
+from syndicate.paths import SitePaths
 from syndicate.site import load as site_load
 from tests.factories import NOW, article, markdown_record, write_site
 
@@ -151,6 +152,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     monkeypatch.setattr(api, "datetime", SetDatetime)
     monkeypatch.setattr(site_load, "datetime", SetDatetime)
     monkeypatch.setattr(digest_plan, "datetime", SetDatetime)
+    monkeypatch.setattr(digest_publish, "datetime", SetDatetime)
     yield clock
 
 
@@ -173,7 +175,7 @@ def news_site(root: Path) -> Path:
 
 def recorded(root: Path) -> list[tuple[str, tuple[str, ...]]]:
     with StateStore(SitePaths(root).state_db) as store:
-        return [(record.edition_id, record.article_ids) for record in store.editions()]
+        return [(record.edition_id, record.article_ids) for record in store.editions.all()]
 
 
 def archive_links(root: Path) -> list[str]:

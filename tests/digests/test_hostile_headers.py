@@ -13,7 +13,8 @@ from syndicate import api
 from syndicate.config import load_config
 from syndicate.digests import make_edition
 from syndicate.digests.messages import build_message
-from syndicate.digests.plan import edition_headers, renderer_for, sample_reader
+from syndicate.digests.plan import edition_headers, sample_reader
+from syndicate.digests.render import renderer_for
 from syndicate.errors import ConfigError
 from tests.factories import article, markdown_record, write_site
 

@@ -11,9 +11,10 @@ from lxml import html
 from syndicate import api
 from syndicate.config import LoadedConfig
 from syndicate.digests import DigestEdition, Recipient, RenderedVariant, make_edition
-from syndicate.digests import plan as digest_plan
 from syndicate.digests.messages import build_message, html_for, text_for
-from syndicate.digests.render import TOKENS, unresolved_related
+from syndicate.digests.plan import edition_headers
+from syndicate.digests.publish import preview_edition
+from syndicate.digests.render import TOKENS, renderer_for, unresolved_related
 from syndicate.errors import Problem
 from syndicate.site.records import Article, Image, RelatedLink
 from tests.factories import NOW, article, copy_example_site
@@ -43,9 +44,9 @@ def example(tmp_path_factory: pytest.TempPathFactory) -> Rendered:
     """The example site's first edition, rendered with the real templates."""
     root = copy_example_site(tmp_path_factory.mktemp("render"))
     site = api.load_site(root, {}, now=NOW)
-    report = digest_plan.preview_edition(site.config, site.articles, site.sections, now=NOW)
+    report = preview_edition(site.config, site.articles, site.sections, now=NOW)
     assert report.edition is not None
-    variant = digest_plan.renderer_for(site.config).render(report.edition, None)
+    variant = renderer_for(site.config).render(report.edition, None)
     return Rendered(
         site.config,
         site.sections,
@@ -147,7 +148,7 @@ def test_every_image_has_alt_text(example: Rendered) -> None:
         "Quayside Works Begin", number=1, image=Image("https://news.example.com/i/q.jpg", "")
     )
     edition = make_edition([bare], example.sections, "2026-11-25", NOW)
-    page = html_for(digest_plan.renderer_for(example.config).render(edition, None), READER)
+    page = html_for(renderer_for(example.config).render(edition, None), READER)
     (alt,) = document(page).xpath("//img[@src='https://news.example.com/i/q.jpg']/@alt")
     assert alt.strip()
 
@@ -207,7 +208,7 @@ def test_a_thirty_story_edition_stays_under_gmail_clipping(example: Rendered) ->
     assert len(SUMMARY[:280]) == 280
     stories = full_edition(example.sections)
     edition = make_edition(stories, example.sections, "2026-11-25", NOW)
-    variant = digest_plan.renderer_for(example.config).render(edition, None)
+    variant = renderer_for(example.config).render(edition, None)
     page = html_for(variant, READER)
     size = len(page.encode("utf-8"))
     assert size < GMAIL_CLIPS_AT, f"30 stories make {size} bytes of HTML"
@@ -236,7 +237,7 @@ def test_nothing_of_a_hostile_record_is_live(example: Rendered) -> None:
         article("Harbour Notice\r\nBcc: victim@example.com", number=2),
     ]
     edition = make_edition(stories, example.sections, "2026-11-25", NOW)
-    variant = digest_plan.renderer_for(example.config).render(edition, None)
+    variant = renderer_for(example.config).render(edition, None)
     page = html_for(variant, READER)
     tree = document(page)
     assert tree.xpath("//b | //script") == []
@@ -249,7 +250,7 @@ def test_nothing_of_a_hostile_record_is_live(example: Rendered) -> None:
     assert "javascript" not in variant.text.lower()
     assert any("javascript:alert(1)" in p.message for p in unresolved_related(edition))
 
-    headers = digest_plan.edition_headers(example.config, edition)
+    headers = edition_headers(example.config, edition)
     raw = build_message(variant, headers, READER)
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert message["Bcc"] is None
@@ -269,7 +270,7 @@ def test_nothing_of_a_hostile_record_is_live(example: Rendered) -> None:
 
 
 def test_mjml_is_compiled_once_per_variant_never_per_subscriber(example: Rendered) -> None:
-    renderer = digest_plan.renderer_for(example.config)
+    renderer = renderer_for(example.config)
     choices: list[frozenset[str] | None] = [
         None,
         frozenset({"World"}),

@@ -106,8 +106,8 @@ def test_no_archive_until_the_feed_overflows() -> None:
 def test_a_deleted_story_leaves_a_gap_and_later_pages_stay_as_they_were(tmp_path: Path) -> None:
     site = stories(9)
     with StateStore(tmp_path / "state.db") as store:
-        before = build(site, entries=2, positions=store.feed_positions)
-        after = build(site[1:], entries=2, positions=store.feed_positions)  # Story 1 deleted
+        before = build(site, entries=2, positions=store.feed_positions.place)
+        after = build(site[1:], entries=2, positions=store.feed_positions.place)  # Story 1 deleted
     assert titles_in(after["archive/site/atom-1.xml"]) == ["Story 2"]
     for path in ("archive/site/atom-2.xml", "archive/site/atom-3.xml", "archive/site/rss-4.xml"):
         assert before[path] == after[path], path
@@ -118,6 +118,6 @@ def test_a_deleted_story_leaves_a_gap_and_later_pages_stay_as_they_were(tmp_path
 
 def test_positions_are_kept_per_feed_and_new_stories_go_last(tmp_path: Path) -> None:
     with StateStore(tmp_path / "state.db") as store:
-        assert store.feed_positions("site", ["a", "b"]) == {"a": 1, "b": 2}
-        assert store.feed_positions("site", ["c", "a"]) == {"c": 3, "a": 1}
-        assert store.feed_positions("world", ["c"]) == {"c": 1}
+        assert store.feed_positions.place("site", ["a", "b"]) == {"a": 1, "b": 2}
+        assert store.feed_positions.place("site", ["c", "a"]) == {"c": 3, "a": 1}
+        assert store.feed_positions.place("world", ["c"]) == {"c": 1}

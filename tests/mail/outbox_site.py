@@ -16,7 +16,7 @@ import pytest
 from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.mail.deliver import DeliveryReport
-from syndicate.mail.subscribers import SubscriberBook
+from syndicate.reports import PublishReport
 from tests.factories import markdown_record, write_site
 
 SECTIONS = ("World", "Business", "Culture")
@@ -67,7 +67,7 @@ def digest_site(root: Path, subscribers: str = SUBSCRIBERS) -> Path:
     write_site(root, files, CONFIG)
     (root / "subscribers.csv").write_text(subscribers, "utf-8")
     with StateStore(state_db(root)) as store:
-        SubscriberBook(store).suppress("suppressed@example.com", "550 5.1.1 no such user")
+        store.subscribers.suppress("suppressed@example.com", "550 5.1.1 no such user")
     return root
 
 
@@ -133,7 +133,7 @@ def recipient(message: email.message.Message) -> str:
     return found.group(1) if found else str(message["To"])
 
 
-def publish_without_sending(root: Path) -> api.PublishReport:
+def publish_without_sending(root: Path) -> PublishReport:
     """Publish that queues the sends and stops there, as a run killed before sending does."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(api, "deliver", lambda config, **_: DeliveryReport("outbox", ()))

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.mail import deliver as deliveries
-from syndicate.mail.sender import RetryPolicy
-from syndicate.mail.subscribers import SubscriberBook
 from syndicate.mail.tokens import read_unsubscribe_token
+from syndicate.mail.walk import RetryPolicy
+from syndicate.reports import PublishReport
 from tests.factories import markdown_record, write_site
 from tests.mail.smtp_server import Mailbox, Received
 
@@ -167,7 +166,7 @@ def write_subscribers(root: Path, people: Sequence[Person]) -> None:
     suppressed = [p for p in people if p.suppressed]
     if suppressed:
         with StateStore(state_db(root)) as store:
-            book = SubscriberBook(store)
+            book = store.subscribers
             for p in suppressed:
                 book.suppress(p.address, "550 refused in an earlier campaign")
 
@@ -274,7 +273,7 @@ def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(deliveries, "RetryPolicy", FastRetry)
 
 
-def tally(report: api.PublishReport) -> Mapping[str, object]:
+def tally(report: PublishReport) -> Mapping[str, object]:
     digest = report.as_json()["digest"]
     assert isinstance(digest, dict)
     return digest

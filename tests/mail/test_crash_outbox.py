@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.mail.backends import Outbox
+from syndicate.mail.outbox import Outbox
 from tests.mail.crash_harness import (
     SUBSCRIBERS,
     Delivered,

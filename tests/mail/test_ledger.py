@@ -20,12 +20,14 @@ from typing import Any
 import pytest
 
 from syndicate import api
+from syndicate._store import sends
 from syndicate._store.store import StateStore
 from syndicate.digests import DigestRenderer
 from syndicate.digests import plan as digest_plan
 from syndicate.errors import StateError
-from syndicate.mail import backends, ledger
-from syndicate.mail.subscribers import SubscriberBook, check_row
+from syndicate.mail.outbox import Outbox
+from syndicate.mail.smtp_run import GroupCommit
+from syndicate.mail.subscribers import check_row
 from tests.factories import markdown_record
 from tests.mail.outbox_site import (
     GETS,
@@ -123,10 +125,8 @@ def test_an_edition_is_never_recorded_without_its_sends(
         raise sqlite3.OperationalError("database or disk is full")
 
     with monkeypatch.context() as patch:
-        # digests/plan.py imported queue_sends by name: patching only the ledger module's
-        # attribute would not reach the call, so both are patched.
-        patch.setattr("syndicate.mail.ledger.queue_sends", disk_full)
-        patch.setattr(digest_plan, "queue_sends", disk_full)
+        # Inside the transaction that records the edition.
+        patch.setattr("syndicate._store.editions.queue_sends", disk_full)
         with pytest.raises(StateError, match="disk is full"):
             api.publish(root, {})
     for table in ("edition", "edition_variant", "send"):
@@ -148,7 +148,7 @@ def test_a_subscriber_added_after_the_edition_was_queued_does_not_get_it(tmp_pat
     root = digest_site(tmp_path)
     publish_without_sending(root)
     with StateStore(state_db(root)) as store:
-        SubscriberBook(store).upsert([check_row("late@example.com", "Late Comer")])
+        store.subscribers.upsert([check_row("late@example.com", "Late Comer")])
     delivery = api.dispatch(root, {})
     [tally] = delivery.editions
     assert (tally.recipients, tally.sent) == (5, 5)
@@ -163,7 +163,7 @@ def test_someone_who_left_after_the_edition_was_queued_is_skipped(tmp_path: Path
     root = digest_site(tmp_path)
     publish_without_sending(root)
     with StateStore(state_db(root)) as store:
-        book = SubscriberBook(store)
+        book = store.subscribers
         assert book.set_status("world@example.com", "unsubscribed")
         book.suppress("all@example.com", "550 mailbox gone")
     delivery = api.dispatch(root, {})
@@ -320,12 +320,12 @@ def test_dispatch_sends_from_the_stored_variants_without_compiling(
 def test_sends_are_read_a_page_at_a_time_each_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ledger, "PAGE", 2)  # 5 sends: pages of 2, 2 and 1
-    monkeypatch.setattr(backends.Outbox, "batch", 2)
+    monkeypatch.setattr(sends, "PAGE", 2)  # 5 sends: pages of 2, 2 and 1
+    monkeypatch.setattr(Outbox, "batch", 2)
     root = digest_site(tmp_path)
     publish_without_sending(root)
     with StateStore(state_db(root)) as store:
-        assert SubscriberBook(store).set_status("every@example.com", "unsubscribed")
+        assert store.subscribers.set_status("every@example.com", "unsubscribed")
     [tally] = api.dispatch(root, {}).editions
     assert (tally.recipients, tally.sent, tally.skipped) == (5, 4, 1)
     got = sorted(recipient(m) for _, m in outbox(root))
@@ -338,13 +338,13 @@ def test_what_every_connection_has_ready_goes_in_one_transaction(tmp_path: Path)
     edition = only_edition(root)
     commits: list[str] = []
     with StateStore(state_db(root)) as store:
-        book = ledger.Ledger(store)
+        book = store.ledger
         first, second, third = list(book.jobs(edition))[:3]
         store.db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
-        writer = ledger.GroupCommit(book)
+        writer = GroupCommit(book)
 
         async def two_connections() -> list[str | None]:
-            sent = ledger.Outcome(first, "sent", "250 ok")
+            sent = sends.Outcome(first, "sent", "250 ok")
             return list(await asyncio.gather(writer.write([sent], second), writer.write([], third)))
 
         assert asyncio.run(two_connections()) == [None, None]

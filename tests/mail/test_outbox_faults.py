@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from syndicate import api
-from syndicate.mail import backends
-from syndicate.mail.sender import RetryPolicy
+from syndicate.mail import outbox as outbox_module
+from syndicate.mail.walk import RetryPolicy
 from tests.mail.outbox_site import GETS, digest_site, new_files, outbox, recipient, sql
 
 
@@ -72,7 +72,7 @@ def test_an_outbox_that_cannot_be_written_leaves_the_sends_queued(
     try:
         with pytest.MonkeyPatch.context() as patch:
             if make_unwritable is None:
-                patch.setattr(backends, "os", _NewRefusesLinks())
+                patch.setattr(outbox_module, "os", _NewRefusesLinks())
             else:
                 make_unwritable(new)
             report = api.publish(root, {})
@@ -106,7 +106,7 @@ def test_a_file_that_cannot_be_synced_is_never_published(
 ) -> None:
     quick_retries(monkeypatch)
     root = digest_site(tmp_path)
-    real = backends._fsync_each
+    real = outbox_module._fsync_each
 
     def first_fails(files: list[tuple[int, int]]) -> dict[int, OSError]:
         failed = real(files)
@@ -114,7 +114,7 @@ def test_a_file_that_cannot_be_synced_is_never_published(
         return failed
 
     with monkeypatch.context() as patch:
-        patch.setattr(backends, "_fsync_each", first_fails)
+        patch.setattr(outbox_module, "_fsync_each", first_fails)
         digest = api.publish(root, {}).as_json()["digest"]
     assert isinstance(digest, dict)
     # The batch's first file fails to sync, in both tries: that message alone waits.
@@ -135,13 +135,13 @@ def test_a_folder_that_cannot_be_synced_stops_the_run_in_doubt(
     one staged behind it is removed, and the next run finds the one and writes the
     other, each once."""
     root = digest_site(tmp_path)
-    monkeypatch.setattr(backends.Outbox, "batch", 2)  # batches of 2, 2 and 1
+    monkeypatch.setattr(outbox_module.Outbox, "batch", 2)  # batches of 2, 2 and 1
 
     def broken(folder: str) -> None:
         raise OSError(5, "I/O error")
 
     with monkeypatch.context() as patch:
-        patch.setattr(backends, "_fsync_folder", broken)
+        patch.setattr(outbox_module, "_fsync_folder", broken)
         report = api.publish(root, {})
     assert report.delivery is not None
     [tally] = report.delivery.editions

@@ -17,7 +17,6 @@ from mjml import mjml2html as compile_mjml
 from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.digests import render
-from syndicate.mail.subscribers import SubscriberBook
 from syndicate.validate.digest.message import validate_digest_message
 from tests.mail.smtp_server import smtp_server
 from tests.mail.smtp_site import (
@@ -127,7 +126,7 @@ def test_a_subscriber_who_leaves_mid_run_gets_nothing(tmp_path: Path) -> None:
         if recipient == early and not left:
             # Another connection to the store, as `syndicate serve` would make.
             with StateStore(state_db(root)) as store:
-                left.append(SubscriberBook(store).set_status(leaver, "unsubscribed"))
+                left.append(store.subscribers.set_status(leaver, "unsubscribed"))
         return None
 
     with smtp_server(fault=fault) as (port, mailbox):

@@ -14,7 +14,6 @@ from typer.testing import CliRunner
 from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.cli import app
-from syndicate.mail.subscribers import SubscriberBook
 from tests.mail import smtp_server as server_helper
 from tests.mail.smtp_server import smtp_server
 from tests.mail.smtp_site import (
@@ -90,7 +89,7 @@ def test_starttls_with_an_untrusted_certificate_sends_nothing(tmp_path: Path) ->
     assert digest["sent"] == 0
     assert digest["deferred"] == digest["recipients"]  # left for a run that can connect
     with StateStore(state_db(root)) as store:
-        assert SubscriberBook(store).suppressed() == set()
+        assert store.subscribers.suppressed() == set()
 
 
 def test_a_wrong_password_fails_clearly(tmp_path: Path, tls: ssl.SSLContext) -> None:
@@ -125,7 +124,7 @@ def test_a_wrong_password_leaves_subscribers_alone_and_sends_queued(
         report = api.publish(root, env)
     digest = tally(report)
     with StateStore(state_db(root)) as store:
-        book = SubscriberBook(store)
+        book = store.subscribers
         suppressed, statuses = book.suppressed(), {s.status for s in book.all()}
     # The site's own configuration is wrong, not the subscribers' addresses: fixing
     # the password and running `syndicate dispatch` must still reach them.
@@ -151,7 +150,7 @@ def test_a_server_refusing_the_session_does_not_bounce_subscribers(
         assert mailbox.received == []
     digest = tally(report)
     with StateStore(state_db(root)) as store:
-        assert SubscriberBook(store).suppressed() == set()
+        assert store.subscribers.suppressed() == set()
     assert digest["failed"] == 0
     assert digest["deferred"] == digest["recipients"]
 

@@ -13,8 +13,7 @@ from typer.testing import CliRunner
 from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.cli import app
-from syndicate.mail.sender import RetryPolicy
-from syndicate.mail.subscribers import SubscriberBook
+from syndicate.mail.walk import RetryPolicy
 from tests.mail.smtp_server import DROP, Fault, smtp_server
 from tests.mail.smtp_site import (
     ENV,
@@ -96,7 +95,7 @@ def test_faulty_slow_server_delivers_each_message_once_and_suppresses_550s(
         assert sorted(f.split(":")[0] for f in failures) == sorted(refuse)
         assert all("550" in f for f in failures)
         with StateStore(state_db(root)) as store:
-            book = SubscriberBook(store)
+            book = store.subscribers
             assert book.suppressed() == set(refuse)
             status = {s.email: s.status for s in book.all()}
         assert {a for a, s in status.items() if s == "bounced"} == set(refuse)
@@ -156,7 +155,7 @@ def test_a_451_that_never_clears_stays_queued_until_a_later_dispatch(tmp_path: P
         assert send_status(root, stuck) == ["queued"]
         assert stuck not in mailbox.counts()
         with StateStore(state_db(root)) as store:
-            assert SubscriberBook(store).suppressed() == set()
+            assert store.subscribers.suppressed() == set()
 
         # `syndicate dispatch` tries again, fails again: exit status 1, still queued.
         result = runner.invoke(app, ["dispatch", str(root), "--json"], env=ENV)

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 
 from syndicate._store.store import StateStore
-from syndicate.mail.subscribers import MAX_NAME, SubscriberBook
-from tests import HEADER, invoke, listed
+from syndicate.mail.subscribers import MAX_NAME
+from tests.commands import invoke, listed
 from tests.factories import markdown_record, write_site
+from tests.sites import HEADER
 
 
 def import_csv(site: Path, text: str | bytes, *flags: str) -> tuple[int, dict[str, Any], str]:
@@ -286,7 +287,7 @@ def test_list_json_shape(tmp_path: Path) -> None:
         HEADER + "ana@example.com,Ana,World;Business,\nbo@example.com,,,bounced\n",
     )
     with StateStore(tmp_path / ".syndicate" / "state.db") as store:
-        SubscriberBook(store).suppress("bo@example.com", "550 no such user")
+        store.subscribers.suppress("bo@example.com", "550 no such user")
     code, out, _ = invoke("subscribers", "list", "--json", "--dir", str(tmp_path))
     assert code == 0
     rows = json.loads(out)

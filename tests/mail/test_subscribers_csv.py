@@ -18,7 +18,8 @@ from syndicate.mail.subscribers import (
     normalise_email,
     read_subscriber_csv,
 )
-from tests import HEADER, invoke, listed, runner
+from tests.commands import invoke, listed, runner
+from tests.sites import HEADER
 
 # -- a file that cannot be imported at all ------------------------------------------------
 

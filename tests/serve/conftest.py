@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.serve import app_for, copy_site, publish_example
+from tests.serve.published import app_for, copy_site, publish_example
 
 NEWS_BASE = "https://example.com/news/"
 

@@ -11,24 +11,22 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from syndicate.mail.deliver import list_id
+from syndicate.digests.headers import list_id
 from syndicate.mail.tokens import confirm_token, unsubscribe_token
-from tests.serve import (
+from tests.serve.conftest import NEWS_BASE
+from tests.serve.published import (
     ACTIVE,
     EXAMPLE_BASE,
     SECRET,
     SIGNED_UP,
     UNSUBSCRIBED,
     app_for,
-    asgi_get,
     config_of,
     confirm_url,
     confirmations,
     copy_site,
     digests,
     edition_of,
-    media_type,
-    page,
     path_of,
     statuses,
     subscriber_rows,
@@ -36,7 +34,7 @@ from tests.serve import (
     texts,
     unsubscribe_url,
 )
-from tests.serve.conftest import NEWS_BASE
+from tests.serve.server import asgi_get, media_type, page
 
 FEED_TYPES = {
     "rss.xml": "application/rss+xml",
@@ -193,14 +191,14 @@ def test_unsubscribing_twice_gets_the_same_friendly_page(client: TestClient, sit
     assert first.text == second.text
     assert client.get(hana(site)).status_code == 200
     # Someone the store already had as unsubscribed: the same page, still unsubscribed.
-    token = unsubscribe_token(SECRET, UNSUBSCRIBED, list_id(config_of(site)))
+    token = unsubscribe_token(SECRET, UNSUBSCRIBED, list_id(config_of(site).settings.site.host))
     response = client.post(f"/unsubscribe/{token}", data=ONE_CLICK)
     assert response.status_code == 200 and SIGNED_OUT_PAGE in response.text
     assert statuses(site)[UNSUBSCRIBED] == "unsubscribed"
 
 
 def bad_token(kind: str, site: Path) -> str:
-    listed = list_id(config_of(site))
+    listed = list_id(config_of(site).settings.site.host)
     real = hana(site).rsplit("/", 1)[1]
     other = path_of(unsubscribe_url(digests(site)["lev.ostrander@example.org"])).rsplit("/", 1)[1]
     victim = "lev.ostrander@example.org"

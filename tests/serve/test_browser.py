@@ -26,7 +26,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from tests.serve import app_for, copy_site, digests, path_of, serving, statuses, unsubscribe_url
+from tests.serve.published import app_for, copy_site, digests, path_of, statuses, unsubscribe_url
+from tests.serve.server import serving
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 FLAGS = [

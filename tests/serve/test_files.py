@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from tests.serve import app_for, asgi_get, edition_of, media_type
+from tests.serve.published import app_for, edition_of
+from tests.serve.server import asgi_get, media_type
 
 # --- files ------------------------------------------------------------------------
 

@@ -23,11 +23,12 @@ from starlette.applications import Starlette
 from starlette.testclient import TestClient
 
 from syndicate.config import load_config
-from syndicate.mail.backends import Outbox
+from syndicate.mail.outbox import Outbox
 from syndicate.mail.smtp import SmtpConnection
 from syndicate.serve import create_app
 from tests.mail.smtp_server import smtp_server
-from tests.serve import ENV, app_for, confirm_url, confirmations, free_port, path_of, statuses
+from tests.serve.published import ENV, app_for, confirm_url, confirmations, path_of, statuses
+from tests.serve.server import free_port
 from tests.serve.test_uvicorn import FORM, serve_command
 
 ADDRESS = "nell.quarry@example.net"

@@ -11,11 +11,10 @@ from itsdangerous.timed import TimestampSigner
 from starlette.testclient import TestClient
 
 from syndicate._store.store import StateStore
-from syndicate.mail.deliver import list_id
-from syndicate.mail.subscribers import SubscriberBook
+from syndicate.digests.headers import list_id
 from syndicate.mail.tokens import confirm_token, unsubscribe_token
-from syndicate.serve.signup import RateLimit
-from tests.serve import (
+from syndicate.serve.signup import SignupLimits
+from tests.serve.published import (
     ACTIVE,
     EXAMPLE_BASE,
     SECRET,
@@ -26,7 +25,6 @@ from tests.serve import (
     confirm_url,
     confirmations,
     messages,
-    page,
     path_of,
     statuses,
     subscriber_rows,
@@ -34,6 +32,7 @@ from tests.serve import (
     tampered,
     texts,
 )
+from tests.serve.server import page
 
 
 def sign_up(client: TestClient, address: str = SIGNED_UP, **fields: Any) -> Any:
@@ -42,7 +41,7 @@ def sign_up(client: TestClient, address: str = SIGNED_UP, **fields: Any) -> Any:
 
 def sections_of(site: Path, address: str) -> tuple[str, ...]:
     with StateStore(site / ".syndicate" / "state.db") as store:
-        (found,) = [s for s in SubscriberBook(store).all() if s.email == address]
+        (found,) = [s for s in store.subscribers.all() if s.email == address]
     return found.sections
 
 
@@ -164,7 +163,7 @@ def test_one_client_gets_429_after_twenty_sign_ups(site: Path) -> None:
 
 
 def test_a_rate_limit_forgets_after_its_window() -> None:
-    limits = RateLimit(per_address=3, window=0.05)
+    limits = SignupLimits(per_address=3, window=0.05)
     assert [limits.allow("address:a", 3) for _ in range(4)] == [True, True, True, False]
     assert limits.allow("address:b", 3)  # per key
     time.sleep(0.08)
@@ -202,7 +201,7 @@ def test_a_confirmation_link_works_for_a_week_and_not_after(
 )
 def test_a_bad_confirmation_token_is_refused(client: TestClient, site: Path, kind: str) -> None:
     sign_up(client)
-    listed = list_id(config_of(site))
+    listed = list_id(config_of(site).settings.site.host)
     real = path_of(confirm_url(confirmations(site, SIGNED_UP)[0])).rsplit("/", 1)[1]
     token = {
         "other site's key": confirm_token("another site's secret key", SIGNED_UP, listed),

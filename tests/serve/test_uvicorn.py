@@ -22,19 +22,18 @@ from urllib.parse import urlencode
 import lxml.html
 import pytest
 
-from tests.serve import (
+from tests.serve.published import (
     ENV,
     app_for,
     confirm_url,
     confirmations,
     copy_site,
     digests,
-    free_port,
     path_of,
-    serving,
     statuses,
     unsubscribe_url,
 )
+from tests.serve.server import free_port, serving
 
 Answer = tuple[int, http.client.HTTPMessage, bytes]
 FORM = {"content-type": "application/x-www-form-urlencoded"}

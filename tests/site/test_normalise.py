@@ -59,20 +59,22 @@ def test_non_latin_titles_keep_readable_slugs_and_percent_encoded_urls() -> None
 
 def test_slug_clashes_are_settled_once_and_kept(tmp_path: Path) -> None:
     with StateStore(tmp_path / "state.db") as store:
-        first = run([raw_article("Same Title", id="old")], lambda p: store.identities(p, NOW))
+        first = run(
+            [raw_article("Same Title", id="old")], lambda p: store.identities.settle(p, NOW)
+        )
         later = NOW + timedelta(days=1)
         both = run(
             [raw_article("Same Title", id="new"), raw_article("Same Title", id="old")],
-            lambda p: store.identities(p, later),
+            lambda p: store.identities.settle(p, later),
         )
         # The old story keeps its slug; retitled, it still keeps it (and its URL).
         retitled = run(
             [raw_article("A New Title", id="old"), raw_article("Same Title", id="new")],
-            lambda p: store.identities(p, later),
+            lambda p: store.identities.settle(p, later),
         )
         # Gone and replaced: its slug is not handed to another story.
         replaced = run(
-            [raw_article("Same Title", id="third")], lambda p: store.identities(p, later)
+            [raw_article("Same Title", id="third")], lambda p: store.identities.settle(p, later)
         )
     assert [a.slug for a in first.articles] == ["same-title"]
     assert {a.id: a.slug for a in both.articles} == {"old": "same-title", "new": "same-title-2"}

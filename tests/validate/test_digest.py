@@ -10,8 +10,9 @@ from hypothesis import strategies as st
 
 from syndicate._util.text import one_line
 from syndicate.digests import build_message, make_edition
-from syndicate.digests import plan as digest_plan
 from syndicate.digests.messages import text_for
+from syndicate.digests.plan import edition_headers
+from syndicate.digests.render import renderer_for
 from syndicate.validate.digest import (
     validate_digest_folder,
     validate_digest_html,
@@ -23,7 +24,7 @@ from syndicate.validate.digest.common import has_placeholder
 from syndicate.validate.digest.text import text_urls
 from syndicate.validate.report import FileReport
 from tests.factories import NOW, article
-from tests.validate import READER, Real, codes, findings, message, page, web_page
+from tests.validate.editions import READER, Real, codes, findings, message, page, web_page
 
 # --- real editions pass -------------------------------------------------------------
 
@@ -61,8 +62,8 @@ def test_a_thirty_story_edition_with_every_section_passes(real: Real) -> None:
         for n, section in enumerate(real.sections * 10, 1)
     ]
     edition = make_edition(stories, real.sections, "2026-11-25", NOW)
-    variant = digest_plan.renderer_for(real.config).render(edition, None)
-    raw = build_message(variant, digest_plan.edition_headers(real.config, edition), READER)
+    variant = renderer_for(real.config).render(edition, None)
+    raw = build_message(variant, edition_headers(real.config, edition), READER)
     assert validate_digest_message(raw, "m.eml").findings == []
 
 
@@ -201,9 +202,9 @@ def test_any_record_text_gives_a_digest_with_no_finding(
         article("Second " + title, number=2, section="Business", summary=summary, image=None),
     ]
     edition = make_edition(stories, real.sections, "2026-11-25", NOW)
-    renderer = digest_plan.renderer_for(real.config)
+    renderer = renderer_for(real.config)
     raw = build_message(
-        renderer.render(edition, None), digest_plan.edition_headers(real.config, edition), READER
+        renderer.render(edition, None), edition_headers(real.config, edition), READER
     )
     assert validate_digest_message(raw, "m.eml").findings == []
     web = renderer.render(edition, None, web=True)

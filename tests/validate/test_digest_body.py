@@ -16,7 +16,16 @@ from syndicate.validate.digest import (
     validate_digest_text,
 )
 from syndicate.validate.digest.common import GMAIL_CLIP_BYTES
-from tests.validate import READER, Real, codes, findings, message, page, set_header, web_page
+from tests.validate.editions import (
+    READER,
+    Real,
+    codes,
+    findings,
+    message,
+    page,
+    set_header,
+    web_page,
+)
 
 
 def line_of(document: str, needle: str) -> int:

@@ -16,7 +16,16 @@ from syndicate.validate.digest import (
     validate_digest_message,
     validate_digest_text,
 )
-from tests.validate import READER, Real, codes, drop_header, findings, message, page, set_header
+from tests.validate.editions import (
+    READER,
+    Real,
+    codes,
+    drop_header,
+    findings,
+    message,
+    page,
+    set_header,
+)
 
 
 def single_part(raw: bytes, kind: str, content: str) -> bytes:

@@ -9,9 +9,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Protocol
 
-from syndicate._cache.files import FileStamp, file_stamp
-from syndicate._cache.records import FileRecords, RecordCache
+from syndicate._util.stamps import FileStamp, file_stamp
 from syndicate._util.text import decode
 from syndicate.errors import Problem, RecordError
 from syndicate.site.loaders.files import (
@@ -29,14 +29,37 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 
 __all__ = [
     "RECORD_SUFFIXES",
+    "FileRecords",
     "LoadResult",
-    "RecordCache",
     "RecordFiles",
+    "RecordReuse",
     "ScrapeRules",
     "find_record_files",
     "load_articles",
     "relative_name",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class FileRecords:
+    """What loading one file gave: its records, and its own errors and warnings."""
+
+    records: tuple[RawArticle, ...]
+    errors: tuple[Problem, ...]
+    warnings: tuple[Problem, ...]
+
+
+class RecordReuse(Protocol):
+    """The records of files as an earlier load gave them, by the file's name and stamp
+    (the record cache keeps them between runs)."""
+
+    def get(self, name: str, stamp: FileStamp) -> FileRecords | None: ...
+
+    def put(self, name: str, stamp: FileStamp, records: FileRecords) -> None: ...
+
+    def save(self) -> None:
+        """Keep what this load saw for the next one."""
+        ...
 
 
 @dataclass
@@ -56,7 +79,7 @@ def load_articles(
     *,
     files: list[Path] | None = None,
     display_root: Path | None = None,
-    cache: RecordCache | None = None,
+    cache: RecordReuse | None = None,
     found: RecordFiles | None = None,
 ) -> LoadResult:
     """Load every record file under `articles_dir` (recursively), or just `files`.

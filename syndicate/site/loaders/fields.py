@@ -69,11 +69,9 @@ def raw_article_from_mapping(
                 )
             )
 
-    def text(key: str, *, required: bool = False) -> str | None:
+    def text(key: str) -> str | None:
         value = data.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
-            if required:
-                raise fail(key, "missing or empty")
             return None
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise fail(key, f"must be text, not {_kind(value)}")
@@ -98,8 +96,9 @@ def raw_article_from_mapping(
         except ValueError as exc:
             raise fail(key, str(exc)) from None
 
-    title = text("title", required=True)
-    assert title is not None
+    title = text("title")
+    if title is None:
+        raise fail("title", "missing or empty")
     if "author" in data and "authors" in data:
         raise fail("author", "give either author or authors, not both")
     authors = text_list("authors" if "authors" in data else "author")

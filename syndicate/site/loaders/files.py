@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from syndicate._cache.files import FileStamp, stamp_of
+from syndicate._util.stamps import FileStamp, stamp_of
 from syndicate.errors import Problem, SiteError
 
 RECORD_SUFFIXES = (".md", ".json", ".jsonl", ".txt")

@@ -1,8 +1,8 @@
 """Digest validation (SPEC section 5): an edition's HTML, text and message, and MJML.
 
-The checks live in digest_html.py (the HTML and the text of a digest) and
-digest_message.py (a message, MJML source); this module is their face, and checks
-an edition folder as write_edition leaves it.
+The checks live in html.py (a digest's HTML), text.py (its text) and message.py (a
+message, MJML source); this module is their face, and checks an edition folder as
+digests/publish.py leaves it.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ def _web_text(content: bytes, path: str) -> FileReport:
     return validate_digest_text(content, path, web_copy=True)
 
 
-# What write_edition writes into an edition's folder, with the check of each.
+# What digests/publish.py writes into an edition's folder, with the check of each.
 EDITION_FILES: tuple[tuple[str, str, Callable[[bytes, str], FileReport]], ...] = (
     ("index.html", "digest-html", _web_html),
     ("digest.txt", "digest-text", _web_text),

@@ -1,6 +1,6 @@
 """Digest checks of an HTML document, as mailed (`web_copy=False`: an unsubscribe link
 must be there) or as the public web copy an edition folder holds (`web_copy=True`:
-nobody's subscription, so no unsubscribe link). `digest_message.py` runs the same
+nobody's subscription, so no unsubscribe link). `message.py` runs the same
 checks on a message's HTML part, through a `Sink` that says which part a finding is in.
 """
 

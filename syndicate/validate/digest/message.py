@@ -2,7 +2,7 @@
 
 A message is read three ways: its raw lines (line length, bytes in the header),
 the header fields the stdlib email package parses from it, and its text and HTML
-parts, which get the document checks of digest_html.py. Whatever the bytes, the
+parts, which get the document checks of html.py. Whatever the bytes, the
 result is findings, never an exception.
 """
 

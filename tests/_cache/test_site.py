@@ -1,4 +1,5 @@
-"""Loading with `reuse`: the last run's records and normalised site, only while true."""
+"""Loading through the caches: the last run's records and normalised site, only while
+they are true."""
 
 from __future__ import annotations
 
@@ -11,12 +12,14 @@ from typing import Any
 import pytest
 
 from syndicate._cache import files as cache_files
-from syndicate.feeds.model import article_fingerprint
+from syndicate._cache import site as site_cache
+from syndicate._cache.site import reuse_site
 from syndicate.site import load as site_module
 from syndicate.site import loaders
 from syndicate.site import normalise as normalise_module
 from syndicate.site.load import load_site
 from syndicate.site.loaders import relative_name
+from syndicate.site.records import article_fingerprint
 from tests.factories import NOW, copy_example_site, markdown_record
 
 
@@ -48,7 +51,7 @@ def retitle(path: Path, prefix: str, *, keep_size: bool = False) -> str:
 
 
 def loads(root: Path) -> Any:
-    return load_site(root, {}, now=NOW, reuse=True)
+    return load_site(root, {}, now=NOW, make=reuse_site)
 
 
 def test_an_unchanged_site_is_not_parsed_nor_normalised_again(
@@ -63,6 +66,7 @@ def test_an_unchanged_site_is_not_parsed_nor_normalised_again(
         raise AssertionError("parsed or normalised again")
 
     monkeypatch.setattr(site_module, "normalise", fails)
+    monkeypatch.setattr(site_cache, "normalise", fails)
     monkeypatch.setattr("syndicate.site.loaders._load_file", fails)
     again = loads(root)
     assert again.articles == first.articles == plain.articles
@@ -127,7 +131,7 @@ def test_settings_and_state_are_part_of_the_key(tmp_path: Path) -> None:
     # A new state store: first-seen dates are those of this run, not the cached ones.
     (root / ".syndicate" / "state.db").unlink()
     later = NOW.replace(year=NOW.year + 1)
-    fresh = load_site(root, {}, now=later, reuse=True)
+    fresh = load_site(root, {}, now=later, make=reuse_site)
     assert fresh.articles == load_site(root, {}, now=later).articles
 
 

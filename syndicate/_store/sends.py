@@ -5,25 +5,23 @@ A send is marked `sending`, in a committed transaction, before it is handed over
 `sent` only once it is delivered: a run that is killed finds each message either not
 yet handed over (queued), handed over without a recorded answer (sending: resent by
 the next run, so the one kind that may arrive twice), or done. How many can be left
-`sending` is the walk's to bound (sender.py): one per SMTP connection; for the outbox
-a batch, whose files are their own proof of delivery and are never written twice.
+`sending` is the walk's to bound (mail/walk.py): one per SMTP connection; for the
+outbox a batch, whose files are their own proof of delivery and are never written twice.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sqlite3
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from syndicate._store.store import StateStore
-from syndicate.digests.headers import EditionHeaders
-from syndicate.digests.render import RenderedVariant
+from syndicate._store.schema import stored_time
+from syndicate._store.subscribers import suppress_in
 
-ALL_SECTIONS = "*"
+if TYPE_CHECKING:
+    from syndicate._store.store import StateStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,38 +35,10 @@ class SendJob:
     in_doubt: bool  # handed to the server by a run that did not hear back
 
 
-def variant_key(sections: frozenset[str] | None) -> str:
-    return ALL_SECTIONS if sections is None else json.dumps(sorted(sections))
-
-
-def variant_sections(key: str) -> frozenset[str] | None:
-    return None if key == ALL_SECTIONS else frozenset(json.loads(key))
-
-
-def dump_variant(variant: RenderedVariant, headers: EditionHeaders) -> str:
-    rendered = asdict(variant)
-    rendered["sections"] = None if variant.sections is None else sorted(variant.sections)
-    head = asdict(headers)
-    head["date"] = headers.date.isoformat()
-    return json.dumps({"variant": rendered, "headers": head})
-
-
-def load_variant(text: str) -> tuple[RenderedVariant, EditionHeaders]:
-    stored = json.loads(text)
-    rendered = stored["variant"]
-    sections = rendered.pop("sections")
-    variant = RenderedVariant(
-        sections=None if sections is None else frozenset(sections), **rendered
-    )
-    head = stored["headers"]
-    head["date"] = datetime.fromisoformat(head["date"])
-    return variant, EditionHeaders(**head)
-
-
 def queue_sends(
     db: sqlite3.Connection,
     edition_id: str,
-    variants: dict[str, str],
+    variants: Mapping[str, str],
     sends: Sequence[tuple[int, str]],
 ) -> None:
     """Inside the transaction that records the edition: its variants and its sends."""
@@ -76,7 +46,7 @@ def queue_sends(
         "INSERT INTO edition_variant (edition_id, variant, rendered) VALUES (?, ?, ?)",
         [(edition_id, key, rendered) for key, rendered in variants.items()],
     )
-    stamp = _now()
+    stamp = stored_time()
     db.executemany(
         "INSERT INTO send (edition_id, subscriber_id, variant, status, updated_at)"
         " VALUES (?, ?, ?, 'queued', ?)",
@@ -101,6 +71,13 @@ class Outcome:
 class Ledger:
     def __init__(self, store: StateStore) -> None:
         self.store = store
+
+    def pending_count(self) -> int:
+        """Messages still to send, of every edition: a progress bar's total."""
+        row = self.store.db.execute(
+            "SELECT COUNT(*) FROM send WHERE status IN ('queued', 'sending')"
+        ).fetchone()
+        return int(row[0])
 
     def open_editions(self) -> list[str]:
         """Editions with messages still to send, oldest first."""
@@ -138,12 +115,13 @@ class Ledger:
                 return
             after = rows[-1][0]
 
-    def variant(self, edition_id: str, key: str) -> tuple[RenderedVariant, EditionHeaders]:
+    def variant(self, edition_id: str, key: str) -> str:
+        """A variant's rendered text, as the edition was queued with it."""
         row = self.store.db.execute(
             "SELECT rendered FROM edition_variant WHERE edition_id = ? AND variant = ?",
             (edition_id, key),
         ).fetchone()
-        return load_variant(row[0])
+        return str(row[0])
 
     def record(
         self, outcomes: Sequence[Outcome] = (), claim: Sequence[SendJob] = ()
@@ -156,7 +134,7 @@ class Ledger:
         that nobody who left before the claim is mailed. Returns (the claimed, the
         skipped with why)."""
         with self.store.transaction() as db:
-            stamp = _now()
+            stamp = stored_time()
             for outcome in outcomes:
                 self._write(db, outcome, stamp)
             if not claim:
@@ -191,11 +169,7 @@ class Ledger:
             ),
         )
         if outcome.suppress:  # a permanent refusal of the address: never mailed again
-            db.execute(
-                "INSERT INTO suppression (email, reason, added_at) VALUES (?, ?, ?)"
-                " ON CONFLICT (email) DO UPDATE SET reason = excluded.reason",
-                (job.email, detail, stamp),
-            )
+            suppress_in(db, job.email, detail, stamp)
             db.execute(
                 "UPDATE subscriber SET status = 'bounced', updated_at = ? WHERE id = ?",
                 (stamp, job.subscriber_id),
@@ -207,50 +181,6 @@ class Ledger:
             (edition_id,),
         )
         return Counter({status: count for status, count in rows})
-
-
-class GroupCommit:
-    """The ledger written for all connections at once: what each of them has ready
-    when the event loop comes round (its last message's `sent`, the claim of its
-    next) goes in one transaction, and each waits for that commit before it hands its
-    message over. A transaction costs about the same for one send as for four (about
-    25 us of CPU, mostly the commit), and a message cannot do with less than one.
-
-    On the event loop, not in a thread: a writer thread with a connection of its own
-    was measured slower (756 against 870 messages/s over 4 connections), the GIL
-    passing back and forth between it and the loop."""
-
-    def __init__(self, ledger: Ledger) -> None:
-        self.ledger = ledger
-        self._outcomes: list[Outcome] = []
-        self._waiting: list[tuple[SendJob | None, asyncio.Future[str | None]]] = []
-        self._flush: asyncio.Handle | None = None
-
-    async def write(self, outcomes: Sequence[Outcome], claim: SendJob | None = None) -> str | None:
-        """Once committed: None if `claim` (if any) is now `sending`, else why it was
-        skipped (the subscriber left, the address was suppressed)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[str | None] = loop.create_future()
-        self._outcomes.extend(outcomes)
-        self._waiting.append((claim, future))
-        if self._flush is None:
-            self._flush = loop.call_soon(self._commit)
-        return await future
-
-    def _commit(self) -> None:
-        outcomes, waiting = self._outcomes, self._waiting
-        self._outcomes, self._waiting, self._flush = [], [], None
-        try:
-            _, skipped = self.ledger.record(outcomes, [job for job, _ in waiting if job])
-        except Exception as exc:  # rolled back: each waiter raises it
-            for _, future in waiting:
-                if not future.done():
-                    future.set_exception(exc)
-            return
-        why = {job.subscriber_id: reason for job, reason in skipped}
-        for job, future in waiting:
-            if not future.done():  # a waiter cancelled meanwhile: its claim stays sending
-                future.set_result(None if job is None else why.get(job.subscriber_id))
 
 
 def _unwanted(db: sqlite3.Connection, subscribers: list[int]) -> dict[int, str]:
@@ -265,7 +195,3 @@ def _unwanted(db: sqlite3.Connection, subscribers: list[int]) -> dict[int, str]:
     why = {sid: reason for sid, reason in found.items() if reason != "active"}
     why.update((sid, "removed") for sid in subscribers if sid not in found)
     return why
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")

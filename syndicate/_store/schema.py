@@ -1,0 +1,106 @@
+"""The schema of the state store, versioned with `PRAGMA user_version`: each migration
+runs once, in order, inside the transaction that bumps the version."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from syndicate.errors import StateError
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: when each article id was first seen, so that undated records keep their date.
+    """
+    CREATE TABLE first_seen (
+        article_id TEXT PRIMARY KEY,
+        seen_at    TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # 2: and its URL slug, settled once; rows from version 1 get theirs on next sight.
+    """
+    ALTER TABLE first_seen RENAME TO article_identity;
+    ALTER TABLE article_identity RENAME COLUMN seen_at TO first_seen;
+    ALTER TABLE article_identity ADD COLUMN slug TEXT;
+    CREATE UNIQUE INDEX article_identity_slug ON article_identity (slug);
+    """,
+    # 3: digest editions: when each was made and which stories it carried.
+    """
+    CREATE TABLE edition (
+        edition_id  TEXT PRIMARY KEY,
+        created_at  TEXT NOT NULL,
+        article_ids TEXT NOT NULL
+    ) WITHOUT ROWID;
+    """,
+    # 4: each story's position in each feed, so that archive pages never shift.
+    """
+    CREATE TABLE feed_position (
+        feed       TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        position   INTEGER NOT NULL,
+        PRIMARY KEY (feed, article_id)
+    ) WITHOUT ROWID;
+    """,
+    # 5: subscribers, the addresses never to mail again, each edition's message
+    # variants, and the send ledger: one row per (edition, subscriber).
+    """
+    CREATE TABLE subscriber (
+        id         INTEGER PRIMARY KEY,
+        email      TEXT NOT NULL UNIQUE,
+        name       TEXT NOT NULL DEFAULT '',
+        sections   TEXT NOT NULL DEFAULT '[]',
+        status     TEXT NOT NULL CHECK (status IN ('active', 'pending', 'unsubscribed', 'bounced')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE suppression (
+        email    TEXT PRIMARY KEY,
+        reason   TEXT NOT NULL,
+        added_at TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE edition_variant (
+        edition_id TEXT NOT NULL REFERENCES edition (edition_id),
+        variant    TEXT NOT NULL,
+        rendered   TEXT NOT NULL,
+        PRIMARY KEY (edition_id, variant)
+    ) WITHOUT ROWID;
+    CREATE TABLE send (
+        edition_id    TEXT NOT NULL REFERENCES edition (edition_id),
+        subscriber_id INTEGER NOT NULL REFERENCES subscriber (id),
+        variant       TEXT NOT NULL,
+        status        TEXT NOT NULL
+                      CHECK (status IN ('queued', 'sending', 'sent', 'failed', 'skipped')),
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        detail        TEXT NOT NULL DEFAULT '',
+        updated_at    TEXT NOT NULL,
+        PRIMARY KEY (edition_id, subscriber_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX send_open ON send (status) WHERE status IN ('queued', 'sending');
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def migrate(db: sqlite3.Connection, path: Path) -> None:
+    """Bring a store to SCHEMA_VERSION (inside the caller's transaction)."""
+    version = int(db.execute("PRAGMA user_version").fetchone()[0])
+    if version > SCHEMA_VERSION:
+        raise StateError(
+            f"schema version {version} is newer than this syndicate knows "
+            f"({SCHEMA_VERSION}); upgrade syndicate",
+            file=path,
+        )
+    for number in range(version, SCHEMA_VERSION):
+        for statement in MIGRATIONS[number].split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA user_version = {number + 1}")
+
+
+def schema_version(db: sqlite3.Connection) -> int:
+    return int(db.execute("PRAGMA user_version").fetchone()[0])
+
+
+def stored_time(moment: datetime | None = None) -> str:
+    """A moment as the store keeps it (`now` by default): UTC, to the second, ISO 8601."""
+    return (moment or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,141 @@
+"""A checked edition written where it is served (its web copy, text and sample message,
+and the archive page of every edition), then recorded with its sends queued; and the
+preview of the edition due, written and recorded nowhere."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from syndicate._store.editions import EditionRecord
+from syndicate._store.store import StateStore
+from syndicate._util.files import replace_file
+from syndicate.config import LoadedConfig
+from syndicate.digests.edition import DigestEdition
+from syndicate.digests.plan import PlannedSends, PreparedEdition, next_edition, prepare_edition
+from syndicate.digests.render import (
+    DigestRenderer,
+    digest_site,
+    edition_url,
+    long_date,
+    renderer_for,
+)
+from syndicate.digests.variants import dump_variant
+from syndicate.errors import Problem, SiteError
+from syndicate.site.records import Article
+
+PREVIEW_FOLDER = "preview"
+
+
+@dataclass(frozen=True)
+class EditionReport:
+    edition: DigestEdition | None
+    folder: Path | None
+    warnings: tuple[Problem, ...] = ()
+    sends: PlannedSends | None = None
+
+    def as_json(self, sent: Mapping[str, object] | None = None) -> dict[str, object] | None:
+        """SPEC section 10's digest object; `sent`: how its sending went (the tally of
+        its edition, as JSON)."""
+        if self.edition is None:
+            return None
+        sent = sent or {}
+        return {
+            "edition": self.edition.edition_id,
+            "stories": len(self.edition.stories),
+            "recipients": len(self.sends.sends) if self.sends else 0,
+            "sent": sent.get("sent", 0),
+            "failed": sent.get("failed", 0),
+            "suppressed": self.sends.suppressed if self.sends else 0,
+            "deferred": sent.get("deferred", 0),
+            "skipped": sent.get("skipped", 0),
+            "variants": len(self.sends.variants) if self.sends else 0,
+        }
+
+
+@dataclass(frozen=True)
+class Preview:
+    """A preview written: the edition shown and where."""
+
+    edition: DigestEdition
+    folder: Path
+    warnings: tuple[Problem, ...] = ()
+
+
+def write_files(folder: Path, files: dict[str, bytes]) -> None:
+    for name, content in files.items():
+        replace_file(folder / name, content)
+
+
+def write_archive(
+    config: LoadedConfig, renderer: DigestRenderer, records: list[EditionRecord]
+) -> None:
+    """digests/index.html: every recorded edition, newest first."""
+    site = digest_site(config)
+    editions = [
+        {
+            "id": record.edition_id,
+            "date_label": long_date(record.created_at, site.zone),
+            "story_count": len(record.article_ids),
+            "url": edition_url(site, record.edition_id),
+            "preheader": "",
+        }
+        for record in records
+    ]
+    page = renderer.render_archive(editions)
+    replace_file(config.paths.digests / "index.html", page.encode("utf-8"))
+
+
+def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> EditionReport:
+    """Write a checked edition's files and the archive page, then record the edition."""
+    renderer = renderer_for(config)
+    with StateStore(config.paths.state_db) as store:
+        if prepared is None:
+            write_archive(config, renderer, store.editions.all())
+            return EditionReport(None, None)
+        edition = prepared.edition
+        folder = config.paths.digests / edition.edition_id
+        write_files(folder, prepared.files)
+        record = EditionRecord(
+            edition.edition_id, edition.created_at, tuple(story.id for story in edition.stories)
+        )
+        # The archive page first: a template that fails leaves nothing recorded.
+        write_archive(config, renderer, [record, *store.editions.all()])
+        plan = prepared.sends
+        if plan is None:
+            store.editions.record(record)
+        else:
+            rendered = {key: dump_variant(v, plan.headers) for key, v in plan.variants.items()}
+            store.editions.record(record, rendered, plan.sends)
+    return EditionReport(edition, folder, prepared.warnings, plan)
+
+
+def preview_edition(
+    config: LoadedConfig,
+    articles: Sequence[Article],
+    sections: tuple[str, ...],
+    *,
+    since: str | None = None,
+    now: datetime | None = None,
+) -> Preview:
+    """The edition that is due (else the newest stories), written to digests/preview/
+    and recorded nowhere."""
+    moment = (now or datetime.now(UTC)).replace(microsecond=0)
+    notes: list[Problem] = []
+    with StateStore(config.paths.state_db) as store:
+        edition = next_edition(
+            config, articles, sections, store, since=since, force=False, now=moment
+        )
+        if edition is None:
+            notes.append(Problem("nothing new since the last edition: previewing the newest"))
+            edition = next_edition(
+                config, articles, sections, store, since=since, force=True, now=moment
+            )
+    if edition is None:  # forced, it is the newest stories: there are none
+        raise SiteError("no articles to preview a digest of", file=config.paths.root)
+    folder = config.paths.digests / PREVIEW_FOLDER
+    prepared = prepare_edition(config, renderer_for(config), edition)
+    write_files(folder, prepared.files)
+    return Preview(edition, folder, tuple(notes) + prepared.warnings)

@@ -1,0 +1,146 @@
+"""The ledger walk: every queued message of every unfinished edition, sent once.
+
+The sends are read from the ledger a page at a time, never all at once, and shared by
+the workers. A send is claimed (marked `sending`, if its subscriber still wants it:
+else `skipped`) in a committed transaction before it is handed over, then written
+`sent`, `queued` again (a temporary failure, retried with backoff) or `failed` (a
+permanent one: the address is suppressed). Messages are filled from each variant's
+bytes, prepared once.
+
+How a walk hands messages over depends on the backend: smtp_run.py (a message at a
+time, one worker per connection) and outbox_run.py (a batch of files at a time).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from abc import ABC, abstractmethod
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from syndicate._store.sends import Ledger, SendJob
+from syndicate.digests.headers import Recipient
+from syndicate.digests.messages import MessageTemplate
+from syndicate.digests.variants import load_variant
+
+Signer = Callable[[bytes], bytes]
+
+
+class SendProgress(Protocol):
+    """What a progress bar hears: how many sends there are, then each one done."""
+
+    def start(self, total: int) -> None: ...
+
+    def advance(self, outcome: str) -> None: ...
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # per message in one run; then it waits for the next run
+    base: float = 0.5  # seconds before the first retry, doubled each time
+    cap: float = 30.0
+
+
+@dataclass
+class EditionTally:
+    edition: str
+    recipients: int = 0
+    sent: int = 0
+    failed: int = 0  # refused for good: the address is suppressed
+    deferred: int = 0  # temporary failures left for the next run
+    skipped: int = 0  # unsubscribed or suppressed since the edition was queued
+    in_doubt: int = 0  # handed over by a run that was killed before the answer
+    failures: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the run stopped before the end (a login refused)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "edition": self.edition,
+            "recipients": self.recipients,
+            "sent": self.sent,
+            "failed": self.failed,
+            "deferred": self.deferred,
+            "skipped": self.skipped,
+            "resent_in_doubt": self.in_doubt,
+            "stopped": self.stopped,
+        }
+
+
+class LedgerWalk(ABC):
+    """Sends every queued message of every unfinished edition, through a backend that
+    each kind of walk (SMTP, the outbox) hands messages to its own way."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        sender: str,
+        recipient_for: Callable[[SendJob], Recipient],
+        sign: Signer | None = None,
+        retry: RetryPolicy | None = None,
+        progress: SendProgress | None = None,
+    ) -> None:
+        self.ledger = ledger
+        self.sender = sender  # the envelope's MAIL FROM
+        self.recipient_for = recipient_for
+        self.sign = sign
+        self.retry = retry or RetryPolicy()
+        self.progress = progress
+        self._templates: dict[tuple[str, str], MessageTemplate] = {}
+
+    def run(self) -> list[EditionTally]:
+        return asyncio.run(self.send_all())
+
+    async def send_all(self) -> list[EditionTally]:
+        editions = self.ledger.open_editions()
+        if self.progress is not None:
+            self.progress.start(sum(self.ledger.open_count(e).total() for e in editions))
+        tallies = []
+        for edition in editions:
+            tallies.append(await self.send_edition(edition))
+            if tallies[-1].stopped:
+                break  # the server takes nothing from us: the later editions wait too
+        return tallies
+
+    async def send_edition(self, edition: str) -> EditionTally:
+        waiting = self.ledger.open_count(edition)
+        tally = EditionTally(edition, recipients=sum(self.ledger.counts(edition).values()))
+        tally.in_doubt = waiting["sending"]
+        # Shared by the workers, if there are several; each takes the next.
+        await self.send_jobs(self.ledger.jobs(edition), tally, waiting)
+        counts = self.ledger.counts(edition)
+        tally.sent, tally.failed = counts["sent"], counts["failed"]
+        tally.skipped = counts["skipped"]
+        tally.deferred = counts["queued"] + counts["sending"]
+        return tally
+
+    @abstractmethod
+    async def send_jobs(
+        self, jobs: Iterator[SendJob], tally: EditionTally, waiting: Counter[str]
+    ) -> None:
+        """Hand over every message of `jobs` (`waiting`: how many, by status), writing
+        each one's outcome in the ledger and in `tally`."""
+
+    def _backoff(self, attempt: int) -> float:
+        delay: float = min(self.retry.cap, self.retry.base * float(2**attempt))
+        return delay / 2 + random.uniform(0, delay / 2)  # jitter: retries do not march
+
+    def _message(self, job: SendJob) -> bytes:
+        key = (job.edition_id, job.variant)
+        template = self._templates.get(key)
+        if template is None:
+            variant, headers = load_variant(self.ledger.variant(*key))
+            template = self._templates[key] = MessageTemplate.prepare(variant, headers)
+        message = template.fill(self.recipient_for(job))
+        return self.sign(message) if self.sign is not None else message
+
+    def _done(self, outcome: str) -> None:
+        if self.progress is not None:
+            self.progress.advance(outcome)
+
+
+def message_key(job: SendJob) -> str:
+    """What names the message in the backend: the outbox's file is named after it."""
+    return f"{job.edition_id}.{job.subscriber_id}"
