@@ -3,14 +3,16 @@
 The face of the library: what the `syndicate` command does, as functions that take a
 site folder and the environment and return reports. Everything else is machinery.
 
-    import os, syndicate
+    import os
+    from pathlib import Path
+
+    import syndicate
+
     report = syndicate.publish(Path("site"), os.environ)
     print(report.as_json())
 """
 
-# First: the modules below read it.
-__version__ = "0.1.0"
-
+from syndicate._version import __version__
 from syndicate.api import (
     BuiltSite,
     add_subscriber,

@@ -12,15 +12,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from syndicate import __version__
 from syndicate._cache.collector import cache_reads_frozen
 from syndicate._cache.edition_due import NothingDue
 from syndicate._cache.feed_keys import PublishedKeys, fingerprinter, whole_key
 from syndicate._cache.site import reuse_site
+from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import ImportResult, Subscriber
-from syndicate._util.lock import site_lock
 from syndicate._util.templating import template_environment
+from syndicate._version import __version__
 from syndicate.config import LoadedConfig, load_config
 from syndicate.digests.edition import since_start
 from syndicate.digests.headers import list_id

@@ -12,7 +12,7 @@ from syndicate._store.schema import stored_time
 from syndicate._store.sends import queue_sends
 
 if TYPE_CHECKING:
-    from syndicate._store.store import StateStore
+    from syndicate._store.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +27,7 @@ def _edition(row: tuple[str, str, str]) -> EditionRecord:
 
 
 class EditionTable:
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: Database) -> None:
         self._store = store
 
     def last(self) -> EditionRecord | None:

@@ -16,7 +16,7 @@ from syndicate._store.schema import stored_time
 from syndicate._util.text import unique_slug
 
 if TYPE_CHECKING:
-    from syndicate._store.store import StateStore
+    from syndicate._store.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +55,7 @@ def in_memory(now: datetime) -> Identities:
 class IdentityTable:
     """The identities recorded in a state store."""
 
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: Database) -> None:
         self._store = store
 
     def settle(self, proposals: Sequence[tuple[str, str]], now: datetime) -> dict[str, Identity]:

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from syndicate._store.store import StateStore
+    from syndicate._store.database import Database
 
 
 class FeedPositions:
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: Database) -> None:
         self._store = store
 
     def place(self, feed: str, ordered_ids: Sequence[str]) -> dict[str, int]:

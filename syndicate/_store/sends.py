@@ -21,7 +21,7 @@ from syndicate._store.schema import stored_time
 from syndicate._store.subscribers import suppress_in
 
 if TYPE_CHECKING:
-    from syndicate._store.store import StateStore
+    from syndicate._store.database import Database
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +69,7 @@ class Outcome:
 
 
 class Ledger:
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     def pending_count(self) -> int:

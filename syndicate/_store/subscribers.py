@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Literal, cast
 from syndicate._store.schema import stored_time
 
 if TYPE_CHECKING:
-    from syndicate._store.store import StateStore
+    from syndicate._store.database import Database
 
 Status = Literal["active", "pending", "unsubscribed", "bounced"]
 STATUSES: tuple[Status, ...] = ("active", "pending", "unsubscribed", "bounced")
@@ -66,7 +66,7 @@ class SubscriberBook:
     """The subscribers and the suppression list in a site's state store. Addresses are
     taken as stored: normalised (mail.subscribers.normalise_email)."""
 
-    def __init__(self, store: StateStore) -> None:
+    def __init__(self, store: Database) -> None:
         self.store = store
 
     def upsert(

@@ -9,7 +9,7 @@ import importlib.metadata
 from functools import lru_cache
 from pathlib import Path
 
-from syndicate import __version__
+from syndicate._version import __version__
 
 _FORMAT = 3  # bump when what a keyed value holds changes shape
 

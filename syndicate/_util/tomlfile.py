@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from pydantic import ValidationError
 
-from syndicate.errors import SyndicateError
 
-
-def read_toml(path: Path, error: type[SyndicateError]) -> tuple[str, dict[str, object]]:
+def read_toml(path: Path, error: Callable[..., Exception]) -> tuple[str, dict[str, object]]:
     """The text and the data of a TOML file; ({}, "") where it does not exist."""
     if not path.exists():
         return "", {}

@@ -16,9 +16,9 @@ from urllib.parse import quote
 
 import jinja2
 
-from syndicate import __version__
 from syndicate._util.keys import code_stamp, key_of
 from syndicate._util.text import slugify, unique_slug
+from syndicate._version import __version__
 from syndicate.config import LoadedConfig
 from syndicate.feeds.extras import build_link_tags, build_opml, stylesheet_file
 from syndicate.feeds.jsonfeed import build_json

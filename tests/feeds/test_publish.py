@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from syndicate import api
-from syndicate._util.lock import site_lock
+from syndicate._store.lock import site_lock
 from syndicate.cli import app
 from syndicate.errors import PublishError, SiteError
 from syndicate.feeds import FeedFile
