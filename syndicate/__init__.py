@@ -12,22 +12,9 @@ site folder and the environment and return reports. Everything else is machinery
     print(report.as_json())
 """
 
+from syndicate import api
 from syndicate._version import __version__
-from syndicate.api import (
-    BuiltSite,
-    add_subscriber,
-    build,
-    dispatch,
-    import_subscribers,
-    list_subscribers,
-    load_site,
-    preview,
-    publish,
-    remove_subscriber,
-    unsubscribe_by_mail,
-    validate,
-    web_app,
-)
+from syndicate.api import *  # noqa: F403 (the face is api's __all__, and the values below)
 from syndicate.digests.publish import EditionReport, Preview
 from syndicate.errors import (
     ConfigError,
@@ -49,8 +36,8 @@ from syndicate.validate.paths import ValidationRun
 from syndicate.validate.report import FileReport, Finding, Severity
 
 __all__ = [
+    *api.__all__,
     "Article",
-    "BuiltSite",
     "ConfigError",
     "DeliveryReport",
     "DigestError",
@@ -71,16 +58,4 @@ __all__ = [
     "SyndicateError",
     "ValidationRun",
     "__version__",
-    "add_subscriber",
-    "build",
-    "dispatch",
-    "import_subscribers",
-    "list_subscribers",
-    "load_site",
-    "preview",
-    "publish",
-    "remove_subscriber",
-    "unsubscribe_by_mail",
-    "validate",
-    "web_app",
 ]

@@ -46,6 +46,7 @@ class Connection(Protocol):
 class Backend(Protocol):
     name: str
     connections: int  # how many to open at once
+    rate: float  # messages a second over all of them; 0: no limit
 
     async def connect(self) -> Connection: ...
 
@@ -64,6 +65,7 @@ class BatchBackend(Protocol):
 
     name: str
     connections: int
+    rate: float
     batch: int  # messages handed over at once
 
     async def connect(self) -> Connection: ...

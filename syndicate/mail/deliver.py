@@ -19,7 +19,7 @@ from syndicate.mail.outbox_run import OutboxRun
 from syndicate.mail.smtp import SmtpBackend
 from syndicate.mail.smtp_run import SmtpRun
 from syndicate.mail.tokens import signing_key, unsubscribe_token
-from syndicate.mail.walk import EditionTally, LedgerWalk, RetryPolicy, SendProgress
+from syndicate.mail.walk import EditionTally, RetryPolicy, SendProgress
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ def make_backend(config: LoadedConfig) -> Backend:
         smtp.username,
         password.get_secret_value() if password else None,
         settings.dispatch.connections,
+        settings.dispatch.rate,
     )
 
 
@@ -103,21 +104,11 @@ def deliver(
         sign = dkim_signer(key_path, dkim.selector, dkim.domain)
     backend, retry = make_backend(config), retry or RetryPolicy()
     with StateStore(config.paths.state_db) as store:
-        walk: LedgerWalk
+        sender = envelope_sender(config)
+        walk: OutboxRun | SmtpRun
         if isinstance(backend, BatchBackend):
-            walk = OutboxRun(
-                store.ledger, backend, envelope_sender(config), recipient, sign, retry, progress
-            )
+            walk = OutboxRun(store.ledger, backend, sender, recipient, sign, retry, progress)
         else:
-            walk = SmtpRun(
-                store.ledger,
-                backend,
-                envelope_sender(config),
-                recipient,
-                sign,
-                config.settings.dispatch.rate,
-                retry,
-                progress,
-            )
+            walk = SmtpRun(store.ledger, backend, sender, recipient, sign, retry, progress)
         tallies = walk.run()
     return DeliveryReport(backend_name, tuple(tallies), (note,) if note else ())

@@ -27,6 +27,7 @@ class Outbox:
 
     name = "outbox"
     connections = 1
+    rate = 0.0  # files go as fast as the disk takes them
     batch = 64
     SYNCERS = 8  # threads fsyncing a batch's files
 

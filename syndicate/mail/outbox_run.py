@@ -8,36 +8,19 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from itertools import islice
 
-from syndicate._store.sends import Ledger, Outcome, SendJob
-from syndicate.digests.headers import Recipient
+from syndicate._store.sends import Outcome, SendJob
 from syndicate.mail.backends import BackendUnavailable, BatchBackend, Staged, TemporaryFailure
 from syndicate.mail.walk import (
     EditionTally,
     LedgerWalk,
-    RetryPolicy,
-    SendProgress,
-    Signer,
     message_key,
 )
 
 
-class OutboxRun(LedgerWalk):
-    def __init__(
-        self,
-        ledger: Ledger,
-        backend: BatchBackend,
-        sender: str,
-        recipient_for: Callable[[SendJob], Recipient],
-        sign: Signer | None = None,
-        retry: RetryPolicy | None = None,
-        progress: SendProgress | None = None,
-    ) -> None:
-        super().__init__(ledger, sender, recipient_for, sign, retry, progress)
-        self.backend = backend
-
+class OutboxRun(LedgerWalk[BatchBackend]):
     async def send_jobs(
         self, jobs: Iterator[SendJob], tally: EditionTally, waiting: Counter[str]
     ) -> None:

@@ -23,11 +23,13 @@ class SmtpBackend:
         username: str = "",
         password: str | None = None,
         connections: int = 4,
+        rate: float = 0,
         timeout: float = TIMEOUT,
     ) -> None:
         self.host, self.port, self.security = host, port, security
         self.username, self.password = username, password
         self.connections = connections
+        self.rate = rate  # messages a second over all connections; 0: no limit
         self.timeout = timeout
 
     async def connect(self) -> SmtpConnection:

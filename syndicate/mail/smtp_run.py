@@ -10,10 +10,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 from syndicate._store.sends import Ledger, Outcome, SendJob
-from syndicate.digests.headers import Recipient
 from syndicate.mail.backends import (
     Backend,
     BackendUnavailable,
@@ -24,33 +23,15 @@ from syndicate.mail.backends import (
 from syndicate.mail.walk import (
     EditionTally,
     LedgerWalk,
-    RetryPolicy,
-    SendProgress,
-    Signer,
     message_key,
 )
 
 
-class SmtpRun(LedgerWalk):
-    def __init__(
-        self,
-        ledger: Ledger,
-        backend: Backend,
-        sender: str,
-        recipient_for: Callable[[SendJob], Recipient],
-        sign: Signer | None = None,
-        rate: float = 0,
-        retry: RetryPolicy | None = None,
-        progress: SendProgress | None = None,
-    ) -> None:
-        super().__init__(ledger, sender, recipient_for, sign, retry, progress)
-        self.backend = backend
-        self.rate = rate  # messages a second over all connections; 0: no limit
-
+class SmtpRun(LedgerWalk[Backend]):
     async def send_jobs(
         self, jobs: Iterator[SendJob], tally: EditionTally, waiting: Counter[str]
     ) -> None:
-        limit, ledger = SendRate(self.rate), GroupCommit(self.ledger)
+        limit, ledger = SendRate(self.backend.rate), GroupCommit(self.ledger)
         workers = min(self.backend.connections, waiting.total()) or 1
         await asyncio.gather(*(self._worker(jobs, tally, limit, ledger) for _ in range(workers)))
 

@@ -19,7 +19,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 from syndicate._store.sends import Ledger, SendJob
 from syndicate.digests.headers import Recipient
@@ -27,6 +27,7 @@ from syndicate.digests.messages import MessageTemplate
 from syndicate.digests.variants import load_variant
 
 Signer = Callable[[bytes], bytes]
+B = TypeVar("B")  # the backend a kind of walk hands messages to
 
 
 class SendProgress(Protocol):
@@ -69,13 +70,14 @@ class EditionTally:
         }
 
 
-class LedgerWalk(ABC):
+class LedgerWalk(ABC, Generic[B]):
     """Sends every queued message of every unfinished edition, through a backend that
     each kind of walk (SMTP, the outbox) hands messages to its own way."""
 
     def __init__(
         self,
         ledger: Ledger,
+        backend: B,
         sender: str,
         recipient_for: Callable[[SendJob], Recipient],
         sign: Signer | None = None,
@@ -83,6 +85,7 @@ class LedgerWalk(ABC):
         progress: SendProgress | None = None,
     ) -> None:
         self.ledger = ledger
+        self.backend = backend
         self.sender = sender  # the envelope's MAIL FROM
         self.recipient_for = recipient_for
         self.sign = sign

@@ -294,6 +294,15 @@ def test_preview_with_nothing_new_shows_the_newest_stories(tmp_path: Path, clock
     assert len(recorded(root)) == 1
 
 
+def test_preview_of_a_site_without_articles_is_one_clear_error(tmp_path: Path) -> None:
+    root = write_site(tmp_path / "empty", {})
+    result = runner.invoke(app, ["preview", str(root), "--no-open"])
+    assert result.exit_code == 2
+    assert result.stderr.count("error:") == 1 and "no articles to preview" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (root / "digests" / "preview").exists()
+
+
 def test_a_story_added_in_the_same_second_as_the_last_edition_still_goes_out(
     tmp_path: Path, clock: Clock
 ) -> None:
