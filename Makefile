@@ -19,6 +19,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check syndicate tests benchmarks scripts
 	$(BIN)/ruff format --check syndicate tests benchmarks scripts
 	$(BIN)/mypy
+	$(BIN)/mypy benchmarks scripts
 
 test: lint
 	$(BIN)/pytest

@@ -104,7 +104,7 @@ def judged(result: dict[str, object]) -> str:
 def notes(result: dict[str, object]) -> str:
     """What a stage has to say beyond the common columns."""
     r = result
-    stage = r["stage"]
+    stage = str(r["stage"])
     if stage == "load":
         return f"floor with markdown-it too: {r['floor_md_rate']}/s"
     if stage == "feeds":
@@ -114,7 +114,7 @@ def notes(result: dict[str, object]) -> str:
         )
     if stage.startswith("republish"):
         bar = "under 5%" if stage == "republish-unchanged" else "a small fraction"
-        return f"{float(r['fraction']) * 100:.1f}% of a full build (target {bar})"
+        return f"{number(r['fraction']) * 100:.1f}% of a full build (target {bar})"
     if stage == "digest-compile":
         return (
             f"{r['compiles']} MJML compiles for {r['variants']} variants and {r['size']} "
@@ -142,6 +142,11 @@ def notes(result: dict[str, object]) -> str:
     return ""
 
 
+def number(value: object) -> float:
+    """A figure of a row (a JSON number, or a string of one)."""
+    return float(value) if isinstance(value, int | float | str) else float("nan")
+
+
 def table(rows: list[dict[str, object]]) -> str:
     head = (
         f"{'stage':<20}{'size':>8}{'seconds':>9}{'rate/s':>10}{'floor/s':>10}"
@@ -150,9 +155,9 @@ def table(rows: list[dict[str, object]]) -> str:
     lines = [head, "-" * len(head)]
     for r in rows:
         lines.append(
-            f"{r['stage']!s:<20}{r['size']!s:>8}{float(r['seconds']):>9.3f}"
-            f"{float(r['rate']):>10.0f}{float(r['floor_rate']):>10.0f}"
-            f"{float(r['ratio']):>7.3f}{r['peak_rss_mb']!s:>8}  {judged(r):<27}{notes(r)}"
+            f"{r['stage']!s:<20}{r['size']!s:>8}{number(r['seconds']):>9.3f}"
+            f"{number(r['rate']):>10.0f}{number(r['floor_rate']):>10.0f}"
+            f"{number(r['ratio']):>7.3f}{r['peak_rss_mb']!s:>8}  {judged(r):<27}{notes(r)}"
         )
     return "\n".join(lines)
 

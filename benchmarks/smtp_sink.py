@@ -45,7 +45,7 @@ class BlockSMTP(SMTP):
             if END in window:  # dot-stuffing keeps it out of the content
                 break
             tail = window[-4:]
-        self._set_post_data_state()
+        self._set_post_data_state()  # type: ignore[no-untyped-call]
         await self.push("250 OK")
 
 

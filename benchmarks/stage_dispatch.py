@@ -1,5 +1,5 @@
 """outbox and smtp: an edition's M messages sent from the ledger (`syndicate.mail.deliver.
-deliver`: the Dispatcher's ledger walk, each message filled and handed over).
+deliver`: the ledger walk, each message filled and handed over).
 
 Each timed run is a fresh process (`--child`) that only sends, from a copy of the
 same queued ledger, so a row's peak RSS is the dispatch's own (its VmHWM): the target
@@ -56,8 +56,10 @@ from syndicate.api import load_site
 from syndicate.config import load_config
 from syndicate.digests.headers import Recipient
 from syndicate.digests.messages import MessageTemplate
-from syndicate.digests.plan import commit_edition, plan_edition
+from syndicate.digests.plan import plan_edition
+from syndicate.digests.publish import commit_edition
 from syndicate.mail.deliver import DeliveryReport, deliver, envelope_sender
+from syndicate.paths import SitePaths
 
 SITE_ARTICLES = 300  # the edition takes the newest 30
 CONNECTIONS = 4
@@ -122,7 +124,7 @@ class Runs:
         self.root = root
         self.environ = environ
         self.expected = expected
-        self.state = root / ".syndicate" / "state.db"
+        self.state = SitePaths(root).state_db
         self.pristine = root.parent / "state.db.queued"
         shutil.copy2(self.state, self.pristine)  # closed: the WAL is checkpointed
         self.results: list[dict[str, float]] = []

@@ -37,11 +37,12 @@ from benchmarks.common import (
 )
 from syndicate._store.store import StateStore
 from syndicate._util.templating import template_environment
-from syndicate.api import LoadedSite, feed_site, load_site
-from syndicate.feeds import build_feeds, feed_scopes
+from syndicate.api import load_site
+from syndicate.feeds import build_feeds, feed_scopes, feed_site
 from syndicate.feeds.model import FeedPage, FeedSite, entry_id, image_type
 from syndicate.feeds.paging import feed_order, paginate
 from syndicate.feeds.publish import StagedFeeds, stage_feeds
+from syndicate.site.load import LoadedSite
 
 
 class FeedBuild:

@@ -31,10 +31,9 @@ from benchmarks.common import (
 from benchmarks.stage_feeds import FeedBuild
 from syndicate import api
 from syndicate.api import load_site
-from syndicate.digests.plan import commit_edition, plan_edition
+from syndicate.digests.plan import plan_edition
+from syndicate.digests.publish import commit_edition
 from syndicate.feeds.publish import publish_staged
-
-MANIFEST = Path(".syndicate") / "published-feeds.txt"
 
 
 def first_publish(root: Path) -> None:
@@ -42,7 +41,7 @@ def first_publish(root: Path) -> None:
     without validating 1,000 feeds that this benchmark does not time."""
     built = api.build(root, ENV)
     config = built.site.config
-    publish_staged(built.feeds, config.paths.feeds, root / MANIFEST)
+    publish_staged(built.feeds, config.paths.feeds, config.paths.published_feeds)
     site = built.site
     prepared = plan_edition(config, site.articles, site.sections, now=site.moment)
     commit_edition(config, prepared)

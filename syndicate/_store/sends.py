@@ -5,8 +5,9 @@ A send is marked `sending`, in a committed transaction, before it is handed over
 `sent` only once it is delivered: a run that is killed finds each message either not
 yet handed over (queued), handed over without a recorded answer (sending: resent by
 the next run, so the one kind that may arrive twice), or done. How many can be left
-`sending` is the walk's to bound (mail/walk.py): one per SMTP connection; for the
-outbox a batch, whose files are their own proof of delivery and are never written twice.
+`sending` is the walk's to bound (mail/smtp_run.py, mail/outbox_run.py): one per SMTP
+connection; for the outbox a batch, whose files are their own proof of delivery and
+are never written twice.
 """
 
 from __future__ import annotations

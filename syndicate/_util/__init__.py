@@ -1,1 +1,2 @@
-"""Helpers of every stage: text, URLs, TOML files, templates, file stamps and the site lock."""
+"""Helpers of every stage: text, URLs, TOML files, templates, keys, file stamps, files
+written whole. Nothing here imports the rest of syndicate."""

@@ -1,1 +1,2 @@
-"""Dispatch: built files out to where they are served, messages out to subscribers."""
+"""Mail: subscribers coming in, signed tokens, the backends (outbox, SMTP) and the
+ledger walk that sends each queued message once."""
