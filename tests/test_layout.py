@@ -9,8 +9,12 @@ from pathlib import Path
 
 import pytest
 
+import syndicate
+
 PACKAGE = Path(__file__).resolve().parents[1] / "syndicate"
 SQL_CALLS = {"execute", "executemany", "executescript"}
+# The package's face: its names, and api.py behind them.
+FACE = {"syndicate", "syndicate.api", *(f"syndicate.{name}" for name in syndicate.__all__)}
 
 
 def modules() -> Iterator[tuple[str, ast.Module]]:
@@ -82,6 +86,18 @@ def test_only_the_cli_imports_the_cli() -> None:
         if not path.startswith("cli/") and path != "__main__.py"
         for name in imported(tree)
         if under(name, "syndicate.cli")
+    ]
+    assert broken == []
+
+
+def test_the_commands_call_only_the_face() -> None:
+    # scaffold.py writes a new site folder for `init`: machinery of the CLI's own.
+    broken = [
+        f"{path} imports {name}"
+        for path, tree in modules()
+        if path.startswith("cli/") and path != "cli/scaffold.py"
+        for name in imported(tree)
+        if not (name in FACE or under(name, "syndicate.cli"))
     ]
     assert broken == []
 

@@ -14,14 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from syndicate import api
-from syndicate._version import __version__
+from syndicate import DeliveryReport, FileReport, Problem, Severity, __version__, api
 from syndicate.cli import subscribers as subscriber_commands
 from syndicate.cli.console import SendBar, err, out, print_problems, reporting, write_json
 from syndicate.cli.scaffold import create_site
-from syndicate.errors import Problem
-from syndicate.mail.deliver import DeliveryReport
-from syndicate.validate import FileReport, Severity
 
 T = TypeVar("T")
 OnFile = Callable[[Path], None]

@@ -22,7 +22,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from syndicate.errors import Problem, SyndicateError
+from syndicate import Problem, SyndicateError
 
 # Text from records and paths is never markup: Rich must print it as it is.
 out = Console(highlight=False, markup=False, emoji=False)

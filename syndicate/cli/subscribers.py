@@ -12,9 +12,8 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from syndicate import api
+from syndicate import Problem, api
 from syndicate.cli.console import out, print_problems, reporting, write_json
-from syndicate.errors import Problem
 
 app = typer.Typer(help="Add, remove, import and list subscribers.", no_args_is_help=True)
 DirOption = Annotated[
