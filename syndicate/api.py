@@ -29,7 +29,6 @@ from syndicate.digests.publish import Preview, commit_edition, preview_edition
 from syndicate.digests.variants import ALL_SECTIONS
 from syndicate.errors import ConfigError, Problem, SiteError
 from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_feeds
-from syndicate.feeds.model import FEEDS_FOLDER
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
 from syndicate.mail.deliver import DeliveryReport, deliver
@@ -110,7 +109,7 @@ def _build(
     config = site.config
     templates = template_environment(config.paths.templates, autoescape=True)
     feeds = feed_site(config)
-    folder = config.paths.build / FEEDS_FOLDER
+    folder = config.paths.staged_feeds
     with StateStore(config.paths.state_db) as store:
         positions = store.feed_positions
         if not to_publish:
@@ -215,7 +214,7 @@ def _validate(
     digest: list[tuple[str, bytes]] = []
     records: tuple[str, ...] = ()
     if prepared is not None:
-        folder = _shown(paths.digests / prepared.edition.edition_id, paths.root)
+        folder = _shown(paths.edition(prepared.edition.edition_id), paths.root)
         digest = [(f"{folder}/{name}", content) for name, content in prepared.files.items()]
         records = prepared.record_text
         if prepared.sends is not None:

@@ -65,6 +65,20 @@ class SitePaths:
     def digests(self) -> Path:
         return self.root / "digests"
 
+    def edition(self, edition_id: str) -> Path:
+        """digests/<edition-id>/: an edition's web copy, text and sample message."""
+        return self.digests / edition_id
+
+    @property
+    def preview(self) -> Path:
+        """digests/preview/: the edition due, as `preview` shows it (recorded nowhere)."""
+        return self.digests / "preview"
+
+    @property
+    def archive_page(self) -> Path:
+        """digests/index.html: every edition, newest first."""
+        return self.digests / "index.html"
+
     @property
     def outbox(self) -> Path:
         return self.root / "outbox"
@@ -82,6 +96,11 @@ class SitePaths:
     def build(self) -> Path:
         """Where `syndicate build` stages what it built, before anything is published."""
         return self.state / "build"
+
+    @property
+    def staged_feeds(self) -> Path:
+        """The feeds as built, before the changed ones are published into feeds/."""
+        return self.build / "feeds"
 
     @property
     def lock(self) -> Path:

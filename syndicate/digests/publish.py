@@ -26,8 +26,6 @@ from syndicate.digests.variants import dump_variant
 from syndicate.errors import Problem, SiteError
 from syndicate.site.records import Article
 
-PREVIEW_FOLDER = "preview"
-
 
 @dataclass(frozen=True)
 class EditionReport:
@@ -85,7 +83,7 @@ def write_archive(
         for record in records
     ]
     page = renderer.render_archive(editions)
-    replace_file(config.paths.digests / "index.html", page.encode("utf-8"))
+    replace_file(config.paths.archive_page, page.encode("utf-8"))
 
 
 def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> EditionReport:
@@ -96,7 +94,7 @@ def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> Ed
             write_archive(config, renderer, store.editions.all())
             return EditionReport(None, None)
         edition = prepared.edition
-        folder = config.paths.digests / edition.edition_id
+        folder = config.paths.edition(edition.edition_id)
         write_files(folder, prepared.files)
         record = EditionRecord(
             edition.edition_id, edition.created_at, tuple(story.id for story in edition.stories)
@@ -135,7 +133,7 @@ def preview_edition(
             )
     if edition is None:  # forced, it is the newest stories: there are none
         raise SiteError("no articles to preview a digest of", file=config.paths.root)
-    folder = config.paths.digests / PREVIEW_FOLDER
+    folder = config.paths.preview
     prepared = prepare_edition(config, renderer_for(config), edition)
     write_files(folder, prepared.files)
     return Preview(edition, folder, tuple(notes) + prepared.warnings)
