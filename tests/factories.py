@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from syndicate._store.identities import Identities, in_memory
-from syndicate.config import SiteSettings
+from syndicate.settings import SiteSettings
 from syndicate.site.records import Article, Image, RawArticle, RelatedRef, Source
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from syndicate.config import DEFAULT_BASE_URL, load_config
+from syndicate.config import load_config
 from syndicate.errors import ConfigError
+from syndicate.settings import DEFAULT_BASE_URL
 
 FULL = """
 [site]

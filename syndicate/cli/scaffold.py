@@ -10,8 +10,8 @@ from pydantic import ValidationError
 from syndicate._util.templating import default_templates_dir, template_environment
 from syndicate._util.text import one_line
 from syndicate._util.tomlfile import describe_first_error
-from syndicate.config import SiteSettings
 from syndicate.errors import SiteError
+from syndicate.settings import SiteSettings
 
 SCAFFOLD = "scaffold"
 

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 from syndicate._store.identities import Identities, Identity
 from syndicate._util.text import one_line, slugify
 from syndicate._util.urls import encode_url, is_web_url
-from syndicate.config import SiteSettings
 from syndicate.errors import Problem, RecordError
+from syndicate.settings import SiteSettings
 from syndicate.site.records import Article, Image, RawArticle
 from syndicate.site.related import resolve_related
 from syndicate.site.sanitise import first_paragraph_text, sanitise_html, shorten
