@@ -10,12 +10,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from syndicate._cache.collector import cache_reads_frozen
 from syndicate._cache.edition_due import NothingDue
 from syndicate._cache.feed_keys import PublishedKeys, fingerprinter, whole_key
 from syndicate._cache.site import reuse_site
+from syndicate._store.bounces import StoredEvent
 from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import ImportResult, Subscriber
@@ -31,6 +32,9 @@ from syndicate.errors import ConfigError, Problem, SiteError
 from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_feeds
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
+from syndicate.mail.bounces import inbox as bounces_inbox
+from syndicate.mail.bounces.inbox import BounceRun
+from syndicate.mail.bounces.sources import messages_at
 from syndicate.mail.deliver import DeliveryReport, deliver
 from syndicate.mail.subscribers import (
     RowError,
@@ -60,7 +64,9 @@ __all__ = [
     "load_site",
     "preview",
     "publish",
+    "read_bounces",
     "remove_subscriber",
+    "show_subscriber",
     "unsubscribe_by_mail",
     "validate",
     "web_app",
@@ -344,3 +350,31 @@ def unsubscribe_by_mail(target: Path, environ: Mapping[str, str], message: bytes
     with StateStore(config.paths.state_db) as store:
         store.subscribers.set_status(address, "unsubscribed")
     return address
+
+
+def read_bounces(
+    target: Path, environ: Mapping[str, str], paths: Sequence[str], stdin: BinaryIO | None = None
+) -> BounceRun:
+    """Read bounce and complaint reports from message files, Maildirs, mbox files or
+    standard input ("-"), and apply them to the site's subscribers."""
+    config = load_config(target, environ)
+    if not paths:
+        raise ConfigError(
+            "name the messages to read: files, Maildirs, mbox files, or - for standard input",
+            field="PATH",
+        )
+    return bounces_inbox.read_bounces(config, messages_at(list(paths), stdin))
+
+
+def show_subscriber(
+    target: Path, environ: Mapping[str, str], email: str
+) -> tuple[Subscriber, list[StoredEvent]] | None:
+    """A subscriber, and the bounces, complaints and auto-replies about them; None when
+    there is no such subscriber."""
+    try:
+        address = check_row(email).email
+    except RowError as exc:
+        raise ConfigError(str(exc), field=exc.field) from None
+    with _store_of(target, environ) as store:
+        found = store.subscribers.find(address)
+        return None if found is None else (found, store.bounces.history(found.id))

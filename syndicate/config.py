@@ -24,6 +24,7 @@ FILE_FORBIDDEN = {
     ("smtp", "password"): "SYNDICATE_SMTP_PASSWORD",
     ("site", "secret_key"): "SYNDICATE_SECRET_KEY",
     ("dkim", "key"): "SYNDICATE_DKIM_KEY",
+    ("bounces", "password"): "SYNDICATE_BOUNCE_PASSWORD",
 }
 
 
@@ -34,6 +35,7 @@ class Secrets:
     smtp_password: SecretStr | None = None
     secret_key: SecretStr | None = None
     dkim_key_path: Path | None = None
+    bounce_password: SecretStr | None = None  # of the [bounces] mailbox
 
 
 @dataclass(frozen=True)
@@ -125,4 +127,5 @@ def _secrets(environ: Mapping[str, str]) -> Secrets:
         smtp_password=secret("SYNDICATE_SMTP_PASSWORD"),
         secret_key=secret("SYNDICATE_SECRET_KEY"),
         dkim_key_path=Path(dkim) if dkim else None,
+        bounce_password=secret("SYNDICATE_BOUNCE_PASSWORD"),
     )

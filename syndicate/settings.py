@@ -236,6 +236,71 @@ class DkimSettings(_Table):
     domain: str = Field(default="", pattern=r"^[A-Za-z0-9.-]*$")
 
 
+MAILBOX_SCHEMES = ("imaps", "imap", "pop3s", "pop3")
+WINDOW = re.compile(r"[1-9][0-9]*[hdw]")
+
+
+class BounceSettings(_Table):
+    """Mail that comes back: where bounce reports are sent and read, and what they do."""
+
+    address: str | None = None  # the VERP envelope sender: bounces+<token>@domain
+    mailbox: str | None = None  # imaps://user@host/INBOX, imap://, pop3s://, pop3://
+    soft_limit: int = Field(default=3, ge=1, le=1000)
+    soft_window: str = "30d"
+    processed_folder: str = "Processed"
+    sns_topics: list[str] = Field(default_factory=list)
+
+    @field_validator("address")
+    @classmethod
+    def _verp_address(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from email_validator import EmailNotValidError, validate_email
+
+        try:
+            checked = validate_email(value.strip(), check_deliverability=False)
+        except EmailNotValidError as exc:
+            raise ValueError(f"not a valid address ({exc})") from None
+        if checked.ascii_email is None or "+" in checked.local_part:
+            raise ValueError("an ASCII address without '+': the token goes after a '+'")
+        return checked.ascii_email
+
+    @field_validator("mailbox")
+    @classmethod
+    def _mailbox_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 (read only to check it)
+        except ValueError as exc:
+            raise ValueError(f"not a mailbox URL ({exc})") from None
+        if parts.scheme not in MAILBOX_SCHEMES:
+            raise ValueError(f"the scheme is one of {', '.join(MAILBOX_SCHEMES)}: {value!r}")
+        if parts.password is not None:
+            raise ValueError("no password in the URL: set SYNDICATE_BOUNCE_PASSWORD")
+        if not parts.hostname or not parts.username:
+            raise ValueError(f"name the user and the host, as imaps://user@host/INBOX: {value!r}")
+        return value
+
+    @field_validator("soft_window")
+    @classmethod
+    def _soft_window(cls, value: str) -> str:
+        if not WINDOW.fullmatch(value):
+            raise ValueError(f"a window such as '30d', '72h' or '4w': {value!r}")
+        return value
+
+    @field_validator("sns_topics")
+    @classmethod
+    def _topics(cls, value: list[str]) -> list[str]:
+        for topic in value:
+            if not re.fullmatch(r"arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+", topic):
+                raise ValueError(
+                    f"not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): {topic!r}"
+                )
+        return value
+
+
 class Settings(_Table):
     site: SiteSettings = Field(default_factory=SiteSettings)
     import_: ImportSettings = Field(default_factory=ImportSettings, alias="import")
@@ -244,3 +309,4 @@ class Settings(_Table):
     dispatch: DispatchSettings = Field(default_factory=DispatchSettings)
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     dkim: DkimSettings = Field(default_factory=DkimSettings)
+    bounces: BounceSettings = Field(default_factory=BounceSettings)

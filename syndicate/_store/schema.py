@@ -77,6 +77,30 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX send_open ON send (status) WHERE status IN ('queued', 'sending');
     """,
+    # 6: mail that comes back: each report read (once), and each event it gave.
+    """
+    CREATE TABLE report_seen (
+        message_id TEXT NOT NULL,
+        content    TEXT NOT NULL,
+        seen_at    TEXT NOT NULL,
+        PRIMARY KEY (message_id, content)
+    ) WITHOUT ROWID;
+    CREATE TABLE bounce_event (
+        id            INTEGER PRIMARY KEY,
+        at            TEXT NOT NULL,
+        email         TEXT NOT NULL,
+        subscriber_id INTEGER,
+        kind          TEXT NOT NULL
+                      CHECK (kind IN ('hard', 'soft', 'complaint', 'auto-reply', 'unknown')),
+        status        TEXT,
+        diagnostic    TEXT NOT NULL DEFAULT '',
+        reporting_mta TEXT NOT NULL DEFAULT '',
+        edition_id    TEXT,
+        source        TEXT NOT NULL
+    );
+    CREATE INDEX bounce_event_email ON bounce_event (email, at);
+    CREATE INDEX bounce_event_edition ON bounce_event (edition_id);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

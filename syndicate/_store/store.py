@@ -1,13 +1,14 @@
 """The state store: what a site remembers between runs, in one database.
 
 Its tables come in groups, one module each, reached from an open store: `identities`,
-`feed_positions`, `editions`, `subscribers` and `ledger`.
+`feed_positions`, `editions`, `subscribers`, `ledger` and `bounces`.
 """
 
 from __future__ import annotations
 
 from functools import cached_property
 
+from syndicate._store.bounces import BounceBook
 from syndicate._store.database import Database
 from syndicate._store.editions import EditionTable
 from syndicate._store.identities import IdentityTable
@@ -46,3 +47,8 @@ class StateStore(Database):
     def ledger(self) -> Ledger:
         """The send ledger: one row per (edition, subscriber)."""
         return Ledger(self)
+
+    @cached_property
+    def bounces(self) -> BounceBook:
+        """Mail that came back: the reports read and the events they gave."""
+        return BounceBook(self)

@@ -128,12 +128,16 @@ class SubscriberBook:
             return cursor.rowcount > 0
 
     def remove(self, email: str) -> bool:
-        """Forget a subscriber entirely (their sends too): what a deletion request asks."""
+        """Forget a subscriber entirely (their sends and the reports about them too): what
+        a deletion request asks."""
         with self.store.transaction() as db:
             row = db.execute("SELECT id FROM subscriber WHERE email = ?", (email,)).fetchone()
             if row is None:
                 return False
             db.execute("DELETE FROM send WHERE subscriber_id = ?", (row[0],))
+            db.execute(
+                "DELETE FROM bounce_event WHERE subscriber_id = ? OR email = ?", (row[0], email)
+            )
             db.execute("DELETE FROM subscriber WHERE id = ?", (row[0],))
             return True
 
@@ -143,6 +147,15 @@ class SubscriberBook:
             " ORDER BY email"
         )
         return [_subscriber(row) for row in rows]
+
+    def find(self, email: str) -> Subscriber | None:
+        """The subscriber with this address (as stored), if any."""
+        row = self.store.db.execute(
+            "SELECT id, email, name, sections, status, created_at, updated_at FROM subscriber"
+            " WHERE email = ?",
+            (email,),
+        ).fetchone()
+        return None if row is None else _subscriber(row)
 
     def get(self, subscriber_id: int) -> Subscriber | None:
         row = self.store.db.execute(

@@ -16,6 +16,7 @@ from rich.text import Text
 
 from syndicate import DeliveryReport, FileReport, Problem, Severity, __version__, api
 from syndicate.cli import subscribers as subscriber_commands
+from syndicate.cli.bounces import bounces
 from syndicate.cli.console import SendBar, err, out, print_problems, reporting, write_json
 from syndicate.cli.scaffold import create_site
 
@@ -310,6 +311,7 @@ def serve(
     uvicorn.run(web, host=host, port=port, log_level="info", proxy_headers=False)
 
 
+app.command()(bounces)
 app.add_typer(subscriber_commands.app, name="subscribers")
 
 

@@ -1,5 +1,5 @@
-"""`syndicate subscribers import|add|remove|list|unsubscribe-mail`: thin calls into
-the face."""
+"""`syndicate subscribers import|add|remove|list|show|unsubscribe-mail`: thin calls
+into the face."""
 
 from __future__ import annotations
 
@@ -125,3 +125,47 @@ def list_(
         sections = "; ".join(subscriber.sections) or "all"
         table.add_row(*(Text(v) for v in (subscriber.email, subscriber.name, sections, status)))
     out.print(table)
+
+
+@app.command()
+def show(
+    email: str,
+    site_dir: DirOption = Path("."),
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+) -> None:
+    """Show a subscriber, with the bounces, complaints and auto-replies about them."""
+    with reporting():
+        found = api.show_subscriber(site_dir, os.environ, email)
+    if found is None:
+        print_problems((Problem("no such subscriber", field=email),), "error", "red")
+        raise typer.Exit(1)
+    subscriber, events = found
+    if as_json:
+        write_json(
+            {
+                "email": subscriber.email,
+                "name": subscriber.name,
+                "status": subscriber.status,
+                "sections": list(subscriber.sections),
+                "created": subscriber.created_at.isoformat(),
+                "updated": subscriber.updated_at.isoformat(),
+                "events": [event.as_json() for event in events],
+            },
+            indent=2,
+        )
+        return
+    sections = "; ".join(subscriber.sections) or "all"
+    out.print(Text(f"{subscriber.email} ({subscriber.name or 'no name'}): {subscriber.status}"))
+    out.print(Text(f"sections: {sections}; since {subscriber.created_at:%Y-%m-%d}"))
+    table = Table("at", "kind", "status", "edition", "diagnostic")
+    for event in events:
+        cells = (
+            f"{event.at:%Y-%m-%d %H:%M}",
+            event.kind,
+            event.status or "",
+            event.edition or "",
+            event.diagnostic,
+        )
+        table.add_row(*(Text(cell) for cell in cells))
+    if events:
+        out.print(table)

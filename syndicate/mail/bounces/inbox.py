@@ -1,0 +1,104 @@
+"""Reading the mail that came back into the state store: each message once, each of its
+events applied to its subscriber, and a problem line for each message that cannot be
+read (the others are still read)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from syndicate._store.bounces import SoftRule
+from syndicate._store.store import StateStore
+from syndicate.config import LoadedConfig
+from syndicate.mail.bounces import ReportError, TokenReader, read_report
+from syndicate.mail.bounces.sources import Incoming, Unreadable
+
+_UNITS = {"h": "hours", "d": "days", "w": "weeks"}
+
+
+@dataclass
+class BounceRun:
+    """What `syndicate bounces --json` prints (the issue's interface)."""
+
+    messages: int = 0
+    reports: int = 0
+    not_reports: int = 0
+    already_seen: int = 0
+    problems: list[dict[str, str]] = field(default_factory=list)
+    events: list[dict[str, object]] = field(default_factory=list)
+
+    @property
+    def unreadable(self) -> bool:
+        return any(not p["message"].startswith("ignored:") for p in self.problems)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "messages": self.messages,
+            "reports": self.reports,
+            "not_reports": self.not_reports,
+            "problems": self.problems,
+            "events": self.events,
+            "already_seen": self.already_seen,
+        }
+
+
+def soft_rule(config: LoadedConfig) -> SoftRule:
+    settings = config.settings.bounces
+    number, unit = int(settings.soft_window[:-1]), settings.soft_window[-1]
+    return SoftRule(settings.soft_limit, timedelta(**{_UNITS[unit]: number}))
+
+
+def read_bounces(
+    config: LoadedConfig,
+    incoming: Iterable[Incoming | Unreadable],
+    verp: TokenReader | None = None,
+) -> BounceRun:
+    """Read each message, and apply what it reports, one transaction a message."""
+    run, rule = BounceRun(), soft_rule(config)
+    with StateStore(config.paths.state_db) as store:
+        for item in incoming:
+            if isinstance(item, Unreadable):
+                run.problems.append({"source": item.source, "message": item.message})
+                continue
+            run.messages += 1
+            try:
+                raw = item.read()
+                reading = read_report(raw, verp)
+            except Exception as exc:  # from outside and hostile: one line, the rest go on
+                run.problems.append({"source": item.source, "message": _why(exc)})
+                continue
+            if reading.forged is not None:
+                note = f"ignored: a VERP address whose token does not verify ({reading.forged})"
+                run.problems.append({"source": item.source, "message": note})
+            seen = (reading.message_id, hashlib.sha256(raw).hexdigest())
+            statuses = store.bounces.record(item.source, reading.events, seen=seen, rule=rule)
+            if statuses is None:
+                run.already_seen += 1
+                continue
+            if not reading.report:
+                run.not_reports += 1
+                continue
+            run.reports += 1
+            for event, status in zip(reading.events, statuses, strict=True):
+                run.events.append(
+                    {
+                        "source": item.source,
+                        "recipient": event.recipient,
+                        "kind": event.kind,
+                        "status": event.status,
+                        "subscriber": status,
+                    }
+                )
+    return run
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, ReportError):
+        return str(exc)
+    if isinstance(exc, OSError):
+        return f"cannot read ({exc.strerror or exc})"
+    if isinstance(exc, KeyError):
+        return "gone from its mailbox while it was read"
+    return f"cannot be read as mail ({type(exc).__name__}: {exc})"[:300]
