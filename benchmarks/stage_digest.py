@@ -138,7 +138,7 @@ def recipients_of(config: LoadedConfig, sends: PlannedSends) -> list[tuple[str, 
     out = []
     for subscriber_id, key in sends.sends:
         subscriber = book[subscriber_id]
-        token = unsubscribe_token(ENV["SYNDICATE_SECRET_KEY"], subscriber.email, listed)
+        token = unsubscribe_token(ENV["SYNDICATE_SECRET_KEY"], subscriber_id, listed)
         out.append(
             (
                 key,

@@ -42,7 +42,7 @@ from syndicate.mail.subscribers import (
     read_subscriber_csv,
     sync_subscriber_file,
 )
-from syndicate.mail.tokens import signing_key, unsubscribe_mail_address
+from syndicate.mail.tokens import VerpAddresses, signing_key, unsubscribe_mail_token
 from syndicate.mail.walk import SendProgress
 from syndicate.paths import SitePaths
 from syndicate.reports import PublishReport
@@ -344,12 +344,15 @@ def unsubscribe_by_mail(target: Path, environ: Mapping[str, str], message: bytes
     names with its signed subject; returns it."""
     config = load_config(target, environ)
     key, _ = signing_key(config)
-    address = unsubscribe_mail_address(message, key, list_id(config.settings.site.host))
-    if address is None:
+    who = unsubscribe_mail_token(message, key, list_id(config.settings.site.host))
+    if who is None:
         raise ConfigError("no valid unsubscribe token in the subject", field="Subject")
     with StateStore(config.paths.state_db) as store:
-        store.subscribers.set_status(address, "unsubscribed")
-    return address
+        subscriber = store.subscribers.named_by(who)
+        if subscriber is None:
+            raise ConfigError("the token names no subscriber (deleted since)", field="Subject")
+        store.subscribers.set_status(subscriber.email, "unsubscribed")
+    return subscriber.email
 
 
 def read_bounces(
@@ -363,7 +366,9 @@ def read_bounces(
             "name the messages to read: files, Maildirs, mbox files, or - for standard input",
             field="PATH",
         )
-    return bounces_inbox.read_bounces(config, messages_at(list(paths), stdin))
+    address = config.settings.bounces.address
+    verp = None if address is None else VerpAddresses(address, signing_key(config)[0])
+    return bounces_inbox.read_bounces(config, messages_at(list(paths), stdin), verp)
 
 
 def show_subscriber(

@@ -157,6 +157,10 @@ class SubscriberBook:
         ).fetchone()
         return None if row is None else _subscriber(row)
 
+    def named_by(self, who: int | str) -> Subscriber | None:
+        """The subscriber a token names: by id, or (a token from before ids) by address."""
+        return self.get(who) if isinstance(who, int) else self.find(who)
+
     def get(self, subscriber_id: int) -> Subscriber | None:
         row = self.store.db.execute(
             "SELECT id, email, name, sections, status, created_at, updated_at FROM subscriber"

@@ -51,7 +51,8 @@ class Backend(Protocol):
     async def connect(self) -> Connection: ...
 
 
-Batch = Iterable[tuple[str, bytes, str]]  # (recipient, message, key), taken one by one
+# (sender, recipient, message, key), taken one by one
+Batch = Iterable[tuple[str, str, bytes, str]]
 Delivered = str | TemporaryFailure  # what each message of a batch came to
 
 

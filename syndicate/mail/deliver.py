@@ -18,7 +18,7 @@ from syndicate.mail.outbox import Outbox
 from syndicate.mail.outbox_run import OutboxRun
 from syndicate.mail.smtp import SmtpBackend
 from syndicate.mail.smtp_run import SmtpRun
-from syndicate.mail.tokens import signing_key, unsubscribe_token
+from syndicate.mail.tokens import bounce_token, signing_key, unsubscribe_token, verp_address
 from syndicate.mail.walk import EditionTally, RetryPolicy, SendProgress
 
 
@@ -69,7 +69,7 @@ def recipients(config: LoadedConfig) -> tuple[Callable[[SendJob], Recipient], Pr
     listed = list_id(host)
 
     def recipient(job: SendJob) -> Recipient:
-        token = unsubscribe_token(key, job.email, listed)
+        token = unsubscribe_token(key, job.subscriber_id, listed)
         return Recipient(
             email=job.email,
             name=job.name,
@@ -81,8 +81,25 @@ def recipients(config: LoadedConfig) -> tuple[Callable[[SendJob], Recipient], Pr
 
 
 def envelope_sender(config: LoadedConfig) -> str:
+    """The MAIL FROM of messages that need no VERP (confirmations), and of digests where
+    no [bounces] address is set."""
     configured = config.settings.digest.from_
     return parseaddr(configured)[1] if configured else digest_address(config.settings.site.host)
+
+
+def senders(config: LoadedConfig) -> Callable[[SendJob], str]:
+    """Each send's envelope sender: with [bounces] address, its VERP address (naming
+    the subscriber and the edition, signed), so that a bounce says whom it is about."""
+    address = config.settings.bounces.address
+    if address is None:
+        plain = envelope_sender(config)
+        return lambda job: plain
+    key, _ = signing_key(config)
+
+    def sender(job: SendJob) -> str:
+        return verp_address(address, bounce_token(key, job.subscriber_id, job.edition_id))
+
+    return sender
 
 
 def deliver(
@@ -104,7 +121,7 @@ def deliver(
         sign = dkim_signer(key_path, dkim.selector, dkim.domain)
     backend, retry = make_backend(config), retry or RetryPolicy()
     with StateStore(config.paths.state_db) as store:
-        sender = envelope_sender(config)
+        sender = senders(config)
         walk: OutboxRun | SmtpRun
         if isinstance(backend, BatchBackend):
             walk = OutboxRun(store.ledger, backend, sender, recipient, sign, retry, progress)

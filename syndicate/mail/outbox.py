@@ -43,7 +43,7 @@ class Outbox:
         return self
 
     async def deliver(self, sender: str, recipient: str, message: bytes, key: str) -> str:
-        [done] = await self.publish(await self.stage([(recipient, message, key)]))
+        [done] = await self.publish(await self.stage([(sender, recipient, message, key)]))
         if isinstance(done, TemporaryFailure):
             raise done
         return done
@@ -51,13 +51,14 @@ class Outbox:
     async def stage(self, messages: Batch) -> Staged:
         staged = Staged([], {}, None)
         try:
-            for _, message, key in messages:
+            for sender, _, message, key in messages:
                 name = f"{_UNSAFE.sub('_', key)}.{self.host}"
                 if name in self._read_in(_UNSAFE.sub("_", key.rpartition(".")[0])):
                     staged.done.append("already in the outbox")
                     continue
                 try:
-                    staged.files[len(staged.done)] = (self._write(name, message), name)
+                    written = self._write(name, _return_path(sender), message)
+                    staged.files[len(staged.done)] = (written, name)
                     staged.done.append("")
                 except OSError as exc:
                     staged.done.append(_unwritable(exc))
@@ -116,11 +117,12 @@ class Outbox:
             self._remove(descriptor, name)
         staged.files.clear()
 
-    def _write(self, name: str, message: bytes) -> int:
+    def _write(self, name: str, head: bytes, message: bytes) -> int:
         path = self.tmp + name
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o666)
         try:
-            view = memoryview(message)
+            done = os.writev(descriptor, [head, message])  # one call, as one write was
+            view = memoryview(head + message)[done:] if done < len(head) + len(message) else b""
             while view:
                 view = view[os.write(descriptor, view) :]
         except OSError:
@@ -165,6 +167,12 @@ class Outbox:
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]")  # in a file name
+
+
+def _return_path(sender: str) -> bytes:
+    """The envelope sender, as a delivery agent writes it at the top of a delivered
+    message: an outbox has no MAIL FROM, so its files keep it so."""
+    return b"Return-Path: <" + sender.encode("ascii", "replace") + b">\r\n"
 
 
 def _unwritable(error: OSError) -> TemporaryFailure:

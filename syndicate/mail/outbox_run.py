@@ -60,7 +60,9 @@ class OutboxRun(LedgerWalk[BatchBackend]):
                 claimed, skipped = self.ledger.record(claim=batch)
                 for _ in skipped:
                     self._done("skipped")
-                messages = ((j.email, self._message(j), message_key(j)) for j in claimed)
+                messages = (
+                    (self.sender_for(j), j.email, self._message(j), message_key(j)) for j in claimed
+                )
                 previous, before = before, (claimed, await backend.stage(messages))
                 if previous is not None:
                     await self._publish(backend, *previous, failed)

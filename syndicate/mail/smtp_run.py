@@ -89,7 +89,8 @@ class SmtpRun(LedgerWalk[Backend]):
                 if skipped is not None:
                     self._done("skipped")
                     return connection
-                reply = await connection.deliver(self.sender, job.email, message, message_key(job))
+                sender = self.sender_for(job)
+                reply = await connection.deliver(sender, job.email, message, message_key(job))
             except TemporaryFailure as exc:
                 await self._flush(ledger, done, Outcome(job, "queued", str(exc)))
                 if exc.reconnect and connection is not None:

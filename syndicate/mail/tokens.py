@@ -1,4 +1,12 @@
-"""Signed tokens in unsubscribe links: nobody can unsubscribe someone else.
+"""Signed tokens: in unsubscribe links (nobody can unsubscribe someone else), in the
+VERP envelope sender (a bounce names its subscriber and edition for certain), and in
+sign-up confirmations.
+
+Unsubscribe and VERP tokens are opaque and short: the subscriber's id (and the
+edition's) sealed with an HMAC of the site's key, in lower-case base32, which survives
+a mail server that folds an address's case. Nobody can read an address out of them,
+and none can be made without the key. Unsubscribe links from before (itsdangerous's
+signed JSON, which carried the address) are still read, never written.
 
 The key is SYNDICATE_SECRET_KEY. A site without one (the demo, a first try) gets a
 random key kept in `.syndicate/secret-key`, readable by its owner only, with a
@@ -7,8 +15,13 @@ warning: links signed with it stop working if that file is lost.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import email.policy
+import hashlib
+import hmac
 import os
+import re
 import secrets
 from email.parser import BytesParser
 
@@ -37,12 +50,62 @@ def signing_key(config: LoadedConfig) -> tuple[str, Problem | None]:
     return path.read_text().strip(), note
 
 
-def unsubscribe_token(key: str, email: str, list_id: str) -> str:
-    return str(URLSafeSerializer(key, salt=_SALT).dumps({"e": email, "l": list_id}))
+_MAC_BYTES = 10  # 80 bits: forging one takes 2**80 tries at the server
 
 
-def read_unsubscribe_token(key: str, token: str, list_id: str) -> str | None:
-    """The address a token names, or None if it is forged, tampered or for another list."""
+def _seal(key: str, purpose: str, scope: str, plain: bytes) -> str:
+    """`plain` hidden and authenticated (a synthetic-IV construction over HMAC-SHA256):
+    the MAC of the plaintext, then the plaintext XORed with a stream keyed by that MAC."""
+    secret = key.encode("utf-8")
+    mac = hmac.new(secret, f"{purpose}\0{scope}\0".encode() + plain, hashlib.sha256).digest()
+    mac = mac[:_MAC_BYTES]
+    hidden = bytes(a ^ b for a, b in zip(plain, _stream(secret, mac, len(plain)), strict=True))
+    return _base32(mac + hidden)
+
+
+def _base32(data: bytes) -> str:
+    return base64.b32encode(data).decode("ascii").rstrip("=").lower()
+
+
+def _open(key: str, purpose: str, scope: str, token: str) -> bytes | None:
+    token = token.lower()  # a server may have folded the case of the address it was in
+    if not token or len(token) > 200 or not _BASE32.fullmatch(token):
+        return None
+    try:
+        raw = base64.b32decode(token.upper() + "=" * (-len(token) % 8))
+    except (binascii.Error, ValueError):
+        return None
+    if len(raw) <= _MAC_BYTES or _base32(raw) != token:  # one spelling a token
+        return None
+    secret, mac = key.encode("utf-8"), raw[:_MAC_BYTES]
+    hidden = raw[_MAC_BYTES:]
+    plain = bytes(a ^ b for a, b in zip(hidden, _stream(secret, mac, len(hidden)), strict=True))
+    expected = hmac.new(secret, f"{purpose}\0{scope}\0".encode() + plain, hashlib.sha256)
+    return plain if hmac.compare_digest(expected.digest()[:_MAC_BYTES], mac) else None
+
+
+def _stream(secret: bytes, mac: bytes, length: int) -> bytes:
+    blocks = (length + 31) // 32
+    return b"".join(
+        hmac.new(secret, b"stream\0" + mac + bytes([n]), hashlib.sha256).digest()
+        for n in range(blocks)
+    )[:length]
+
+
+_BASE32 = re.compile(r"[a-z2-7]+")
+
+
+def unsubscribe_token(key: str, subscriber_id: int, list_id: str) -> str:
+    """The token of a subscriber's unsubscribe links, for one list."""
+    return _seal(key, "unsubscribe", list_id, _number(subscriber_id))
+
+
+def read_unsubscribe_token(key: str, token: str, list_id: str) -> int | str | None:
+    """The subscriber id a token names; for a link from before tokens were opaque, the
+    address it carries; None if it is forged, tampered or for another list."""
+    plain = _open(key, "unsubscribe", list_id, token)
+    if plain is not None:
+        return int.from_bytes(plain, "big")
     try:
         value = URLSafeSerializer(key, salt=_SALT).loads(token)
     except BadSignature:
@@ -51,6 +114,42 @@ def read_unsubscribe_token(key: str, token: str, list_id: str) -> str | None:
         return None
     email = value.get("e")
     return email if isinstance(email, str) else None
+
+
+def bounce_token(key: str, subscriber_id: int, edition_id: str) -> str:
+    """The token of a VERP envelope sender: which subscriber, which edition."""
+    number = _number(subscriber_id)
+    return _seal(key, "bounce", "", bytes([len(number)]) + number + edition_id.encode("utf-8"))
+
+
+def read_bounce_token(key: str, token: str) -> tuple[int, str] | None:
+    """The subscriber id and edition a VERP token names; None if it is not one of ours."""
+    plain = _open(key, "bounce", "", token)
+    if plain is None or len(plain) < 1 + plain[0]:
+        return None
+    number, edition = plain[1 : 1 + plain[0]], plain[1 + plain[0] :]
+    try:
+        return int.from_bytes(number, "big"), edition.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def verp_address(address: str, token: str) -> str:
+    """`bounces@example.com` with a token: `bounces+TOKEN@example.com`."""
+    local, _, domain = address.rpartition("@")
+    return f"{local}+{token}@{domain}"
+
+
+def verp_token_of(address: str, verp: str) -> str | None:
+    """The token of `verp` if it is `address` with one (`bounces+TOKEN@example.com`)."""
+    local, _, domain = address.lower().rpartition("@")
+    their_local, _, their_domain = verp.lower().rpartition("@")
+    head, plus, token = their_local.partition("+")
+    return token if plus and head == local and their_domain == domain else None
+
+
+def _number(value: int) -> bytes:
+    return value.to_bytes(max(1, (value.bit_length() + 7) // 8), "big")
 
 
 _CONFIRM_SALT = "syndicate-confirm"
@@ -76,12 +175,28 @@ def read_confirm_token(
     return email if isinstance(email, str) else None
 
 
-def unsubscribe_mail_address(message: bytes, key: str, list_id: str) -> str | None:
-    """The address that a message sent to the List-Unsubscribe mailto address asks to
-    unsubscribe: its subject is "unsubscribe TOKEN". None if it names none, or a
-    token that is forged or for another list."""
+def unsubscribe_mail_token(message: bytes, key: str, list_id: str) -> int | str | None:
+    """Whom a message sent to the List-Unsubscribe mailto address asks to unsubscribe
+    (its subject is "unsubscribe TOKEN"), as read_unsubscribe_token gives it. None if
+    it names none, or a token that is forged or for another list."""
     parsed = BytesParser(policy=email.policy.default).parsebytes(message, headersonly=True)
     words = str(parsed.get("Subject", "")).split()
     if len(words) < 2 or words[0].lower() != "unsubscribe":
         return None
     return read_unsubscribe_token(key, words[-1], list_id)
+
+
+class VerpAddresses:
+    """The VERP addresses of a site's [bounces] address: which are ours, and what the
+    token of one names (None: forged or damaged)."""
+
+    def __init__(self, address: str, key: str) -> None:
+        self.address = address
+        self.key = key
+
+    def ours(self, address: str) -> bool:
+        return verp_token_of(self.address, address) is not None
+
+    def read(self, address: str) -> tuple[int, str] | None:
+        token = verp_token_of(self.address, address)
+        return None if token is None else read_bounce_token(self.key, token)

@@ -78,7 +78,7 @@ class LedgerWalk(ABC, Generic[B]):
         self,
         ledger: Ledger,
         backend: B,
-        sender: str,
+        sender_for: Callable[[SendJob], str],
         recipient_for: Callable[[SendJob], Recipient],
         sign: Signer | None = None,
         retry: RetryPolicy | None = None,
@@ -86,7 +86,7 @@ class LedgerWalk(ABC, Generic[B]):
     ) -> None:
         self.ledger = ledger
         self.backend = backend
-        self.sender = sender  # the envelope's MAIL FROM
+        self.sender_for = sender_for  # each message's envelope sender (MAIL FROM)
         self.recipient_for = recipient_for
         self.sign = sign
         self.retry = retry or RetryPolicy()

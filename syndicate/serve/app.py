@@ -179,23 +179,29 @@ async def _index(site: Site, request: Request) -> Response:
 
 async def _unsubscribe(site: Site, request: Request) -> Response:
     token = request.path_params["token"]
-    email = read_unsubscribe_token(site.key, token, list_id(site.config.settings.site.host))
-    if email is None:
+    who = read_unsubscribe_token(site.key, token, list_id(site.config.settings.site.host))
+    if who is None:
         return site.notice(
             "This link does not work",
             "It was changed or is not one of ours. Use the link in a digest you received.",
             400,
         )
+    with StateStore(site.config.paths.state_db) as store:
+        subscriber = store.subscribers.named_by(who)
+    if subscriber is None:  # deleted since (`remove --forget`): nothing is sent to them
+        return site.notice(
+            "You are unsubscribed", f"No digests go to you from {site.config.title}.", 200
+        )
     action = f"{site.base}unsubscribe/{token}"
     if request.method in READS:
-        return site.page("unsubscribe", email=email, done=False, action=action)
+        return site.page("unsubscribe", email=subscriber.email, done=False, action=action)
     form = await _form(request)
     if form is None:
         return site.notice("Too much", "That request is too large.", 413)
     with StateStore(site.config.paths.state_db) as store:
-        store.subscribers.set_status(email, "unsubscribed")
+        store.subscribers.set_status(subscriber.email, "unsubscribed")
     # RFC 8058: a one-click POST from a mail client gets a 200, whatever it holds.
-    return site.page("unsubscribe", email=email, done=True, action=action)
+    return site.page("unsubscribe", email=subscriber.email, done=True, action=action)
 
 
 async def _subscribe(site: Site, request: Request) -> Response:

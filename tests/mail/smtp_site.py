@@ -209,8 +209,19 @@ def unsubscribe_uris(message: EmailMessage) -> list[str]:
     return re.findall(r"<([^<>]+)>", str(message["List-Unsubscribe"]))
 
 
-def check_message(received: Received, person: Person, sections: Sequence[str]) -> str:
-    """Everything one subscriber's message must be; returns its Message-ID."""
+def subscriber_ids(root: Path) -> dict[str, int]:
+    """Each subscriber's id, by address."""
+    return {
+        str(email): int(str(number))
+        for number, email in query(root, "SELECT id, email FROM subscriber")
+    }
+
+
+def check_message(
+    received: Received, person: Person, sections: Sequence[str], ids: Mapping[str, int]
+) -> str:
+    """Everything one subscriber's message must be (`ids`: each subscriber's id, which
+    their unsubscribe link names); returns its Message-ID."""
     message = received.message()
     assert received.sender == f"digest@{HOST}"
     assert message["From"] == SENDER
@@ -227,7 +238,8 @@ def check_message(received: Received, person: Person, sections: Sequence[str]) -
     assert len(https) == 1 and len(mailto) == 1 and len(uris) == 2, uris
     assert https[0].startswith(f"https://{HOST}/unsubscribe/")
     token = https[0].rsplit("/", 1)[1]
-    assert read_unsubscribe_token(SECRET, token, LIST_ID) == person.address
+    assert read_unsubscribe_token(SECRET, token, LIST_ID) == ids[person.address]
+    assert person.address.split("@")[0] not in token
     assert message.get_content_type() == "multipart/alternative"
     kinds = [part.get_content_type() for part in message.iter_parts()]
     assert kinds == ["text/plain", "text/html"]

@@ -31,6 +31,7 @@ from tests.mail.smtp_site import (
     query,
     send_status,
     state_db,
+    subscriber_ids,
     tally,
     write_subscribers,
 )
@@ -65,9 +66,10 @@ def test_500_subscribers_each_get_their_sections_once(tmp_path: Path, compiles: 
     assert not report.errors, report.errors
     recipients = [p for p in people if p.gets() is not None]
     by_address = {p.address: p for p in people}
+    ids_of = subscriber_ids(root)
     arrived_once(mailbox, people)
     ids = [
-        check_message(r, by_address[r.recipient], by_address[r.recipient].gets() or ())
+        check_message(r, by_address[r.recipient], by_address[r.recipient].gets() or (), ids_of)
         for r in received
     ]
     assert len(set(ids)) == len(ids) == len(recipients)

@@ -24,6 +24,7 @@ from tests.mail.smtp_site import (
     fast_retries,  # noqa: F401 (an autouse fixture)
     news_site,
     state_db,
+    subscriber_ids,
     tally,
     write_subscribers,
 )
@@ -70,8 +71,9 @@ def test_tls_delivers(
     digest = tally(report)
     assert digest["sent"] == digest["recipients"] == len(received) > 0
     by_address = {p.address: p for p in people}
+    ids_of = subscriber_ids(root)
     for r in received:
-        check_message(r, by_address[r.recipient], by_address[r.recipient].gets() or ())
+        check_message(r, by_address[r.recipient], by_address[r.recipient].gets() or (), ids_of)
 
 
 def test_starttls_with_an_untrusted_certificate_sends_nothing(tmp_path: Path) -> None:

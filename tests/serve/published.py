@@ -149,8 +149,20 @@ SIGNED_UP = "nell.quarry@example.net"
 
 
 def tampered(token: str) -> str:
-    """One character of the signed payload changed."""
-    payload, signature = token.rsplit(".", 1)
-    index = len(payload) // 2
-    swapped = "A" if payload[index] != "A" else "B"
-    return f"{payload[:index]}{swapped}{payload[index + 1 :]}.{signature}"
+    """One character of the signed payload changed (in an itsdangerous token, before
+    its signature; in an opaque one, in the sealed part)."""
+    if "." in token:
+        payload, signature = token.rsplit(".", 1)
+        index = len(payload) // 2
+        swapped = "A" if payload[index] != "A" else "B"
+        return f"{payload[:index]}{swapped}{payload[index + 1 :]}.{signature}"
+    index = len(token) - 2
+    swapped = "a" if token[index] != "a" else "b"
+    return f"{token[:index]}{swapped}{token[index + 1 :]}"
+
+
+def subscriber_id(site: Path, email: str) -> int:
+    with StateStore(site / ".syndicate" / "state.db") as store:
+        found = store.subscribers.find(email)
+    assert found is not None
+    return found.id

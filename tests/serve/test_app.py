@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeSerializer
 from starlette.testclient import TestClient
 
 from syndicate.digests.headers import list_id
@@ -29,6 +31,7 @@ from tests.serve.published import (
     edition_of,
     path_of,
     statuses,
+    subscriber_id,
     subscriber_rows,
     tampered,
     texts,
@@ -191,10 +194,18 @@ def test_unsubscribing_twice_gets_the_same_friendly_page(client: TestClient, sit
     assert first.text == second.text
     assert client.get(hana(site)).status_code == 200
     # Someone the store already had as unsubscribed: the same page, still unsubscribed.
-    token = unsubscribe_token(SECRET, UNSUBSCRIBED, list_id(config_of(site).settings.site.host))
+    listed = list_id(config_of(site).settings.site.host)
+    token = unsubscribe_token(SECRET, subscriber_id(site, UNSUBSCRIBED), listed)
     response = client.post(f"/unsubscribe/{token}", data=ONE_CLICK)
     assert response.status_code == 200 and SIGNED_OUT_PAGE in response.text
     assert statuses(site)[UNSUBSCRIBED] == "unsubscribed"
+
+
+def old_token(key: str, email: str, listed: str) -> str:
+    """An unsubscribe token as links carried them before they were opaque."""
+    return str(
+        URLSafeSerializer(key, salt="syndicate-unsubscribe").dumps({"e": email, "l": listed})
+    )
 
 
 def bad_token(kind: str, site: Path) -> str:
@@ -202,15 +213,18 @@ def bad_token(kind: str, site: Path) -> str:
     real = hana(site).rsplit("/", 1)[1]
     other = path_of(unsubscribe_url(digests(site)["lev.ostrander@example.org"])).rsplit("/", 1)[1]
     victim = "lev.ostrander@example.org"
+    number = subscriber_id(site, victim)
     unsigned = json.dumps({"e": victim, "l": listed}).encode()
     forged = base64.urlsafe_b64encode(unsigned).decode().rstrip("=")
     return {
         "forged": f"{forged}.{base64.urlsafe_b64encode(os.urandom(20)).decode().rstrip('=')}",
         "tampered": tampered(real),
-        "spliced": f"{other.rsplit('.', 1)[0]}.{real.rsplit('.', 1)[1]}",
-        "no signature": real.rsplit(".", 1)[0],
-        "other site's key": unsubscribe_token("another site's secret key", victim, listed),
-        "other list": unsubscribe_token(SECRET, victim, "digest.other.example"),
+        "spliced": real[:16] + other[16:],  # one's seal, the other's sealed id
+        "cut short": real[:-3],
+        "old, tampered": tampered(old_token(SECRET, victim, listed)),
+        "old, other list": old_token(SECRET, victim, "digest.other.example"),
+        "other site's key": unsubscribe_token("another site's secret key", number, listed),
+        "other list": unsubscribe_token(SECRET, number, "digest.other.example"),
         "a confirm token": confirm_token(SECRET, victim, listed),
         "garbage": "not-a-token",
     }[kind]
@@ -219,8 +233,8 @@ def bad_token(kind: str, site: Path) -> str:
 @pytest.mark.parametrize(
     "kind",
     [
-        "forged", "tampered", "spliced", "no signature", "other site's key", "other list",
-        "a confirm token", "garbage",
+        "forged", "tampered", "spliced", "cut short", "old, tampered", "old, other list",
+        "other site's key", "other list", "a confirm token", "garbage",
     ],
 )  # fmt: skip
 def test_a_bad_unsubscribe_token_is_refused_and_changes_nothing(
@@ -233,6 +247,24 @@ def test_a_bad_unsubscribe_token_is_refused_and_changes_nothing(
     assert shown.status_code == posted.status_code == 400
     assert "lev.ostrander" not in shown.text + posted.text
     assert subscriber_rows(site) == before
+
+
+def test_the_links_in_mail_sent_before_tokens_were_opaque_still_unsubscribe(
+    client: TestClient, site: Path
+) -> None:
+    listed = list_id(config_of(site).settings.site.host)
+    token = old_token(SECRET, "lev.ostrander@example.org", listed)
+    assert "lev.ostrander" in base64.urlsafe_b64decode(token.split(".")[0] + "==").decode()
+    response = client.post(f"/unsubscribe/{token}", data=ONE_CLICK)
+    assert response.status_code == 200 and SIGNED_OUT_PAGE in response.text
+    assert statuses(site)["lev.ostrander@example.org"] == "unsubscribed"
+
+
+def test_an_unsubscribe_link_names_nobody_in_clear(site: Path) -> None:
+    token = hana(site).rsplit("/", 1)[1]
+    assert re.fullmatch("[a-z2-7]{16,40}", token), token
+    decoded = base64.b32decode(token.upper() + "=" * (-len(token) % 8))
+    assert b"hana" not in decoded.lower() and b"@" not in decoded
 
 
 def test_a_head_request_on_the_unsubscribe_link_changes_nothing(

@@ -206,7 +206,7 @@ def test_a_bad_confirmation_token_is_refused(client: TestClient, site: Path, kin
     token = {
         "other site's key": confirm_token("another site's secret key", SIGNED_UP, listed),
         "other list": confirm_token(SECRET, SIGNED_UP, "digest.other.example"),
-        "an unsubscribe token": unsubscribe_token(SECRET, SIGNED_UP, listed),
+        "an unsubscribe token": unsubscribe_token(SECRET, 1, listed),
         "tampered": tampered(real.rsplit(".", 1)[0]) + "." + real.rsplit(".", 1)[1],
     }[kind]
     before = subscriber_rows(site)

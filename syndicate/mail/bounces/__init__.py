@@ -14,9 +14,9 @@ import email
 import email.errors
 import email.header
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from email.message import Message
+from typing import Protocol
 
 from syndicate._store.bounces import BounceEvent
 from syndicate.mail.bounces.arf import arf_events, returned_headers
@@ -45,9 +45,17 @@ _BOUNCE_SUBJECT = re.compile(
 )
 _DAEMON = re.compile(r"^(?:mailer-?daemon|mail-daemon|post_?master)(?:@|$)", re.IGNORECASE)
 
-# Reads a VERP address's token: (subscriber id, edition), or None when it is not one of
-# ours or is forged.
-TokenReader = Callable[[str], tuple[int, str] | None]
+
+class VerpReader(Protocol):
+    """The site's VERP addresses (mail.tokens.VerpAddresses)."""
+
+    def ours(self, address: str) -> bool:
+        """Whether `address` is the site's bounce address with a token."""
+        ...
+
+    def read(self, address: str) -> tuple[int, str] | None:
+        """The subscriber id and edition its token names; None: forged or damaged."""
+        ...
 
 
 class ReportError(ValueError):
@@ -66,7 +74,7 @@ class Reading:
     notes: tuple[str, ...] = field(default=())
 
 
-def read_report(raw: bytes, verp: TokenReader | None = None) -> Reading:
+def read_report(raw: bytes, verp: VerpReader | None = None) -> Reading:
     """What a message that came back says; ReportError if it cannot be read."""
     if len(raw) > MAX_MESSAGE_BYTES:
         raise ReportError(f"{len(raw):,} bytes: too large for a report")
@@ -94,7 +102,11 @@ def read_report(raw: bytes, verp: TokenReader | None = None) -> Reading:
                 (BounceEvent(sender, "auto-reply", None, _subject(message)),) if sender else ()
             )
             return Reading(replied, True, token, forged, message_id)
-        if token is not None or _BOUNCE_SUBJECT.search(_subject(message)):
+        if token is not None:  # about the subscriber and edition the token names
+            status = status_in(text)
+            about = BounceEvent("", kind_of(status, text), status, " ".join(text.split())[:500])
+            return Reading((replace(about, edition=token[1]),), True, token, forged, message_id)
+        if _BOUNCE_SUBJECT.search(_subject(message)):
             return Reading((), True, token, forged, message_id, ("a report naming no recipient",))
         return Reading((), False, token, forged, message_id)
     if token is not None:
@@ -134,7 +146,7 @@ def _our_edition(raw: bytes) -> str | None:
 
 
 def _verp_token(
-    message: Message, verp: TokenReader | None
+    message: Message, verp: VerpReader | None
 ) -> tuple[tuple[int, str] | None, str | None]:
     """The token of the VERP address the report was sent to, verified; or the address
     whose token did not verify."""
@@ -143,12 +155,10 @@ def _verp_token(
     for name in ("Delivered-To", "X-Original-To", "Envelope-To", "To"):
         for value in message.get_all(name) or []:
             address = address_in(str(value))
-            if address is None or "+" not in address.split("@")[0]:
+            if address is None or not verp.ours(address):
                 continue
-            token = verp(address)
-            if token is not None:
-                return token, None
-            return None, address
+            token = verp.read(address)
+            return (token, None) if token is not None else (None, address)
     return None, None
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
-from syndicate._store.bounces import SoftRule
+from syndicate._store.bounces import BounceEvent, SoftRule
 from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
-from syndicate.mail.bounces import ReportError, TokenReader, read_report
+from syndicate.mail.bounces import Reading, ReportError, VerpReader, read_report
 from syndicate.mail.bounces.sources import Incoming, Unreadable
 
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -53,7 +53,7 @@ def soft_rule(config: LoadedConfig) -> SoftRule:
 def read_bounces(
     config: LoadedConfig,
     incoming: Iterable[Incoming | Unreadable],
-    verp: TokenReader | None = None,
+    verp: VerpReader | None = None,
 ) -> BounceRun:
     """Read each message, and apply what it reports, one transaction a message."""
     run, rule = BounceRun(), soft_rule(config)
@@ -73,7 +73,8 @@ def read_bounces(
                 note = f"ignored: a VERP address whose token does not verify ({reading.forged})"
                 run.problems.append({"source": item.source, "message": note})
             seen = (reading.message_id, hashlib.sha256(raw).hexdigest())
-            statuses = store.bounces.record(item.source, reading.events, seen=seen, rule=rule)
+            events = _about_token(store, reading)
+            statuses = store.bounces.record(item.source, events, seen=seen, rule=rule)
             if statuses is None:
                 run.already_seen += 1
                 continue
@@ -81,7 +82,7 @@ def read_bounces(
                 run.not_reports += 1
                 continue
             run.reports += 1
-            for event, status in zip(reading.events, statuses, strict=True):
+            for event, status in zip(events, statuses, strict=True):
                 run.events.append(
                     {
                         "source": item.source,
@@ -92,6 +93,20 @@ def read_bounces(
                     }
                 )
     return run
+
+
+def _about_token(store: StateStore, reading: Reading) -> list[BounceEvent]:
+    """The events of a report, where a VERP token names whom it is about for certain:
+    a report about one recipient is about the token's subscriber (a forwarding address
+    may have reported another name), and in the token's edition."""
+    events = list(reading.events)
+    if reading.token is None:
+        return [event for event in events if event.recipient]
+    subscriber_id, edition = reading.token
+    subscriber = store.subscribers.get(subscriber_id)
+    if subscriber is not None and len(events) == 1:
+        events = [replace(events[0], recipient=subscriber.email, edition=edition)]
+    return [event for event in events if event.recipient]
 
 
 def _why(exc: Exception) -> str:
