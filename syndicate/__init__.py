@@ -12,9 +12,9 @@ site folder and the environment and return reports. Everything else is machinery
     print(report.as_json())
 """
 
-from syndicate import api
+from syndicate import api, mailing_list
 from syndicate._version import __version__
-from syndicate.api import *  # noqa: F403 (the face is api's __all__, and the values below)
+from syndicate.api import *  # noqa: F403 (the face: api's __all__, mailing_list's, the values below)
 from syndicate.digests.publish import EditionReport, Preview
 from syndicate.errors import (
     ConfigError,
@@ -27,8 +27,10 @@ from syndicate.errors import (
     SubscriberFileError,
     SyndicateError,
 )
+from syndicate.mail.bounces.inbox import BounceRun
 from syndicate.mail.deliver import DeliveryReport
 from syndicate.mail.walk import EditionTally
+from syndicate.mailing_list import *  # noqa: F403
 from syndicate.reports import PublishReport
 from syndicate.site.load import LoadedSite
 from syndicate.site.records import Article
@@ -37,6 +39,8 @@ from syndicate.validate.report import FileReport, Finding, Severity
 
 __all__ = [
     *api.__all__,
+    *mailing_list.__all__,
+    "BounceRun",
     "Article",
     "ConfigError",
     "DeliveryReport",

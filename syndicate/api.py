@@ -7,42 +7,32 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 from syndicate._cache.collector import cache_reads_frozen
 from syndicate._cache.edition_due import NothingDue
 from syndicate._cache.feed_keys import PublishedKeys, fingerprinter, whole_key
 from syndicate._cache.site import reuse_site
-from syndicate._store.bounces import StoredEvent
 from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
-from syndicate._store.subscribers import ImportResult, Subscriber
 from syndicate._util.templating import template_environment
 from syndicate._version import __version__
 from syndicate.config import LoadedConfig, load_config
 from syndicate.digests.edition import since_start
-from syndicate.digests.headers import list_id
 from syndicate.digests.plan import PreparedEdition, plan_edition
 from syndicate.digests.publish import Preview, commit_edition, preview_edition
 from syndicate.digests.variants import ALL_SECTIONS
-from syndicate.errors import ConfigError, Problem, SiteError
+from syndicate.errors import Problem, SiteError
 from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_feeds
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
-from syndicate.mail.bounces import inbox as bounces_inbox
-from syndicate.mail.bounces.inbox import BounceRun
-from syndicate.mail.bounces.sources import messages_at
 from syndicate.mail.deliver import DeliveryReport, deliver
 from syndicate.mail.subscribers import (
-    RowError,
-    check_row,
-    read_subscriber_csv,
     sync_subscriber_file,
 )
-from syndicate.mail.tokens import VerpAddresses, signing_key, unsubscribe_mail_token
 from syndicate.mail.walk import SendProgress
 from syndicate.paths import SitePaths
 from syndicate.reports import PublishReport
@@ -55,19 +45,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuiltSite",
-    "add_subscriber",
     "build",
     "count_record_files",
     "dispatch",
-    "import_subscribers",
-    "list_subscribers",
     "load_site",
     "preview",
     "publish",
-    "read_bounces",
-    "remove_subscriber",
-    "show_subscriber",
-    "unsubscribe_by_mail",
     "validate",
     "web_app",
 ]
@@ -278,108 +261,3 @@ def web_app(target: Path, environ: Mapping[str, str]) -> tuple[str, Starlette]:
 
     config = load_config(locate_records(target).site_root, environ)
     return config.title, create_app(config)
-
-
-def _store_of(target: Path, environ: Mapping[str, str]) -> StateStore:
-    return StateStore(load_config(target, environ).paths.state_db)
-
-
-def import_subscribers(
-    target: Path, environ: Mapping[str, str], csv_file: Path, *, resubscribe: bool = False
-) -> tuple[ImportResult, list[Problem]]:
-    """The good rows of `csv_file` into the site's subscribers; a problem for each bad
-    one. Nobody who left is made active again, unless `resubscribe`."""
-    rows, problems = read_subscriber_csv(csv_file)
-    with _store_of(target, environ) as store:
-        return store.subscribers.upsert(rows, resubscribe=resubscribe), problems
-
-
-def add_subscriber(
-    target: Path,
-    environ: Mapping[str, str],
-    email: str,
-    *,
-    name: str | None = None,
-    sections: str | None = None,
-    resubscribe: bool = False,
-) -> tuple[str, ImportResult]:
-    """Add a subscriber, or change the name and sections (those given) of one; returns
-    the address as stored, and what was done."""
-    try:
-        checked = check_row(email, name or "", sections or "")
-    except RowError as exc:
-        raise ConfigError(str(exc), field=exc.field) from None
-    row = replace(
-        checked,
-        name=None if name is None else checked.name,
-        sections=None if sections is None else checked.sections,
-    )
-    with _store_of(target, environ) as store:
-        return row.email, store.subscribers.upsert([row], resubscribe=resubscribe)
-
-
-def remove_subscriber(
-    target: Path, environ: Mapping[str, str], email: str, *, forget: bool = False
-) -> bool:
-    """Unsubscribe someone, or with `forget` delete them and their sends; whether there
-    was such a subscriber."""
-    try:
-        address = check_row(email).email
-    except RowError as exc:
-        raise ConfigError(str(exc), field=exc.field) from None
-    with _store_of(target, environ) as store:
-        book = store.subscribers
-        return book.remove(address) if forget else book.set_status(address, "unsubscribed")
-
-
-def list_subscribers(target: Path, environ: Mapping[str, str]) -> list[tuple[Subscriber, bool]]:
-    """Every subscriber, by address, and whether their address is suppressed."""
-    with _store_of(target, environ) as store:
-        suppressed = store.subscribers.suppressed()
-        return [(s, s.email in suppressed) for s in store.subscribers.all()]
-
-
-def unsubscribe_by_mail(target: Path, environ: Mapping[str, str], message: bytes) -> str:
-    """Unsubscribe the address that a message to the List-Unsubscribe mailto address
-    names with its signed subject; returns it."""
-    config = load_config(target, environ)
-    key, _ = signing_key(config)
-    who = unsubscribe_mail_token(message, key, list_id(config.settings.site.host))
-    if who is None:
-        raise ConfigError("no valid unsubscribe token in the subject", field="Subject")
-    with StateStore(config.paths.state_db) as store:
-        subscriber = store.subscribers.named_by(who)
-        if subscriber is None:
-            raise ConfigError("the token names no subscriber (deleted since)", field="Subject")
-        store.subscribers.set_status(subscriber.email, "unsubscribed")
-    return subscriber.email
-
-
-def read_bounces(
-    target: Path, environ: Mapping[str, str], paths: Sequence[str], stdin: BinaryIO | None = None
-) -> BounceRun:
-    """Read bounce and complaint reports from message files, Maildirs, mbox files or
-    standard input ("-"), and apply them to the site's subscribers."""
-    config = load_config(target, environ)
-    if not paths:
-        raise ConfigError(
-            "name the messages to read: files, Maildirs, mbox files, or - for standard input",
-            field="PATH",
-        )
-    address = config.settings.bounces.address
-    verp = None if address is None else VerpAddresses(address, signing_key(config)[0])
-    return bounces_inbox.read_bounces(config, messages_at(list(paths), stdin), verp)
-
-
-def show_subscriber(
-    target: Path, environ: Mapping[str, str], email: str
-) -> tuple[Subscriber, list[StoredEvent]] | None:
-    """A subscriber, and the bounces, complaints and auto-replies about them; None when
-    there is no such subscriber."""
-    try:
-        address = check_row(email).email
-    except RowError as exc:
-        raise ConfigError(str(exc), field=exc.field) from None
-    with _store_of(target, environ) as store:
-        found = store.subscribers.find(address)
-        return None if found is None else (found, store.bounces.history(found.id))

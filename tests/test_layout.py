@@ -13,8 +13,13 @@ import syndicate
 
 PACKAGE = Path(__file__).resolve().parents[1] / "syndicate"
 SQL_CALLS = {"execute", "executemany", "executescript"}
-# The package's face: its names, and api.py behind them.
-FACE = {"syndicate", "syndicate.api", *(f"syndicate.{name}" for name in syndicate.__all__)}
+# The package's face: its names, and the modules behind them.
+FACE = {
+    "syndicate",
+    "syndicate.api",
+    "syndicate.mailing_list",
+    *(f"syndicate.{name}" for name in syndicate.__all__),
+}
 
 
 def modules() -> Iterator[tuple[str, ast.Module]]:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from syndicate import Problem, api
+from syndicate import Problem, mailing_list
 from syndicate.cli.console import out, print_problems, reporting, write_json
 
 
@@ -31,7 +31,7 @@ def bounces(
 
     Exit status: 0 every message read, 1 some could not be, 2 usage or config errors."""
     with reporting():
-        run = api.read_bounces(site_dir, os.environ, paths or [], sys.stdin.buffer)
+        run = mailing_list.read_bounces(site_dir, os.environ, paths or [], sys.stdin.buffer)
     problems = tuple(Problem(p["message"], p["source"]) for p in run.problems)
     print_problems(problems, "warning", "yellow")
     if as_json:

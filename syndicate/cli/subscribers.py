@@ -12,7 +12,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from syndicate import Problem, api
+from syndicate import Problem, mailing_list
 from syndicate.cli.console import out, print_problems, reporting, write_json
 
 app = typer.Typer(help="Add, remove, import and list subscribers.", no_args_is_help=True)
@@ -32,7 +32,7 @@ def import_(
 ) -> None:
     """Import subscribers from a CSV: good rows in, each bad row reported with its line."""
     with reporting():
-        result, problems = api.import_subscribers(
+        result, problems = mailing_list.import_subscribers(
             site_dir, os.environ, csv_file, resubscribe=resubscribe
         )
     print_problems(tuple(problems), "error", "red")
@@ -72,7 +72,7 @@ def add(
 ) -> None:
     """Add a subscriber, or change one's name and sections (those given)."""
     with reporting():
-        address, result = api.add_subscriber(
+        address, result = mailing_list.add_subscriber(
             site_dir, os.environ, email, name=name, sections=sections, resubscribe=resubscribe
         )
     if result.kept_unsubscribed:
@@ -91,7 +91,7 @@ def remove(
 ) -> None:
     """Unsubscribe someone (or, with --forget, delete every trace of them)."""
     with reporting():
-        done = api.remove_subscriber(site_dir, os.environ, email, forget=forget)
+        done = mailing_list.remove_subscriber(site_dir, os.environ, email, forget=forget)
     if not done:
         print_problems((Problem("no such subscriber", field=email),), "error", "red")
         raise typer.Exit(1)
@@ -104,7 +104,7 @@ def unsubscribe_mail(site_dir: DirOption = Path(".")) -> None:
     mailto address, and unsubscribe the address its signed subject names."""
     raw = sys.stdin.buffer.read(256 * 1024)
     with reporting():
-        address = api.unsubscribe_by_mail(site_dir, os.environ, raw)
+        address = mailing_list.unsubscribe_by_mail(site_dir, os.environ, raw)
     out.print(Text(f"{address}: unsubscribed."))
 
 
@@ -115,7 +115,7 @@ def list_(
 ) -> None:
     """List the subscribers, their sections and status."""
     with reporting():
-        subscribers = api.list_subscribers(site_dir, os.environ)
+        subscribers = mailing_list.list_subscribers(site_dir, os.environ)
     if as_json:
         write_json([{**s.as_json(), "suppressed": held} for s, held in subscribers], indent=2)
         return
@@ -135,7 +135,7 @@ def show(
 ) -> None:
     """Show a subscriber, with the bounces, complaints and auto-replies about them."""
     with reporting():
-        found = api.show_subscriber(site_dir, os.environ, email)
+        found = mailing_list.show_subscriber(site_dir, os.environ, email)
     if found is None:
         print_problems((Problem("no such subscriber", field=email),), "error", "red")
         raise typer.Exit(1)

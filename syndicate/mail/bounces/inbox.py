@@ -5,13 +5,14 @@ read (the others are still read)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 
 from syndicate._store.bounces import BounceEvent, SoftRule
 from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
+from syndicate.errors import SyndicateError
 from syndicate.mail.bounces import Reading, ReportError, VerpReader, read_report
 from syndicate.mail.bounces.sources import Incoming, Unreadable
 
@@ -54,8 +55,10 @@ def read_bounces(
     config: LoadedConfig,
     incoming: Iterable[Incoming | Unreadable],
     verp: VerpReader | None = None,
+    done: Callable[[str], None] | None = None,
 ) -> BounceRun:
-    """Read each message, and apply what it reports, one transaction a message."""
+    """Read each message, and apply what it reports, one transaction a message; then
+    `done(source)`, once it is stored (a mailbox then moves or deletes it)."""
     run, rule = BounceRun(), soft_rule(config)
     with StateStore(config.paths.state_db) as store:
         for item in incoming:
@@ -75,6 +78,11 @@ def read_bounces(
             seen = (reading.message_id, hashlib.sha256(raw).hexdigest())
             events = _about_token(store, reading)
             statuses = store.bounces.record(item.source, events, seen=seen, rule=rule)
+            if done is not None:
+                try:
+                    done(item.source)
+                except SyndicateError as exc:  # read again next time: then already seen
+                    run.problems.append({"source": item.source, "message": exc.message})
             if statuses is None:
                 run.already_seen += 1
                 continue

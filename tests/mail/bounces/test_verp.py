@@ -11,7 +11,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from syndicate import api
+from syndicate import api, mailing_list
 from syndicate.mail.tokens import (
     VerpAddresses,
     bounce_token,
@@ -90,7 +90,7 @@ def test_bounces_mailed_back_to_verp_addresses_stop_the_next_edition(tmp_path: P
                 # A relay that rewrote the recipient (an alias): the token still names them.
                 dsn = reports.postfix_dsn("mailbox.9@relay.example.net")
                 returned.add(dsn.replace(b"To: bounces@news.example.com", f"To: {sender}".encode()))
-        run = api.read_bounces(root, ENV, [str(tmp_path / "Bounces")])
+        run = mailing_list.read_bounces(root, ENV, [str(tmp_path / "Bounces")])
         assert run.problems == []
         events = run.events
         assert sorted((e["recipient"], e["kind"], e["subscriber"]) for e in events) == [
@@ -123,7 +123,7 @@ def test_a_forged_verp_token_is_reported_and_never_trusted(tmp_path: Path) -> No
     dsn = reports.postfix_dsn("nobody.known@example.net")
     path = tmp_path / "forged.eml"
     path.write_bytes(dsn.replace(b"To: bounces@news.example.com", f"To: {forged}".encode()))
-    run = api.read_bounces(root, ENV, [str(path)])
+    run = mailing_list.read_bounces(root, ENV, [str(path)])
     assert not run.unreadable
     assert [p["message"].split(" (")[0] for p in run.problems] == [
         "ignored: a VERP address whose token does not verify"
