@@ -21,7 +21,7 @@ from syndicate._store.store import StateStore
 from syndicate._util.templating import template_environment
 from syndicate._version import __version__
 from syndicate.config import LoadedConfig, load_config
-from syndicate.digests.edition import since_start
+from syndicate.digests.edition import DigestEdition, since_start
 from syndicate.digests.plan import PreparedEdition, plan_edition
 from syndicate.digests.publish import Preview, commit_edition, preview_edition
 from syndicate.digests.variants import ALL_SECTIONS
@@ -30,6 +30,7 @@ from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
 from syndicate.mail.deliver import DeliveryReport, deliver
+from syndicate.mail.report import EditionOutcome
 from syndicate.mail.subscribers import (
     sync_subscriber_file,
 )
@@ -144,6 +145,7 @@ def publish(
     warning) in what was built: the report says why and `blocked` is set."""
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
+    load_config(locate_records(_site_folder(target)).site_root, environ).require_real_links()
     with site_lock(_lock_of(target)), cache_reads_frozen():
         built = _build(target, environ, on_file, to_publish=True)
         site = built.site
@@ -165,7 +167,17 @@ def publish(
         digest = commit_edition(config, prepared)
         # Every edition with messages still to send: this one, and any a killed run left.
         delivery = deliver(config, progress=progress)
+        warnings += tuple(_rate_warnings(config, digest.edition))
     return PublishReport(site, published, warnings, digest, checked, delivery=delivery)
+
+
+def _rate_warnings(config: LoadedConfig, made: DigestEdition | None) -> list[Problem]:
+    """The warnings of `syndicate report` for the last edition that reports can have
+    come back about (not the one this run made: its reports are still to come)."""
+    with StateStore(config.paths.state_db) as store:
+        figures = store.bounces.figures()
+    earlier = [f for f in figures if made is None or f.edition != made.edition_id]
+    return EditionOutcome(earlier[0]).warnings() if earlier else []
 
 
 def _due_edition(site: LoadedSite, *, since: str | None, force: bool) -> PreparedEdition | None:
@@ -238,6 +250,7 @@ def dispatch(
     """Send what publish queued and did not finish (a killed run, temporary failures)."""
     with site_lock(_lock_of(target)):
         config = load_config(locate_records(target).site_root, environ)
+        config.require_real_links()
         return deliver(config, progress=progress)
 
 

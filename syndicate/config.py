@@ -44,10 +44,21 @@ class LoadedConfig:
     secrets: Secrets
     paths: SitePaths
     warnings: tuple[Problem, ...]
+    base_url_set: bool = True  # False: every link points at DEFAULT_BASE_URL
 
     @property
     def title(self) -> str:
         return self.settings.site.title or self.paths.root.resolve().name
+
+    def require_real_links(self) -> None:
+        """Refuse to mail anyone real while every link would point at localhost."""
+        if self.settings.dispatch.backend == "smtp" and not self.base_url_set:
+            raise ConfigError(
+                f"not set: every link of the digest would point at {DEFAULT_BASE_URL}; "
+                "set it before sending over SMTP (the outbox backend works without it)",
+                file=self.paths.config if self.paths.config.exists() else None,
+                field="site.base_url",
+            )
 
 
 _ENV_OVERRIDES = {
@@ -82,7 +93,8 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
     settings = _with_environment(settings, environ)
     warnings: list[Problem] = []
     site_table = data.get("site")
-    if not isinstance(site_table, dict) or "base_url" not in site_table:
+    base_url_set = isinstance(site_table, dict) and "base_url" in site_table
+    if not base_url_set:
         warnings.append(
             Problem(
                 f"not set; URLs will start with {DEFAULT_BASE_URL}",
@@ -90,9 +102,7 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
                 field="site.base_url",
             )
         )
-    return LoadedConfig(
-        settings=settings, secrets=_secrets(environ), paths=paths, warnings=tuple(warnings)
-    )
+    return LoadedConfig(settings, _secrets(environ), paths, tuple(warnings), base_url_set)
 
 
 def _with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

@@ -12,6 +12,8 @@ from typing import BinaryIO
 from syndicate._store.bounces import StoredEvent
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import ImportResult, Subscriber
+from syndicate._util.files import replace_file
+from syndicate._util.templating import template_environment
 from syndicate.config import load_config
 from syndicate.digests.headers import list_id
 from syndicate.errors import ConfigError, Problem
@@ -19,17 +21,20 @@ from syndicate.mail.bounces import inbox as bounces_inbox
 from syndicate.mail.bounces.inbox import BounceRun
 from syndicate.mail.bounces.remote import open_mailbox
 from syndicate.mail.bounces.sources import messages_at
+from syndicate.mail.report import EditionOutcome, report_page
 from syndicate.mail.subscribers import RowError, check_row, read_subscriber_csv
 from syndicate.mail.tokens import VerpAddresses, signing_key, unsubscribe_mail_token
 
 __all__ = [
     "add_subscriber",
+    "edition_outcomes",
     "import_subscribers",
     "list_subscribers",
     "read_bounces",
     "remove_subscriber",
     "show_subscriber",
     "unsubscribe_by_mail",
+    "write_outcome_page",
 ]
 
 
@@ -147,3 +152,26 @@ def show_subscriber(
     with _store_of(target, environ) as store:
         found = store.subscribers.find(address)
         return None if found is None else (found, store.bounces.history(found.id))
+
+
+def edition_outcomes(
+    target: Path, environ: Mapping[str, str], edition: str | None = None
+) -> list[EditionOutcome]:
+    """How each edition went out and what came back about it, newest first (with
+    `edition`, that one only)."""
+    with _store_of(target, environ) as store:
+        figures = store.bounces.figures()
+    if edition is not None:
+        figures = [f for f in figures if f.edition == edition]
+        if not figures:
+            raise ConfigError(f"no edition {edition!r}", field="--edition")
+    return [EditionOutcome(f) for f in figures]
+
+
+def write_outcome_page(
+    target: Path, environ: Mapping[str, str], outcomes: Sequence[EditionOutcome], page: Path
+) -> None:
+    """The figures as a page with a chart of the last editions' rates, at `page`."""
+    config = load_config(target, environ)
+    templates = template_environment(config.paths.templates, autoescape=True)
+    replace_file(page, report_page(outcomes, config.title, templates).encode("utf-8"))

@@ -149,14 +149,9 @@ class BounceBook:
             status = _set_status(db, subscriber_id, "unsubscribed", stamp)
         return str(status)
 
-    def edition_counts(self, edition_id: str) -> dict[str, int]:
-        """Events of each kind about an edition's messages, one a recipient and kind."""
-        rows = self.store.db.execute(
-            "SELECT kind, COUNT(DISTINCT email) FROM bounce_event WHERE edition_id = ?"
-            " GROUP BY kind",
-            (edition_id,),
-        )
-        return {kind: int(count) for kind, count in rows}
+    def figures(self) -> list[EditionFigures]:
+        """Every edition's figures, newest first (see edition_figures)."""
+        return edition_figures(self.store)
 
 
 def _set_status(db: sqlite3.Connection, subscriber_id: int, status: str, stamp: str) -> str:
@@ -198,3 +193,65 @@ def _soft_bounces(
     if delivered is not None:
         moments = {key: when for key, when in moments.items() if when > delivered}
     return len(moments) >= rule.limit
+
+
+@dataclass(frozen=True, slots=True)
+class EditionFigures:
+    """How one edition went out, and what came back about it."""
+
+    edition: str
+    created_at: datetime
+    recipients: int
+    sent: int
+    deferred: int
+    failed: int
+    hard: int
+    soft: int
+    complaints: int
+    unsubscribes: int
+
+
+def edition_figures(store: Database) -> list[EditionFigures]:
+    """Every edition's figures, newest first. Unsubscribes of an edition: those it was
+    sent to who unsubscribed after it and before the next one (a link names no edition)."""
+    db = store.db
+    editions = db.execute(
+        "SELECT edition_id, created_at FROM edition ORDER BY created_at DESC, edition_id DESC"
+    ).fetchall()
+    figures = []
+    following: str | None = None
+    for edition, created in editions:
+        sends = dict(
+            db.execute(
+                "SELECT status, COUNT(*) FROM send WHERE edition_id = ? GROUP BY status", (edition,)
+            ).fetchall()
+        )
+        kinds = dict(
+            db.execute(
+                "SELECT kind, COUNT(DISTINCT email) FROM bounce_event WHERE edition_id = ?"
+                " GROUP BY kind",
+                (edition,),
+            ).fetchall()
+        )
+        left = db.execute(
+            "SELECT COUNT(*) FROM send s JOIN subscriber b ON b.id = s.subscriber_id"
+            " WHERE s.edition_id = ? AND s.status = 'sent' AND b.status = 'unsubscribed'"
+            " AND b.updated_at >= ? AND (? IS NULL OR b.updated_at < ?)",
+            (edition, created, following, following),
+        ).fetchone()[0]
+        figures.append(
+            EditionFigures(
+                edition,
+                datetime.fromisoformat(created),
+                sum(sends.values()),
+                sends.get("sent", 0),
+                sends.get("queued", 0) + sends.get("sending", 0),
+                sends.get("failed", 0),
+                kinds.get("hard", 0),
+                kinds.get("soft", 0),
+                kinds.get("complaint", 0),
+                int(left),
+            )
+        )
+        following = created
+    return figures

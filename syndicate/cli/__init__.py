@@ -18,6 +18,7 @@ from syndicate import DeliveryReport, FileReport, Problem, Severity, __version__
 from syndicate.cli import subscribers as subscriber_commands
 from syndicate.cli.bounces import bounces
 from syndicate.cli.console import SendBar, err, out, print_problems, reporting, write_json
+from syndicate.cli.report import report
 from syndicate.cli.scaffold import create_site
 
 T = TypeVar("T")
@@ -312,6 +313,7 @@ def serve(
 
 
 app.command()(bounces)
+app.command()(report)
 app.add_typer(subscriber_commands.app, name="subscribers")
 
 

@@ -18,6 +18,7 @@ from tests.mail import smtp_server as server_helper
 from tests.mail.smtp_server import smtp_server
 from tests.mail.smtp_site import (
     ENV,
+    HOST,
     arrived_once,
     check_message,
     crowd,
@@ -185,3 +186,18 @@ def test_8bit_messages_are_declared_8bitmime(
     assert received and all(re.search(rb"[\x80-\xff]", r.content) for r in received)
     assert len(declared) == len(received)
     assert all("BODY=8BITMIME" in options for options in declared), declared
+
+
+def test_no_real_mail_goes_out_while_every_link_points_at_localhost(tmp_path: Path) -> None:
+    with smtp_server() as (port, mailbox):
+        root = news_site(tmp_path / "site", port)
+        config = root / "syndicate.toml"
+        text = config.read_text("utf-8")
+        config.write_text(text.replace(f'base_url = "https://{HOST}/"\n', ""), "utf-8")
+        write_subscribers(root, crowd(3, statuses=False, suppress=False))
+        for command in ("publish", "dispatch"):
+            result = CliRunner().invoke(app, [command, str(root)], env=ENV)
+            assert result.exit_code == 2, result.stderr
+            assert result.stderr.count("error:") == 1 and "site.base_url" in result.stderr
+        assert mailbox.received == []
+        assert not (root / "feeds").exists()  # refused before anything was published
