@@ -59,6 +59,7 @@ JOBS = [
     Job("stage_validate", 1_000, ["--entries", "10"]),
     Job("stage_validate", 1_000, ["--entries", "50"], big=True),
     Job("stage_serve", 400),
+    Job("stage_bounces", 10_000),
 ]
 
 
@@ -137,6 +138,8 @@ def notes(result: dict[str, object]) -> str:
             f"{r['entries_per_feed']} entries, {r['feed_kb']} KB a feed; "
             f"in process {r['library_rate']}/s"
         )
+    if stage == "bounces":
+        return "a Maildir of reports, 7 shapes; floor: flufl.bounce's scan alone"
     if stage == "serve":
         return f"all-304: {r['rate_304']}/s vs floor {r['floor_rate_304']}/s"
     return ""
