@@ -36,6 +36,9 @@ class Secrets:
     secret_key: SecretStr | None = None
     dkim_key_path: Path | None = None
     bounce_password: SecretStr | None = None  # of the [bounces] mailbox
+    sendgrid_key: SecretStr | None = None  # SendGrid's webhook public key (base64 DER)
+    mailgun_key: SecretStr | None = None  # Mailgun's webhook signing key
+    postmark_secret: SecretStr | None = None  # the password of Postmark's webhook URL
 
 
 @dataclass(frozen=True)
@@ -138,4 +141,7 @@ def _secrets(environ: Mapping[str, str]) -> Secrets:
         secret_key=secret("SYNDICATE_SECRET_KEY"),
         dkim_key_path=Path(dkim) if dkim else None,
         bounce_password=secret("SYNDICATE_BOUNCE_PASSWORD"),
+        sendgrid_key=secret("SYNDICATE_SENDGRID_WEBHOOK_KEY"),
+        mailgun_key=secret("SYNDICATE_MAILGUN_SIGNING_KEY"),
+        postmark_secret=secret("SYNDICATE_POSTMARK_WEBHOOK_SECRET"),
     )

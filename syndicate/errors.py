@@ -92,3 +92,12 @@ class DigestError(SyndicateError):
     """A digest cannot be rendered (a template error, MJML that does not compile)."""
 
     exit_status = 1
+
+
+class WebhookRefused(SyndicateError, ValueError):
+    """A webhook request that is not what it claims, or not in a shape we read; its
+    HTTP status says which (4xx: refused, changes nothing; 5xx: send it again)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status

@@ -238,6 +238,7 @@ class DkimSettings(_Table):
 
 MAILBOX_SCHEMES = ("imaps", "imap", "pop3s", "pop3")
 WINDOW = re.compile(r"[1-9][0-9]*[hdw]")
+_TOPIC_ARN = re.compile(r"arn:aws(?:-cn|-us-gov)?:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+")
 
 
 class BounceSettings(_Table):
@@ -294,7 +295,7 @@ class BounceSettings(_Table):
     @classmethod
     def _topics(cls, value: list[str]) -> list[str]:
         for topic in value:
-            if not re.fullmatch(r"arn:aws:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_.-]+", topic):
+            if not _TOPIC_ARN.fullmatch(topic):
                 raise ValueError(
                     f"not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME): {topic!r}"
                 )

@@ -63,6 +63,16 @@ def message_id(headers: EditionHeaders, email: str) -> str:
     return f"<{headers.edition_id}.{address_hash(email)}@{headers.host}>"
 
 
+# What message_id makes: the edition, then the address's hash.
+_OUR_MESSAGE_ID = re.compile(r"<(\d{4}-\d{2}-\d{2}(?:-\d+)?)\.[0-9a-f]{24}@")
+
+
+def edition_in_message_id(value: str) -> str | None:
+    """The edition named by one of our Message-IDs found in `value`, if any."""
+    found = _OUR_MESSAGE_ID.search(value)
+    return found.group(1) if found else None
+
+
 def address_hash(email: str) -> str:
     return hashlib.sha256(email.casefold().encode("utf-8")).hexdigest()[:24]
 

@@ -1,4 +1,5 @@
-"""`syndicate serve`: the site's feeds, the digest archive, sign-up and unsubscribe."""
+"""`syndicate serve`: the site's feeds, the digest archive, sign-up, unsubscribe, and
+the providers' bounce and complaint webhooks."""
 
 from syndicate.serve.app import create_app
 

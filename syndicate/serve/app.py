@@ -23,6 +23,7 @@ from syndicate._util.templating import template_environment
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import list_id
+from syndicate.mail.bounces.webhooks import Fetch
 from syndicate.mail.subscribers import RowError, check_row
 from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, signing_key
 from syndicate.serve.files import PublishedFiles
@@ -33,6 +34,7 @@ from syndicate.serve.signup import (
     record_pending,
     send_confirmation,
 )
+from syndicate.serve.webhooks import PROVIDERS, HttpsFetch, webhook
 
 log = logging.getLogger("syndicate.serve")
 MAX_FORM_BYTES = 8 * 1024
@@ -112,8 +114,9 @@ class Site:
         return self.page("notice", status, heading=heading, text=text)
 
 
-def create_app(config: LoadedConfig) -> Starlette:
-    """The app for the site that `config` describes."""
+def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
+    """The app for the site that `config` describes; `fetch` reads SNS's certificates
+    and confirms its subscriptions (tests point it at a local server)."""
     key, note = signing_key(config)
     if note is not None:
         log.warning(note.message)
@@ -126,6 +129,7 @@ def create_app(config: LoadedConfig) -> Starlette:
     )
     for folder in (config.paths.feeds, config.paths.digests):
         folder.mkdir(parents=True, exist_ok=True)
+    fetcher = fetch or HttpsFetch()
     routes: list[BaseRoute] = [
         Route("/", partial(_index, site)),
         Mount("/feeds", PublishedFiles(directory=config.paths.feeds, check_dir=False)),
@@ -139,6 +143,14 @@ def create_app(config: LoadedConfig) -> Starlette:
         ),
         Route("/subscribe", partial(_subscribe, site), methods=["GET", "POST"]),
         Route("/confirm/{token}", partial(_confirm, site), methods=["GET", "POST"]),
+        *(
+            Route(
+                f"/webhooks/{name}",
+                partial(webhook, config, fetcher, name),
+                methods=["POST"],
+            )
+            for name in PROVIDERS
+        ),
     ]
     prefix = site.base.rstrip("/")
     if prefix:

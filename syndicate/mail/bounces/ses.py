@@ -11,10 +11,9 @@ import re
 from typing import Any
 
 from syndicate._store.bounces import BounceEvent
+from syndicate.digests.headers import edition_in_message_id
 from syndicate.mail.bounces.classify import kind_of, status_in
 from syndicate.mail.bounces.dsn import address_in
-
-_OUR_MESSAGE_ID = re.compile(r"<(\d{4}-\d{2}-\d{2}(?:-\d+)?)\.[0-9a-f]{24}@")
 
 
 def ses_notification(text: str) -> dict[str, Any] | None:
@@ -104,12 +103,10 @@ def _edition(mail: object) -> str | None:
         return None
     for header in mail.get("headers") or []:
         if isinstance(header, dict) and str(header.get("name", "")).lower() == "message-id":
-            found = _OUR_MESSAGE_ID.search(str(header.get("value", "")))
-            if found:
-                return found.group(1)
+            edition = edition_in_message_id(str(header.get("value", "")))
+            if edition:
+                return edition
     common = mail.get("commonHeaders")
     if isinstance(common, dict):
-        found = _OUR_MESSAGE_ID.search(str(common.get("messageId", "")))
-        if found:
-            return found.group(1)
+        return edition_in_message_id(str(common.get("messageId", "")))
     return None
