@@ -23,7 +23,12 @@ from syndicate.mail.bounces.remote import open_mailbox
 from syndicate.mail.bounces.sources import messages_at
 from syndicate.mail.report import EditionOutcome, report_page
 from syndicate.mail.subscribers import RowError, check_row, read_subscriber_csv
-from syndicate.mail.tokens import VerpAddresses, signing_key, unsubscribe_mail_token
+from syndicate.mail.tokens import (
+    VerpAddresses,
+    read_unsubscribe_token,
+    signing_key,
+    unsubscribe_mail_token,
+)
 
 __all__ = [
     "add_subscriber",
@@ -118,16 +123,19 @@ def read_bounces(
 ) -> BounceRun:
     """Read bounce and complaint reports from message files, Maildirs, mbox files or
     standard input ("-"), or with no paths from the [bounces] mailbox (IMAP, POP3), and
-    apply them to the site's subscribers."""
+    apply them to the site's subscribers; unsubscribe requests sent to the digests'
+    List-Unsubscribe mailto address are applied too."""
     config = load_config(target, environ)
     settings = config.settings.bounces
-    verp = (
-        None
-        if settings.address is None
-        else VerpAddresses(settings.address, signing_key(config)[0])
-    )
+    key, listed = signing_key(config)[0], list_id(config.settings.site.host)
+    verp = None if settings.address is None else VerpAddresses(settings.address, key)
+
+    def unsubscribe(token: str) -> int | str | None:
+        return read_unsubscribe_token(key, token, listed)
+
     if paths:
-        return bounces_inbox.read_bounces(config, messages_at(list(paths), stdin), verp)
+        incoming = messages_at(list(paths), stdin)
+        return bounces_inbox.read_bounces(config, incoming, verp, unsubscribe=unsubscribe)
     if settings.mailbox is None:
         raise ConfigError(
             "name the messages to read (files, Maildirs, mbox files, - for standard input)"
@@ -137,7 +145,7 @@ def read_bounces(
     password = config.secrets.bounce_password
     secret = password.get_secret_value() if password else None
     with open_mailbox(settings.mailbox, secret, settings.processed_folder) as box:
-        return bounces_inbox.read_bounces(config, box.messages, verp, box.done)
+        return bounces_inbox.read_bounces(config, box.messages, verp, box.done, unsubscribe)
 
 
 def show_subscriber(

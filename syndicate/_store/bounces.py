@@ -85,15 +85,32 @@ class BounceBook:
         report was seen before (then nothing is stored)."""
         stamp = stored_time(now)
         with self.store.transaction() as db:
-            if seen is not None:
-                known = db.execute(
-                    "INSERT INTO report_seen (message_id, content, seen_at) VALUES (?, ?, ?)"
-                    " ON CONFLICT DO NOTHING",
-                    (*seen, stamp),
-                )
-                if known.rowcount == 0:
-                    return None
+            if seen is not None and not _first_sight(db, seen, stamp):
+                return None
             return [self._apply(db, source, event, stamp, rule) for event in events]
+
+    def unsubscribe(
+        self, who: int | str, *, seen: tuple[str, str], now: datetime | None = None
+    ) -> tuple[bool, str | None]:
+        """In one transaction: the unsubscribe request `seen` noted, and the subscriber
+        its token names (by id; a token from before ids, by address) unsubscribed.
+        Returns whether the request was new, and the address (None: no subscriber, or
+        the request was seen before)."""
+        stamp = stored_time(now)
+        with self.store.transaction() as db:
+            if not _first_sight(db, seen, stamp):
+                return False, None
+            by_id = isinstance(who, int)
+            found = db.execute(
+                "SELECT id, email FROM subscriber WHERE id = ?"
+                if by_id
+                else "SELECT id, email FROM subscriber WHERE email = ?",
+                (who,),
+            ).fetchone()
+            if found is None:
+                return True, None
+            _set_status(db, found[0], "unsubscribed", stamp)
+            return True, str(found[1])
 
     def seen(self, message_id: str, content: str) -> bool:
         row = self.store.db.execute(
@@ -152,6 +169,16 @@ class BounceBook:
     def figures(self) -> list[EditionFigures]:
         """Every edition's figures, newest first (see edition_figures)."""
         return edition_figures(self.store)
+
+
+def _first_sight(db: sqlite3.Connection, seen: tuple[str, str], stamp: str) -> bool:
+    """Note a report or request (its Message-ID and a digest of it); False: seen before."""
+    noted = db.execute(
+        "INSERT INTO report_seen (message_id, content, seen_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (*seen, stamp),
+    )
+    return noted.rowcount == 1
 
 
 def _set_status(db: sqlite3.Connection, subscriber_id: int, status: str, stamp: str) -> str:

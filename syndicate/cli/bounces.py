@@ -27,7 +27,8 @@ def bounces(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
     """Read bounce, complaint and auto-reply reports, and apply them to the subscribers:
-    hard bounces and complaints suppress at once, soft bounces count.
+    hard bounces and complaints suppress at once, soft bounces count. Unsubscribe
+    requests mailed to the List-Unsubscribe address are applied too.
 
     Exit status: 0 every message read, 1 some could not be, 2 usage or config errors."""
     with reporting():
@@ -42,7 +43,8 @@ def bounces(
         out.print(
             Text(
                 f"{run.messages} messages: {run.reports} reports, {run.not_reports} not "
-                f"reports, {run.already_seen} seen before; events: {shown}."
+                f"reports, {len(run.unsubscribes)} unsubscribe requests, {run.already_seen} "
+                f"seen before; events: {shown}."
             )
         )
     raise typer.Exit(1 if run.unreadable else 0)

@@ -179,11 +179,18 @@ def unsubscribe_mail_token(message: bytes, key: str, list_id: str) -> int | str 
     """Whom a message sent to the List-Unsubscribe mailto address asks to unsubscribe
     (its subject is "unsubscribe TOKEN"), as read_unsubscribe_token gives it. None if
     it names none, or a token that is forged or for another list."""
+    token = unsubscribe_subject_token(message)
+    return None if token is None else read_unsubscribe_token(key, token, list_id)
+
+
+def unsubscribe_subject_token(message: bytes) -> str | None:
+    """The token of an unsubscribe request by mail (subject "unsubscribe TOKEN"), not
+    yet checked; None if the message is no such request."""
     parsed = BytesParser(policy=email.policy.default).parsebytes(message, headersonly=True)
     words = str(parsed.get("Subject", "")).split()
     if len(words) < 2 or words[0].lower() != "unsubscribe":
         return None
-    return read_unsubscribe_token(key, words[-1], list_id)
+    return words[-1]
 
 
 class VerpAddresses:

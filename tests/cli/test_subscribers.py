@@ -1,8 +1,9 @@
-"""`syndicate subscribers unsubscribe-mail`: what a site's mail handler pipes a message
-sent to the List-Unsubscribe mailto address into."""
+"""`syndicate subscribers unsubscribe-mail` and `syndicate bounces`: what a site's mail
+handler pipes a message sent to the List-Unsubscribe mailto address into."""
 
 from __future__ import annotations
 
+import json
 import mailbox
 import re
 from pathlib import Path
@@ -13,6 +14,7 @@ from syndicate import api
 from syndicate._store.store import StateStore
 from syndicate.cli import app
 from tests.factories import markdown_record, write_site
+from tests.mail.bounces.reports import postfix_dsn
 
 ENV = {"SYNDICATE_SECRET_KEY": "a key for the tests"}
 
@@ -69,3 +71,36 @@ def test_a_forged_or_foreign_token_changes_nothing(tmp_path: Path) -> None:
         assert result.exit_code == 2 and "Traceback" not in result.output
         assert "no valid unsubscribe token" in result.stderr
     assert set(statuses(root).values()) == {"active"}
+
+
+def test_bounces_reads_unsubscribe_requests_with_the_rest_of_the_incoming_mail(
+    tmp_path: Path,
+) -> None:
+    """One command for all the mail that comes back: requests, bounces, the rest."""
+    root = published_site(tmp_path / "site")
+    reply = reply_to_mailto(root, "ana@example.com")
+    forged = reply.replace(b"unsubscribe ", b"unsubscribe x", 1)
+    box = mailbox.Maildir(tmp_path / "incoming", create=True)
+    keys = [
+        box.add(b"Message-ID: <r1@mail.example>\n" + reply),
+        box.add(forged),
+        box.add(postfix_dsn("ben@example.com")),
+    ]
+    command = ["bounces", str(root), str(tmp_path / "incoming"), "--json"]
+    result = CliRunner().invoke(app, command, env=ENV)
+    assert result.exit_code == 0, result.output
+    run = json.loads(result.stdout)
+    source = f"{tmp_path / 'incoming'}:"
+    assert run["unsubscribes"] == [
+        {"source": source + keys[0], "recipient": "ana@example.com", "subscriber": "unsubscribed"}
+    ]
+    assert (run["messages"], run["reports"], run["not_reports"]) == (3, 1, 1)
+    assert run["problems"] == [
+        {
+            "source": source + keys[1],
+            "message": "ignored: an unsubscribe request whose token does not verify",
+        }
+    ]
+    assert statuses(root) == {"ana@example.com": "unsubscribed", "ben@example.com": "bounced"}
+    again = json.loads(CliRunner().invoke(app, command, env=ENV).stdout)
+    assert (again["already_seen"], again["unsubscribes"]) == (3, [])

@@ -21,7 +21,7 @@ from typing import Protocol
 from syndicate._store.bounces import BounceEvent
 from syndicate.mail.bounces.arf import arf_events, returned_headers
 from syndicate.mail.bounces.classify import kind_of, status_in
-from syndicate.mail.bounces.dsn import address_in, dsn_events
+from syndicate.mail.bounces.dsn import address_in, dsn_events, loose_dsn_events
 from syndicate.mail.bounces.legacy import legacy_events
 from syndicate.mail.bounces.ses import ses_events, ses_notification
 
@@ -94,7 +94,11 @@ def read_report(raw: bytes, verp: VerpReader | None = None) -> Reading:
     if events is None:
         events = _first_dsn(parts, edition, text)
     if events is None and _looks_like_bounce(message):
-        events = legacy_events(message, text, edition) or _returned_to(parts, text, edition)
+        events = (
+            loose_dsn_events(text, edition)
+            or legacy_events(message, text, edition)
+            or _returned_to(parts, text, edition)
+        )
     if events is None:
         if _auto_reply(message):
             sender = address_in(str(message.get("From", "")))
@@ -191,14 +195,27 @@ def _auto_reply(message: Message) -> bool:
 
 def _subject(message: Message) -> str:
     try:
-        value = str(
-            email.header.make_header(email.header.decode_header(message.get("Subject", "")))
-        )
-    except (ValueError, LookupError, UnicodeError, email.errors.HeaderParseError):
-        value = str(message.get("Subject", ""))
-    return " ".join(value.split())[:300]
+        pieces = email.header.decode_header(message.get("Subject", ""))
+    except (ValueError, email.errors.HeaderParseError):
+        pieces = [(str(message.get("Subject", "")), None)]
+    words = []
+    for piece, charset in pieces:
+        if isinstance(piece, str):
+            words.append(piece)
+            continue
+        # Raw 8-bit (SMTPUTF8, or a careless MTA) comes as "unknown-8bit": mostly UTF-8.
+        charset = "utf-8" if charset in (None, "unknown-8bit") else charset
+        try:
+            words.append(piece.decode(charset, "replace"))
+        except LookupError:
+            words.append(piece.decode("utf-8", "replace"))
+    return " ".join("".join(words).split())[:300]
 
 
+_MIME_LINES = re.compile(
+    r"^(?:--[^\s]+|Content-[\w-]+:.*|Mime-Version:.*|\s*boundary=.*)\r?$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _LEAVES = ("message/delivery-status", "message/global-delivery-status", "message/feedback-report")
 
 
@@ -224,7 +241,11 @@ def _text(message: Message) -> str:
     """The human-readable text of a report: its own text parts, decoded as they say."""
     texts = []
     for part in _parts(message, into_returned=False):
-        if (
+        # A multipart whose boundary never comes (or came on a line of its own, not
+        # folded into its header) is left unsplit: its text is read without the lines
+        # of MIME structure (part headers, boundaries), which are no one's words.
+        unsplit = part.get_content_maintype() == "multipart" and not part.is_multipart()
+        if not unsplit and (
             part.get_content_maintype() != "text"
             or part.get_content_type() == "text/rfc822-headers"
         ):
@@ -237,7 +258,8 @@ def _text(message: Message) -> str:
             continue
         charset = part.get_content_charset() or "utf-8"
         try:
-            texts.append(payload.decode(charset, "replace"))
+            decoded = payload.decode(charset, "replace")
         except LookupError:
-            texts.append(payload.decode("utf-8", "replace"))
+            decoded = payload.decode("utf-8", "replace")
+        texts.append(_MIME_LINES.sub("", decoded) if unsplit else decoded)
     return "\n".join(texts)

@@ -61,6 +61,8 @@ _DEAD = re.compile(
             r"bad destination system",
             r"unrouteable mail domain",
             r"does not accept mail",
+            r"indicated no smtp service",  # a null MX (RFC 7505): the domain takes no mail
+            r"not listed in (?:the )?(?:public )?(?:name & address book|directory)",
             r"has moved",
             r"address (?:has )?changed",
         )
@@ -99,11 +101,13 @@ _ALIVE = re.compile(
             r"couldn't create|could not create|permission denied|command output|mailbox locked",
             r"delay",
             r"connection (?:refused|reset|timed)",
+            r"unexpected name server reply",  # a DNS failure, not a domain that is gone
         )
     ),
     re.IGNORECASE,
 )
 _DEAD_CODES = {(1, 1), (1, 2), (1, 6), (1, 10), (4, 4)}
+_ALIVE_CODES = {(2, 2), (2, 3)}  # mailbox full, message too large: whatever the words say
 
 
 _AT_DATA = re.compile(
@@ -113,6 +117,9 @@ _AT_DATA = re.compile(
 _AT_RCPT = re.compile(r"(?:after|in reply to) RCPT|\[RCPT_TO\]", re.IGNORECASE)
 _COMMAND = re.compile(r"^\s*>>>\s*(\w+)", re.IGNORECASE)
 _ANSWER = re.compile(r"^\s*<<<\s*5\d\d")
+_NO_RECIPIENTS = re.compile(
+    r"^\s*<<<\s*5\d\d.*(?:no valid recipients|need rcpt|no recipients)", re.IGNORECASE
+)
 
 
 def refused_at_data(text: str, recipient: str) -> bool:
@@ -121,12 +128,15 @@ def refused_at_data(text: str, recipient: str) -> bool:
     the refusal naming it answers; else the words beside it."""
     lines = text.splitlines()
     command = ""
-    for line in lines:
+    for number, line in enumerate(lines):
         found = _COMMAND.match(line)
         if found:
             command = found.group(1).upper()
         elif _ANSWER.match(line) and recipient in line.lower():
-            return command == "DATA"
+            # With PIPELINING the RCPT replies are read after DATA is sent; a DATA
+            # reply of "no valid recipients" after them shows that they were those.
+            pipelined = any(_NO_RECIPIENTS.search(later) for later in lines[number + 1 :])
+            return command == "DATA" and not pipelined
     for number, line in enumerate(lines):
         if recipient in line.lower():
             near = " ".join(lines[number : number + 4])
@@ -159,6 +169,8 @@ def kind_of(
         status = status_in(diagnostic) or status
     code = STATUS.fullmatch(status or "")
     if temporary or at_data or (code and code.group(1) == "4"):
+        return "soft"
+    if code and (int(code.group(2)), int(code.group(3))) in _ALIVE_CODES:
         return "soft"
     reply = REPLY.search(diagnostic)
     if code is None and reply and reply.group(1) == "4":

@@ -55,6 +55,20 @@ def address_in(value: str) -> str | None:
     return found.group(0).strip(".").lower() if found else None
 
 
+_FIELD_LINE = re.compile(r"^(?:final|original)-recipient\s*:", re.IGNORECASE | re.MULTILINE)
+
+
+def loose_dsn_events(text: str, edition: str | None) -> list[BounceEvent] | None:
+    """The events of delivery-status fields found in a report's text: a report whose
+    MIME parts the parser could not find (a boundary that never comes) still has them."""
+    if not _FIELD_LINE.search(text):
+        return None
+    part = Message()
+    part.set_type("message/delivery-status")
+    part.set_payload(text)
+    return dsn_events(part, edition, text)
+
+
 def _blocks(report: Message) -> list[Message]:
     """The field blocks of a delivery-status part, however the parser left them."""
     if report.get_content_type() not in (

@@ -8,13 +8,21 @@ import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from email.parser import BytesParser
 
 from syndicate._store.bounces import BounceEvent, SoftRule
 from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
 from syndicate.errors import SyndicateError
-from syndicate.mail.bounces import Reading, ReportError, VerpReader, read_report
+from syndicate.mail.bounces import (
+    MAX_MESSAGE_BYTES,
+    Reading,
+    ReportError,
+    VerpReader,
+    read_report,
+)
 from syndicate.mail.bounces.sources import Incoming, Unreadable
+from syndicate.mail.tokens import unsubscribe_subject_token
 
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
 
@@ -29,6 +37,7 @@ class BounceRun:
     already_seen: int = 0
     problems: list[dict[str, str]] = field(default_factory=list)
     events: list[dict[str, object]] = field(default_factory=list)
+    unsubscribes: list[dict[str, str | None]] = field(default_factory=list)
 
     @property
     def unreadable(self) -> bool:
@@ -41,6 +50,7 @@ class BounceRun:
             "not_reports": self.not_reports,
             "problems": self.problems,
             "events": self.events,
+            "unsubscribes": self.unsubscribes,
             "already_seen": self.already_seen,
         }
 
@@ -51,14 +61,22 @@ def soft_rule(config: LoadedConfig) -> SoftRule:
     return SoftRule(settings.soft_limit, timedelta(**{_UNITS[unit]: number}))
 
 
+# Whom an unsubscribe token names (mail.tokens.read_unsubscribe_token, with the site's
+# key and list); None: forged, or another list's.
+UnsubscribeReader = Callable[[str], int | str | None]
+
+
 def read_bounces(
     config: LoadedConfig,
     incoming: Iterable[Incoming | Unreadable],
     verp: VerpReader | None = None,
     done: Callable[[str], None] | None = None,
+    unsubscribe: UnsubscribeReader | None = None,
 ) -> BounceRun:
     """Read each message, and apply what it reports, one transaction a message; then
-    `done(source)`, once it is stored (a mailbox then moves or deletes it)."""
+    `done(source)`, once it is stored (a mailbox then moves or deletes it). With
+    `unsubscribe`, a request sent to the List-Unsubscribe mailto address is applied
+    too: all the mail that comes back to a site can go through one command."""
     run, rule = BounceRun(), soft_rule(config)
     with StateStore(config.paths.state_db) as store:
         for item in incoming:
@@ -68,9 +86,14 @@ def read_bounces(
             run.messages += 1
             try:
                 raw = item.read()
-                reading = read_report(raw, verp)
+                who = _unsubscribe_request(raw, unsubscribe, item.source, run)
+                reading = read_report(raw, verp) if who is None else Reading()
             except Exception as exc:  # from outside and hostile: one line, the rest go on
                 run.problems.append({"source": item.source, "message": _why(exc)})
+                continue
+            if who is not None:
+                _unsubscribe(store, item.source, raw, who, run)
+                _done(done, item.source, run)
                 continue
             if reading.forged is not None:
                 note = f"ignored: a VERP address whose token does not verify ({reading.forged})"
@@ -78,11 +101,7 @@ def read_bounces(
             seen = (reading.message_id, hashlib.sha256(raw).hexdigest())
             events = _about_token(store, reading)
             statuses = store.bounces.record(item.source, events, seen=seen, rule=rule)
-            if done is not None:
-                try:
-                    done(item.source)
-                except SyndicateError as exc:  # read again next time: then already seen
-                    run.problems.append({"source": item.source, "message": exc.message})
+            _done(done, item.source, run)
             if statuses is None:
                 run.already_seen += 1
                 continue
@@ -101,6 +120,50 @@ def read_bounces(
                     }
                 )
     return run
+
+
+def _done(done: Callable[[str], None] | None, source: str, run: BounceRun) -> None:
+    if done is not None:
+        try:
+            done(source)
+        except SyndicateError as exc:  # read again next time: then already seen
+            run.problems.append({"source": source, "message": exc.message})
+
+
+def _unsubscribe_request(
+    raw: bytes, unsubscribe: UnsubscribeReader | None, source: str, run: BounceRun
+) -> int | str | None:
+    """Whom a message asks to unsubscribe, when it is a request whose token verifies;
+    a request with a forged token is reported and read as any other message."""
+    if unsubscribe is None or len(raw) > MAX_MESSAGE_BYTES:
+        return None
+    token = unsubscribe_subject_token(raw)
+    if token is None:
+        return None
+    who = unsubscribe(token)
+    if who is None:
+        note = "ignored: an unsubscribe request whose token does not verify"
+        run.problems.append({"source": source, "message": note})
+    return who
+
+
+def _unsubscribe(
+    store: StateStore, source: str, raw: bytes, who: int | str, run: BounceRun
+) -> None:
+    headers = BytesParser().parsebytes(raw, headersonly=True)
+    message_id = " ".join(str(headers.get("Message-ID", "")).split())
+    seen = (message_id[:500], hashlib.sha256(raw).hexdigest())
+    new, address = store.bounces.unsubscribe(who, seen=seen)
+    if not new:
+        run.already_seen += 1
+        return
+    run.unsubscribes.append(
+        {
+            "source": source,
+            "recipient": address,
+            "subscriber": None if address is None else "unsubscribed",
+        }
+    )
 
 
 def _about_token(store: StateStore, reading: Reading) -> list[BounceEvent]:

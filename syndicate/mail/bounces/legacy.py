@@ -25,8 +25,13 @@ _RETURNED_MARKERS = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 _REASON = re.compile(
-    r"\b[245]\d\d\b|\b[245]\.\d+\.\d+\b|\b(?:unknown|exist|full|quota|refused|denied)\b",
+    r"\b[45]\d\d\b|\b[45]\.\d+\.\d+\b|\b(?:unknown|exist|full|quota|refused|denied)\b",
     re.IGNORECASE,
+)
+_NAMED_RECIPIENT = re.compile(
+    r"^\s*(?:RCPT TO|Could not be delivered to|Recipient address|Failed recipient)\s*:\s*"
+    + _ADDRESS.pattern,
+    re.IGNORECASE | re.MULTILINE,
 )
 MAX_TEXT = 200_000  # characters of a report's text read for recipients
 
@@ -52,9 +57,12 @@ def legacy_events(message: Message, text: str, edition: str | None) -> list[Boun
             found.setdefault(candidate, None)
     body = _before_returned(text)[:MAX_TEXT]
     if not found:
-        for match in _ADDRESS.finditer(body):
-            if _recipient(match.group(1).lower(), own):
-                found.setdefault(match.group(1).lower(), None)
+        # An address the text names as the recipient (an SMTP transcript's RCPT TO);
+        # failing that, every address it names (the sender's own are never taken).
+        named = [m.group(1) for m in _NAMED_RECIPIENT.finditer(body)]
+        for address in named or [m.group(1) for m in _ADDRESS.finditer(body)]:
+            if _recipient(address.lower(), own):
+                found.setdefault(address.lower(), None)
     events = []
     for address in found:
         diagnostic = _words_about(address, body)
@@ -99,5 +107,8 @@ def _words_about(address: str, text: str) -> str:
         if not _REASON.search(" ".join(taken)):
             later = [f.strip() for f in lines[number + 1 : number + 15] if f.strip()]
             taken += [f for f in later if not _ADDRESS.search(f) or address in f.lower()]
+        if not _REASON.search(" ".join(taken)):  # the reason first, then the details
+            earlier = [e.strip() for e in lines[max(0, number - 8) : number] if e.strip()]
+            taken = [e for e in earlier if not _ADDRESS.search(e)] + taken
         return " ".join(taken)[:500]
     return " ".join(line.strip() for line in lines if line.strip())[:500]

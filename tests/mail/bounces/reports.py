@@ -157,6 +157,81 @@ Diagnostic-Code: SMTP; 550 5.1.1 <{recipient}>... User unknown
     )
 
 
+def exchange_ndr(recipient: str = "kit.moreau@example.com") -> bytes:
+    """Exchange (2013 and later): a multipart report whose human part lists the
+    recipient with a RESOLVER code, and a delivery-status part."""
+    resolver = "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP lookup"
+    return _crlf(
+        f"""From: postmaster@corp.example.com
+To: bounces@news.example.com
+Subject: Undeliverable: Harbour Courier digest: Sunday 6 December 2026
+Message-ID: <9a3e6d1b-4c2f-4e8a-b7d5-2f1a0c9e8b7d@EXCH01.corp.example.com>
+Content-Language: en-US
+Auto-Submitted: auto-replied
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="X1"
+
+--X1
+Content-Type: text/plain; charset="us-ascii"
+
+Delivery has failed to these recipients or groups:
+
+{recipient}
+The email address you entered couldn't be found. Please check the recipient's
+email address and try to resend the message.
+
+Diagnostic information for administrators:
+
+Generating server: EXCH01.corp.example.com
+
+{recipient}
+Remote Server returned '{resolver}'
+
+--X1
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns;EXCH01.corp.example.com
+Received-From-MTA: dns;mx1.news.example.com
+Arrival-Date: Sun, 6 Dec 2026 08:15:02 +0000
+
+Final-recipient: RFC822;{recipient}
+Action: failed
+Status: 5.1.10
+Diagnostic-code: smtp;{resolver}
+
+--X1
+Content-Type: text/rfc822-headers
+
+{RETURNED.format(to=recipient).split(chr(13) + chr(10) + chr(13) + chr(10))[0]}
+
+--X1--
+"""
+    )
+
+
+def exchange_2003_text(recipient: str = "lou.brandt@example.org") -> bytes:
+    """Older Exchange: plain text, the recipient and its code in angle brackets."""
+    return _crlf(
+        f"""From: System Administrator <postmaster@legacy.example.org>
+To: bounces@news.example.com
+Subject: Undeliverable: Harbour Courier digest
+Message-ID: <0C0E1B3A9F2D4B1E8C7A@legacy.example.org>
+Content-Type: text/plain; charset="us-ascii"
+
+Your message did not reach some or all of the intended recipients.
+
+      Subject:	Harbour Courier digest
+      Sent:	12/6/2026 8:15 AM
+
+The following recipient(s) cannot be reached:
+
+      {recipient} on 12/6/2026 8:15 AM
+            The e-mail account does not exist at the organization this message was sent to.
+            <mail.legacy.example.org #5.1.1 smtp;550 5.1.1 User unknown>
+"""
+    )
+
+
 def gmail_text(recipient: str = "eli.stone@example.com") -> bytes:
     return _crlf(
         f"""From: Mail Delivery Subsystem <mailer-daemon@googlemail.com>
@@ -291,4 +366,96 @@ Message-ID: <reply.88@example.com>
 Thanks for the piece on the harbour. Could you cover the ferry timetable too?
 My neighbour (kim.lee@example.com) asked the same.
 """
+    )
+
+
+def eight_bit_subject(recipient: str = "mo.tanaka@example.jp") -> bytes:
+    """A report whose Subject is raw UTF-8 (no encoded words), from no mail daemon."""
+    head = "From: notice@mail.example.jp\r\nTo: bounces@news.example.com\r\n"
+    return (
+        head.encode()
+        + "Subject: メール配送エラー\r\n".encode()
+        + _crlf(
+            f"""Message-ID: <n1@mail.example.jp>
+Content-Type: text/plain; charset=utf-8
+
+Your mail sent on: Sun, 6 Dec 2026 08:15:02 +0900
+     Could not be delivered to: <{recipient}>
+     As their mailbox is full.
+"""
+        )
+    )
+
+
+def boundary_never_comes(recipient: str = "ned.ross@example.org") -> bytes:
+    """multipart/report, but the body never uses the boundary its header names: the
+    parser finds no parts, and the delivery-status fields are in the text."""
+    return _crlf(
+        f"""From: Mail Delivery System <MAILER-DAEMON@relay.example.org>
+To: bounces@news.example.com
+Subject: Undelivered Mail Returned to Sender
+Message-ID: <b2@relay.example.org>
+MIME-Version: 1.0
+Content-Type: multipart/report; report-type=delivery-status; boundary="ONE"
+
+--TWO
+Content-Type: text/plain
+
+Your message could not be delivered.
+
+--TWO
+Content-Type: message/delivery-status
+
+Reporting-MTA: dns; relay.example.org
+
+Final-Recipient: rfc822; {recipient}
+Action: failed
+Status: 5.1.1
+Diagnostic-Code: smtp; 550 5.1.1 no such user
+
+--TWO--
+"""
+    )
+
+
+def unfolded_boundary(recipient: str = "oz.brand@example.net") -> bytes:
+    """A nested multipart whose boundary parameter came on a line of its own (not
+    folded): its text is left unsplit. It names the sender too (MAIL FROM): only the
+    RCPT TO address is the recipient, and the reason comes before it."""
+    return _crlf(
+        f"""From: post_master@sms.example.net
+To: bounces@news.example.com
+Subject: Re: Harbour Courier digest
+Message-ID: <u3@sms.example.net>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="OUTER"
+
+--OUTER
+Content-Type: multipart/alternative;
+boundary="INNER"
+
+--INNER
+Content-Type: text/plain; charset=us-ascii
+
+Error: Invalid user address
+Error message below:
+550 - Requested action not taken: no such user here
+Message details:
+  Subject: Harbour Courier digest
+  MAIL FROM: bounces@news.example.com
+  RCPT TO: {recipient}
+  Size (in bytes): 222
+--INNER--
+--OUTER--
+"""
+    )
+
+
+def sendmail_pipelined(recipient: str = "pia.lund@example.com") -> bytes:
+    """Sendmail with PIPELINING: the RCPT reply is read after DATA is sent, and the DATA
+    reply ("Need RCPT") shows that no recipient was taken: the address is dead."""
+    return sendmail_at_data(recipient).replace(
+        f"<<< 550 5.1.1 <{recipient}>... User unknown\r\n".encode(),
+        f"<<< 550 5.1.1 <{recipient}>... User unknown\r\n"
+        "<<< 503 5.0.0 Need RCPT (recipient)\r\n".encode(),
     )

@@ -47,6 +47,8 @@ CASES: list[tuple[str, Callable[[], bytes], str, str, str | None]] = [
     ),
     ("sendmail after DATA", reports.sendmail_at_data, "dee.marsh@example.com", "soft", "5.1.1"),
     ("gmail account gone", reports.gmail_text, "eli.stone@example.com", "hard", "5.1.1"),
+    ("exchange ndr", reports.exchange_ndr, "kit.moreau@example.com", "hard", "5.1.10"),
+    ("exchange 2003", reports.exchange_2003_text, "lou.brandt@example.org", "hard", "5.1.1"),
     ("blocked sender", reports.outlook_blocked, "fay.quinn@example.net", "soft", "5.7.1"),
     ("ses bounce", reports.ses_notification, "gus.ford@example.org", "hard", "5.1.1"),
     (
@@ -58,6 +60,51 @@ CASES: list[tuple[str, Callable[[], bytes], str, str, str | None]] = [
     ),
     ("arf complaint", reports.arf_complaint, "hal.ng@example.com", "complaint", None),
     ("vacation", reports.vacation_reply, "ida.park@example.com", "auto-reply", None),
+    ("raw utf-8 subject", reports.eight_bit_subject, "mo.tanaka@example.jp", "soft", None),
+    ("boundary never comes", reports.boundary_never_comes, "ned.ross@example.org", "hard", "5.1.1"),
+    ("unfolded boundary", reports.unfolded_boundary, "oz.brand@example.net", "hard", None),
+    ("sendmail pipelined", reports.sendmail_pipelined, "pia.lund@example.com", "hard", "5.1.1"),
+    (
+        "full, whatever the words",
+        lambda: reports.postfix_dsn(
+            "ana.rocha@example.net", "5.2.2", "smtp; 550 5.2.2 Invalid Address: Mailbox Full"
+        ),
+        "ana.rocha@example.net",
+        "soft",
+        "5.2.2",
+    ),
+    (
+        "null mx",
+        lambda: reports.postfix_dsn(
+            "ana.rocha@example.net",
+            "5.1.10",
+            "x-postfix; an MX or SRV record indicated no SMTP service",
+        ),
+        "ana.rocha@example.net",
+        "hard",
+        "5.1.10",
+    ),
+    (
+        "dns failure",
+        lambda: reports.postfix_dsn(
+            "ana.rocha@example.net",
+            "5.4.4",
+            "x-postfix; Name service error for name=example.net type=MX: Malformed or "
+            "unexpected name server reply",
+        ),
+        "ana.rocha@example.net",
+        "soft",
+        "5.4.4",
+    ),
+    (
+        "notes directory",
+        lambda: reports.exim_text(
+            "ana.rocha@example.net", "User not listed in public Name & Address Book"
+        ),
+        "ana.rocha@example.net",
+        "hard",
+        None,
+    ),
 ]
 
 
