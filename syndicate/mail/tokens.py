@@ -186,11 +186,17 @@ def unsubscribe_mail_token(message: bytes, key: str, list_id: str) -> int | str 
 def unsubscribe_subject_token(message: bytes) -> str | None:
     """The token of an unsubscribe request by mail (subject "unsubscribe TOKEN"), not
     yet checked; None if the message is no such request."""
+    if not _UNSUBSCRIBE_SUBJECT.search(message):  # most mail: no need to parse it
+        return None
     parsed = BytesParser(policy=email.policy.default).parsebytes(message, headersonly=True)
     words = str(parsed.get("Subject", "")).split()
     if len(words) < 2 or words[0].lower() != "unsubscribe":
         return None
     return words[-1]
+
+
+# A Subject header starting "unsubscribe" (or folded, or encoded: then parsed to see).
+_UNSUBSCRIBE_SUBJECT = re.compile(rb"^subject:\s*(?:unsubscribe|=\?)", re.IGNORECASE | re.MULTILINE)
 
 
 class VerpAddresses:
