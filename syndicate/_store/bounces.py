@@ -66,6 +66,14 @@ class SoftRule:
     window: timedelta = timedelta(days=30)
 
 
+@dataclass(frozen=True, slots=True)
+class UnsubscribeRequest:
+    """Whom a request by mail named (None: no subscriber), and their status after it."""
+
+    email: str | None
+    status: str | None
+
+
 class BounceBook:
     def __init__(self, store: Database) -> None:
         self.store = store
@@ -76,41 +84,50 @@ class BounceBook:
         events: Sequence[BounceEvent],
         *,
         seen: tuple[str, str] | None = None,
+        event_ids: Sequence[str] | None = None,
         rule: SoftRule = SoftRule(),
         now: datetime | None = None,
     ) -> list[str | None] | None:
         """In one transaction: the report `seen` (its Message-ID and a digest of its
         content) noted, and each event stored from `source` and applied. Returns each
         event's subscriber status after it (None: no subscriber), or None when the
-        report was seen before (then nothing is stored)."""
+        report was seen before (then nothing is stored). With `event_ids` (a provider's
+        id for each event), an event whose id was seen before, in another report, is
+        skipped: the list then holds the statuses of the others only."""
         stamp = stored_time(now)
         with self.store.transaction() as db:
             if seen is not None and not _first_sight(db, seen, stamp):
                 return None
-            return [self._apply(db, source, event, stamp, rule) for event in events]
+            ids: Sequence[str | None] = event_ids or [None] * len(events)
+            return [
+                self._apply(db, source, event, stamp, rule)
+                for event, event_id in zip(events, ids, strict=True)
+                if event_id is None or _first_sight(db, (event_id, ""), stamp)
+            ]
 
     def unsubscribe(
         self, who: int | str, *, seen: tuple[str, str], now: datetime | None = None
-    ) -> tuple[bool, str | None]:
+    ) -> UnsubscribeRequest | None:
         """In one transaction: the unsubscribe request `seen` noted, and the subscriber
-        its token names (by id; a token from before ids, by address) unsubscribed.
-        Returns whether the request was new, and the address (None: no subscriber, or
-        the request was seen before)."""
+        its token names (by id; a token from before ids, by address) unsubscribed if
+        active or pending (a bounced address stays bounced). None: seen before."""
         stamp = stored_time(now)
         with self.store.transaction() as db:
             if not _first_sight(db, seen, stamp):
-                return False, None
+                return None
             by_id = isinstance(who, int)
             found = db.execute(
-                "SELECT id, email FROM subscriber WHERE id = ?"
+                "SELECT id, email, status FROM subscriber WHERE id = ?"
                 if by_id
-                else "SELECT id, email FROM subscriber WHERE email = ?",
+                else "SELECT id, email, status FROM subscriber WHERE email = ?",
                 (who,),
             ).fetchone()
             if found is None:
-                return True, None
-            _set_status(db, found[0], "unsubscribed", stamp)
-            return True, str(found[1])
+                return UnsubscribeRequest(None, None)
+            subscriber_id, email, status = found
+            if status in ("active", "pending"):
+                status = _set_status(db, subscriber_id, "unsubscribed", stamp)
+            return UnsubscribeRequest(str(email), str(status))
 
     def seen(self, message_id: str, content: str) -> bool:
         row = self.store.db.execute(

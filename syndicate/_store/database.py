@@ -29,9 +29,9 @@ class Database:
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            with self.transaction() as db:
+            with self.transaction() as db:  # foreign keys are off while it migrates
                 migrate(db, path)
+            self._db.execute("PRAGMA foreign_keys=ON")
         except sqlite3.DatabaseError as exc:
             self._db.close()
             raise StateError(f"not a usable state store ({exc})", file=path) from None

@@ -101,6 +101,23 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX bounce_event_email ON bounce_event (email, at);
     CREATE INDEX bounce_event_edition ON bounce_event (edition_id);
     """,
+    # 7: a subscriber's id is never given again once they are forgotten: tokens in
+    # mail already sent name ids, and must not come to name someone else.
+    """
+    CREATE TABLE subscriber_new (
+        id         INTEGER PRIMARY KEY AUTOINCREMENT,
+        email      TEXT NOT NULL UNIQUE,
+        name       TEXT NOT NULL DEFAULT '',
+        sections   TEXT NOT NULL DEFAULT '[]',
+        status     TEXT NOT NULL CHECK (status IN ('active', 'pending', 'unsubscribed', 'bounced')),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    INSERT INTO subscriber_new (id, email, name, sections, status, created_at, updated_at)
+        SELECT id, email, name, sections, status, created_at, updated_at FROM subscriber;
+    DROP TABLE subscriber;
+    ALTER TABLE subscriber_new RENAME TO subscriber;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -119,6 +136,10 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             if statement.strip():
                 db.execute(statement)
         db.execute(f"PRAGMA user_version = {number + 1}")
+    # Migrations run with foreign keys off (a table rebuilt keeps its rows' ids): check
+    # that every reference still holds before the change is committed.
+    if version < SCHEMA_VERSION and db.execute("PRAGMA foreign_key_check").fetchone():
+        raise StateError("a migration broke a reference between tables", file=path)
 
 
 def schema_version(db: sqlite3.Connection) -> int:

@@ -99,6 +99,7 @@ async def webhook(config: LoadedConfig, fetch: Fetch, provider: str, request: Re
             delivery.events,
             # By its id alone: the same id with another body is a replay too.
             seen=(delivery.request_id, ""),
+            event_ids=delivery.event_ids,
             rule=soft_rule(config),
         )
     if statuses is None:

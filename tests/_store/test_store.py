@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 
 from syndicate._store.identities import Identity
-from syndicate._store.schema import SCHEMA_VERSION
+from syndicate._store.schema import MIGRATIONS, SCHEMA_VERSION
 from syndicate._store.store import StateStore
+from syndicate._store.subscribers import SubscriberRow
 from syndicate.errors import StateError
 from tests.factories import NOW
 
@@ -84,3 +85,42 @@ def test_a_version_1_store_is_migrated_and_keeps_its_dates(tmp_path: Path) -> No
         assert store.identities.settle([("old", "other")], later) == {
             "old": Identity(NOW, "story-2")
         }
+
+
+def test_a_forgotten_subscriber_s_id_is_never_given_again(tmp_path: Path) -> None:
+    # Mail already sent carries tokens that name ids: one must not come to name
+    # someone else (SQLite would reuse the highest id once it is deleted).
+    with StateStore(tmp_path / "s.db") as store:
+        store.subscribers.upsert([SubscriberRow("a@example.com"), SubscriberRow("b@example.com")])
+        forgotten = store.subscribers.find("b@example.com")
+        assert forgotten is not None and store.subscribers.remove("b@example.com")
+        store.subscribers.upsert([SubscriberRow("c@example.com")])
+        assert store.subscribers.get(forgotten.id) is None
+
+
+def test_a_version_6_store_keeps_its_subscriber_ids_and_references(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    with sqlite3.connect(path) as db:
+        for migration in MIGRATIONS[:6]:
+            db.executescript(migration)
+        db.execute(
+            "INSERT INTO subscriber (id, email, status, created_at, updated_at) VALUES"
+            " (7, 'a@example.com', 'active', ?, ?), (9, 'b@example.com', 'active', ?, ?)",
+            (NOW.isoformat(),) * 4,
+        )
+        db.execute("INSERT INTO edition VALUES ('2026-12-01', 'x', '[]')")
+        db.execute(
+            "INSERT INTO send (edition_id, subscriber_id, variant, status, updated_at)"
+            " VALUES ('2026-12-01', 9, 'all', 'sent', 'x')"
+        )
+        db.execute("PRAGMA user_version = 6")
+    with StateStore(path) as store:
+        assert [(s.id, s.email) for s in store.subscribers.all()] == [
+            (7, "a@example.com"),
+            (9, "b@example.com"),
+        ]
+        with pytest.raises(sqlite3.IntegrityError):  # references are enforced again
+            store.db.execute("DELETE FROM subscriber WHERE id = 9")
+        store.subscribers.remove("b@example.com")
+        store.subscribers.upsert([SubscriberRow("c@example.com")])
+        assert store.subscribers.get(9) is None

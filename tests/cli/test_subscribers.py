@@ -104,3 +104,15 @@ def test_bounces_reads_unsubscribe_requests_with_the_rest_of_the_incoming_mail(
     assert statuses(root) == {"ana@example.com": "unsubscribed", "ben@example.com": "bounced"}
     again = json.loads(CliRunner().invoke(app, command, env=ENV).stdout)
     assert (again["already_seen"], again["unsubscribes"]) == (3, [])
+
+
+def test_an_unsubscribe_request_leaves_a_bounced_address_bounced(tmp_path: Path) -> None:
+    root = published_site(tmp_path / "site")
+    reply = reply_to_mailto(root, "ana@example.com")
+    with StateStore(root / ".syndicate" / "state.db") as store:
+        store.subscribers.set_status("ana@example.com", "bounced")
+    result = CliRunner().invoke(app, ["bounces", str(root), "-", "--json"], input=reply, env=ENV)
+    assert result.exit_code == 0, result.output
+    [request] = json.loads(result.stdout)["unsubscribes"]
+    assert (request["recipient"], request["subscriber"]) == ("ana@example.com", "bounced")
+    assert statuses(root)["ana@example.com"] == "bounced"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -124,7 +125,7 @@ def test_ses_bounces_and_complaints_verified_by_the_sns_certificate(
         bounce = signer.notification(ses_bounce(PEOPLE[0]), SignatureVersion=version)
         assert client.post("/webhooks/ses", json=bounce).status_code == 200
         complaint = signer.notification(
-            ses_complaint(PEOPLE[1]), MessageId="a-second-message", SignatureVersion=version
+            ses_complaint(PEOPLE[1]), MessageId=str(uuid.uuid4()), SignatureVersion=version
         )
         assert client.post("/webhooks/ses", json=complaint).status_code == 200
     assert statuses(root) == {
@@ -143,13 +144,13 @@ def test_a_replayed_or_tampered_sns_message_changes_nothing(root: Path, sns: Sns
         assert client.post("/webhooks/ses", json=bounce).status_code == 200
         before = stored(root)
         assert client.post("/webhooks/ses", json=bounce).status_code == 409
-        other = signer.notification(ses_bounce(PEOPLE[1]), MessageId="another")
+        other = signer.notification(ses_bounce(PEOPLE[1]), MessageId=str(uuid.uuid4()))
         tampered = {**other, "Message": json.dumps(ses_bounce(PEOPLE[2]))}
         assert client.post("/webhooks/ses", json=tampered).status_code == 403
-        forged = SnsSigner().notification(ses_bounce(PEOPLE[2]), MessageId="forged")
+        forged = SnsSigner().notification(ses_bounce(PEOPLE[2]), MessageId=str(uuid.uuid4()))
         assert client.post("/webhooks/ses", json=forged).status_code == 403
         stale = signer.notification(
-            ses_bounce(PEOPLE[3]), MessageId="old", Timestamp=iso_hours_ago(2)
+            ses_bounce(PEOPLE[3]), MessageId=str(uuid.uuid4()), Timestamp=iso_hours_ago(2)
         )
         assert client.post("/webhooks/ses", json=stale).status_code == 400
         elsewhere = signer.notification(ses_bounce(PEOPLE[3]), topic=TOPIC + "-other")
@@ -164,6 +165,10 @@ def test_a_replayed_or_tampered_sns_message_changes_nothing(root: Path, sns: Sns
         "https://attacker.example/sns.eu-west-1.amazonaws.com/cert.pem",
         "http://sns.eu-west-1.amazonaws.com/SimpleNotificationService-0123456789abcdef.pem",
         "https://sns.eu-west-1.amazonaws.com/not-a-certificate.txt",
+        "https://sns.eu-west-1.amazonaws.com:abc/cert.pem",
+        "https://sns.eu-west-1.amazonaws.com:8443/cert.pem",
+        "https://attacker.example:443@sns.eu-west-1.amazonaws.com/cert.pem",
+        "https://attacker%00@sns.eu-west-1.amazonaws.com/cert.pem",
     ],
 )
 def test_a_certificate_from_anywhere_but_sns_is_never_fetched(
@@ -434,3 +439,87 @@ def test_a_signed_request_in_any_shape_is_read_or_refused_never_an_error(
     with client_for(fuzzed, environment(signer)) as client:
         answer = client.post(f"/webhooks/{provider}", content=body, headers=headers)
     assert answer.status_code in (200, 400, 409), answer.text
+
+
+# --- What a review found ---------------------------------------------------------------
+
+
+def test_a_newline_cannot_move_a_signed_field_into_the_message_id(root: Path, sns: Sns) -> None:
+    # The string signed is "name\nvalue\n" in turn: a Subject folded into the MessageId
+    # would sign the same bytes under a new id, and replay the notification.
+    signer, _, fetch = sns
+    with client_for(root, environment(), fetch) as client:
+        bounce = signer.notification(ses_bounce(PEOPLE[0]), Subject="Bounce")
+        assert client.post("/webhooks/ses", json=bounce).status_code == 200
+        before = stored(root)
+        folded = {**bounce, "MessageId": bounce["MessageId"] + "\nSubject\nBounce"}
+        del folded["Subject"]
+        assert client.post("/webhooks/ses", json=folded).status_code == 400
+        assert stored(root) == before
+
+
+@pytest.mark.parametrize(
+    ("provider", "body"),
+    [
+        ("mailgun", b'{"signature": {"timestamp": "1", "token": "\\ud800", "signature": "x"}}'),
+        ("mailgun", '{"signature": {"timestamp": "1", "token": "t", "signature": "é"}}'.encode()),
+        ("mailgun", b"[" * 200_000 + b"]" * 200_000),
+        ("ses", b"[" * 200_000 + b"]" * 200_000),
+        ("sendgrid", b"[" * 200_000 + b"]" * 200_000),
+    ],
+)
+def test_text_json_can_carry_but_nothing_can_read_is_a_4xx(
+    root: Path, provider: str, body: bytes
+) -> None:
+    with client_for(root, environment(SendGridSigner())) as client:
+        answer = client.post(f"/webhooks/{provider}", content=body)
+    assert 400 <= answer.status_code < 500
+
+
+def test_a_lone_surrogate_in_a_signed_sns_field_is_a_4xx(root: Path, sns: Sns) -> None:
+    signer, _, fetch = sns
+    with client_for(root, environment(), fetch) as client:
+        document = {**signer.notification(ses_bounce(PEOPLE[0])), "Subject": "\ud800"}
+        body = json.dumps(document).encode()  # ASCII: the surrogate as \ud800
+        assert client.post("/webhooks/ses", content=body).status_code == 400
+
+
+def test_an_event_that_comes_again_in_another_request_is_applied_once(root: Path) -> None:
+    signer = SendGridSigner()
+    blocked = sendgrid_event(PEOPLE[2], "bounce", type="blocked", reason="550 spam")
+    failure = mailgun_failure(PEOPLE[3], severity="temporary")
+    with client_for(root, environment(signer)) as client:
+        for batch in ([blocked], [blocked, sendgrid_event(PEOPLE[3], "delivered")]):
+            body, headers = signer.request(batch)
+            assert (
+                client.post("/webhooks/sendgrid", content=body, headers=headers).status_code == 200
+            )
+        # Mailgun's retry of the same event, signed anew (another token).
+        for token in ("r" * 50, "s" * 50):
+            body = mailgun_request(failure, token=token)
+            assert client.post("/webhooks/mailgun", content=body).status_code == 200
+    assert [e["kind"] for e in events_of(root, PEOPLE[2])] == ["soft"]
+    assert [e["kind"] for e in events_of(root, PEOPLE[3])] == ["soft"]
+
+
+def test_what_each_provider_says_it_did_not_send_or_could_not_judge(root: Path, sns: Sns) -> None:
+    signer, _, fetch = sns
+    undetermined = ses_bounce(PEOPLE[0])
+    undetermined["bounce"]["bounceType"] = "Undetermined"
+    suppressed = {**mailgun_failure(PEOPLE[1]), "reason": "suppress-bounce", "id": "sup-1"}
+    with client_for(root, environment(), fetch) as client:
+        assert (
+            client.post("/webhooks/ses", json=signer.notification(undetermined)).status_code == 200
+        )
+        body = mailgun_request(suppressed, token="w" * 50)
+        assert client.post("/webhooks/mailgun", content=body).status_code == 200
+        challenge = postmark_bounce(PEOPLE[2], "ChallengeVerification", record_id=99)
+        answer = client.post(
+            "/webhooks/postmark", content=challenge, headers=basic(POSTMARK_SECRET)
+        )
+        assert answer.status_code == 200
+    assert [e["kind"] for e in events_of(root, PEOPLE[0])] == ["unknown"]
+    assert [e["kind"] for e in events_of(root, PEOPLE[2])] == ["auto-reply"]
+    assert statuses(root) == {
+        PEOPLE[0]: "active", PEOPLE[1]: "bounced", PEOPLE[2]: "active", PEOPLE[3]: "active",
+    }  # fmt: skip

@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,7 +58,7 @@ class SnsSigner:
     ) -> dict[str, str]:
         document = {
             "Type": "Notification",
-            "MessageId": fields.pop("MessageId", "5c1f3b7e-9d2a-4b7c-8e1f-0a9b8c7d6e5f"),
+            "MessageId": fields.pop("MessageId", str(uuid.uuid4())),
             "TopicArn": topic,
             "Message": json.dumps(message),
             "Timestamp": fields.pop("Timestamp", iso(datetime.now(UTC))),
@@ -205,7 +206,7 @@ def mailgun_failure(recipient: str, *, severity: str = "permanent") -> dict[str,
         "recipient": recipient,
         "reason": "bounce" if severity == "permanent" else "generic",
         "timestamp": time.time(),
-        "id": "G9Bn5sl1TC6nu79C8C0bwg",
+        "id": hashlib.sha256(f"{recipient}{severity}".encode()).hexdigest()[:22],
         "delivery-status": {
             "code": 550 if severity == "permanent" else 452,
             "enhanced-code": "5.1.1" if severity == "permanent" else "4.2.2",

@@ -207,7 +207,7 @@ def _subject(message: Message) -> str:
         charset = "utf-8" if charset in (None, "unknown-8bit") else charset
         try:
             words.append(piece.decode(charset, "replace"))
-        except LookupError:
+        except (LookupError, UnicodeError):  # no such codec, or one that cannot replace
             words.append(piece.decode("utf-8", "replace"))
     return " ".join("".join(words).split())[:300]
 

@@ -153,16 +153,12 @@ def _unsubscribe(
     headers = BytesParser().parsebytes(raw, headersonly=True)
     message_id = " ".join(str(headers.get("Message-ID", "")).split())
     seen = (message_id[:500], hashlib.sha256(raw).hexdigest())
-    new, address = store.bounces.unsubscribe(who, seen=seen)
-    if not new:
+    request = store.bounces.unsubscribe(who, seen=seen)
+    if request is None:
         run.already_seen += 1
         return
     run.unsubscribes.append(
-        {
-            "source": source,
-            "recipient": address,
-            "subscriber": None if address is None else "unsubscribed",
-        }
+        {"source": source, "recipient": request.email, "subscriber": request.status}
     )
 
 

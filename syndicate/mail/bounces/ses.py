@@ -1,7 +1,7 @@
 """Amazon SES notifications (bounces, complaints), as SES mails them or posts them
 through SNS: one JSON document of `notificationType` (or `eventType`) Bounce or
 Complaint. A Permanent bounce is judged by its diagnostic like any other; a Transient
-or Undetermined one is soft.
+one is soft; an Undetermined one is stored as unknown and changes nothing.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import json
 import re
 from typing import Any
 
-from syndicate._store.bounces import BounceEvent
+from syndicate._store.bounces import BounceEvent, Kind
 from syndicate.digests.headers import edition_in_message_id
 from syndicate.mail.bounces.classify import kind_of, status_in
 from syndicate.mail.bounces.dsn import address_in
@@ -70,7 +70,8 @@ def ses_events(notification: dict[str, Any]) -> list[BounceEvent]:
     bounce = notification.get("bounce")
     if not isinstance(bounce, dict):
         return []
-    temporary = bounce.get("bounceType") != "Permanent"
+    bounce_type = bounce.get("bounceType")
+    temporary = bounce_type not in ("Permanent", "Undetermined")
     reporting = str(bounce.get("reportingMTA") or "ses")
     subtype = str(bounce.get("bounceSubType") or "")
     events = []
@@ -83,7 +84,11 @@ def ses_events(notification: dict[str, Any]) -> list[BounceEvent]:
         diagnostic = re.sub(r"^\s*[\w-]+\s*;\s*", "", str(recipient.get("diagnosticCode") or ""))
         diagnostic = diagnostic or subtype
         status = status_in(str(recipient.get("status") or "")) or status_in(diagnostic)
-        found = kind_of(status, diagnostic, temporary=temporary)
+        found: Kind = (
+            "unknown"  # SES could not tell what the reply meant: neither verdict is ours
+            if bounce_type == "Undetermined"
+            else kind_of(status, diagnostic, temporary=temporary)
+        )
         events.append(BounceEvent(address, found, status, diagnostic[:500], reporting, edition))
     return events
 

@@ -7,7 +7,8 @@ the same events as mail that comes back.
   SubscribeURL (checked the same way).
 - SendGrid's event webhook: ECDSA (P-256, SHA-256) over timestamp and body, with the
   public key in SYNDICATE_SENDGRID_WEBHOOK_KEY.
-- Mailgun: HMAC-SHA256 of timestamp and token with SYNDICATE_MAILGUN_SIGNING_KEY.
+- Mailgun: HMAC-SHA256 of timestamp and token with SYNDICATE_MAILGUN_SIGNING_KEY (the
+  event data itself is not signed: the token, once used, is refused again).
 - Postmark: HTTP basic auth whose password is SYNDICATE_POSTMARK_WEBHOOK_SECRET.
 
 Where the provider signs a time (SNS, SendGrid, Mailgun) it must be within TOLERANCE of
@@ -27,6 +28,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,6 +46,7 @@ from syndicate.mail.bounces.ses import ses_events
 
 TOLERANCE = timedelta(minutes=15)
 MAX_BODY = 1024 * 1024
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
 _SNS_HOST = re.compile(r"sns\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?")
 
 # Fetches an https URL's body (the SNS certificate, the subscription's confirmation).
@@ -57,6 +60,9 @@ class Delivery:
     request_id: str
     events: tuple[BounceEvent, ...]
     note: str = ""
+    # Each event's own id, where the provider gives one: an event that comes again in
+    # another request (a retry, signed anew) is applied once.
+    event_ids: tuple[str, ...] | None = None
 
 
 def _json(body: bytes) -> Any:
@@ -64,12 +70,12 @@ def _json(body: bytes) -> Any:
         raise WebhookRefused(413, "too large")
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise WebhookRefused(400, "not JSON") from None
+    except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
+        raise WebhookRefused(400, "not JSON, or nested too deeply") from None
 
 
 def _recent(moment: datetime, now: datetime) -> None:
-    if abs(now - moment) > TOLERANCE:
+    if moment.tzinfo is None or abs(now - moment) > TOLERANCE:
         raise WebhookRefused(400, "too old, or from the future: a replay?")
 
 
@@ -88,12 +94,19 @@ def sns_delivery(body: bytes, topics: tuple[str, ...], fetch: Fetch, now: dateti
     if not isinstance(document, dict):
         raise WebhookRefused(400, "not an SNS message")
     kind = document.get("Type")
-    if (
-        not isinstance(kind, str)
-        or kind not in _SIGNED
-        or not all(isinstance(document.get(k), str) for k in ("MessageId", "Timestamp", "TopicArn"))
-    ):
+    if not isinstance(kind, str) or kind not in _SIGNED:
         raise WebhookRefused(400, "not an SNS notification or subscription confirmation")
+    # Each signed field a string, and none but the Message on more than one line: the
+    # string signed is "name\nvalue\n" in turn, which a newline in a value could
+    # rearrange into the same bytes with another MessageId (a replay under a new id).
+    for name in _SIGNED[kind]:
+        value = document.get(name)
+        if value is None and name in ("Message", "Subject"):
+            continue
+        if not isinstance(value, str) or (name != "Message" and "\n" in value):
+            raise WebhookRefused(400, f"no {name} as SNS writes it")
+    if not _UUID.fullmatch(document["MessageId"]):
+        raise WebhookRefused(400, "a MessageId that is no SNS message id")
     if document["TopicArn"] not in topics:
         raise WebhookRefused(403, "a topic that is not in bounces.sns_topics")
     _verify_sns(document, kind, fetch)
@@ -109,12 +122,12 @@ def sns_delivery(body: bytes, topics: tuple[str, ...], fetch: Fetch, now: dateti
             raise WebhookRefused(400, "a SubscribeURL that is not SNS's")
         try:
             fetch(confirm)
-        except OSError as exc:  # SNS sends it again: a 5xx, not a refusal
+        except (OSError, HTTPException) as exc:  # SNS sends it again: a 5xx, not a refusal
             raise WebhookRefused(502, f"the subscription was not confirmed ({exc})") from None
         return Delivery(request_id, (), f"subscribed to {document['TopicArn']}")
     try:
         notification = json.loads(document["Message"])
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):
         raise WebhookRefused(400, "a Message that is not an SES notification") from None
     if not isinstance(notification, dict):
         raise WebhookRefused(400, "a Message that is not an SES notification")
@@ -129,11 +142,14 @@ def _verify_sns(document: Mapping[str, Any], kind: str, fetch: Fetch) -> None:
         signature = base64.b64decode(str(document.get("Signature", "")), validate=True)
     except (binascii.Error, ValueError):
         raise WebhookRefused(403, "no readable signature") from None
-    signed = "".join(
-        f"{name}\n{document[name]}\n"
-        for name in _SIGNED[kind]
-        if isinstance(document.get(name), str)
-    ).encode("utf-8")
+    try:
+        signed = "".join(
+            f"{name}\n{document[name]}\n"
+            for name in _SIGNED[kind]
+            if document.get(name) is not None
+        ).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry and UTF-8 cannot
+        raise WebhookRefused(400, "text that is not Unicode") from None
     digest = {"1": hashes.SHA1(), "2": hashes.SHA256()}.get(str(document.get("SignatureVersion")))
     if digest is None:
         raise WebhookRefused(403, "an unknown SignatureVersion")
@@ -144,13 +160,18 @@ def _verify_sns(document: Mapping[str, Any], kind: str, fetch: Fetch) -> None:
         key.verify(signature, signed, padding.PKCS1v15(), digest)
     except InvalidSignature:
         raise WebhookRefused(403, "a signature that does not verify") from None
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, HTTPException) as exc:
         raise WebhookRefused(403, f"no usable signing certificate ({exc})") from None
 
 
 def _sns_url(url: str) -> bool:
-    parts = urlsplit(url)
-    return parts.scheme == "https" and bool(_SNS_HOST.fullmatch(parts.hostname or ""))
+    """An https URL on an SNS host: no port, no user, nothing that could lead elsewhere."""
+    try:
+        parts = urlsplit(url)
+        plain = parts.port is None and parts.username is None and parts.password is None
+    except ValueError:
+        return False
+    return plain and parts.scheme == "https" and bool(_SNS_HOST.fullmatch(parts.hostname or ""))
 
 
 # --- SendGrid ------------------------------------------------------------------------------
@@ -183,18 +204,25 @@ def sendgrid_delivery(
     items = _json(body)
     if not isinstance(items, list):
         raise WebhookRefused(400, "not a list of events")
-    found = [event for item in items if (event := _sendgrid_event(item)) is not None]
-    # By its events' ids, not the signed time: a retry of the same batch is one request.
+    found = [
+        (item, event)
+        for item in items
+        if isinstance(item, dict) and (event := _sendgrid_event(item)) is not None
+    ]
+    # The batch's id is its events' ids (not the signed time): the same batch again is
+    # a replay; each event's own id keeps one that comes again in another batch once.
     ids = sorted(str(i.get("sg_event_id", "")) for i in items if isinstance(i, dict))
-    digest = hashlib.sha256("\n".join(ids).encode() if any(ids) else body).hexdigest()
-    return Delivery(f"sendgrid:{digest[:32]}", tuple(found))
+    digest = hashlib.sha256("\n".join(ids).encode() if any(ids) else body).hexdigest()[:32]
+    event_ids = tuple(
+        f"sendgrid:{item['sg_event_id']}" if item.get("sg_event_id") else f"sendgrid:{digest}:{n}"
+        for n, (item, _) in enumerate(found)
+    )
+    return Delivery(f"sendgrid:{digest}", tuple(event for _, event in found), event_ids=event_ids)
 
 
-def _sendgrid_event(item: object) -> BounceEvent | None:
+def _sendgrid_event(item: dict[str, Any]) -> BounceEvent | None:
     """A bounce, block, spam report or drop; None for the rest (delivered, opened, and
     deferred, which is no failure yet)."""
-    if not isinstance(item, dict):
-        return None
     recipient = address_in(str(item.get("email", "")))
     name, reason = str(item.get("event", "")), str(item.get("reason", ""))
     status = status_in(str(item.get("status", ""))) or status_in(reason)
@@ -221,16 +249,34 @@ def mailgun_delivery(body: bytes, signing_key: str, now: datetime) -> Delivery:
     signed = document.get("signature") if isinstance(document, dict) else None
     if not isinstance(signed, dict):
         raise WebhookRefused(400, "no signature")
-    stamp, token = str(signed.get("timestamp", "")), str(signed.get("token", ""))
-    expected = hmac.new(signing_key.encode(), (stamp + token).encode(), hashlib.sha256).hexdigest()
-    if not token or not hmac.compare_digest(expected, str(signed.get("signature", ""))):
+    stamp, token, given = (str(signed.get(k, "")) for k in ("timestamp", "token", "signature"))
+    try:
+        signed_bytes, given_bytes = (stamp + token).encode(), given.encode()
+    except UnicodeEncodeError:  # a lone surrogate, which JSON can carry and UTF-8 cannot
+        raise WebhookRefused(400, "text that is not Unicode") from None
+    expected = hmac.new(signing_key.encode(), signed_bytes, hashlib.sha256).hexdigest().encode()
+    if not token or not hmac.compare_digest(expected, given_bytes):
         raise WebhookRefused(403, "a signature that does not verify")
     _recent(_epoch(stamp), now)
     data = document.get("event-data")
     if not isinstance(data, dict):
         raise WebhookRefused(400, "no event-data")
     event = _mailgun_event(data)
-    return Delivery(f"mailgun:{token}", () if event is None else (event,))
+    # The token is what is signed (the event data is not): it alone makes a replay.
+    event_id = str(data.get("id") or f"token-{token}")
+    return Delivery(
+        f"mailgun:{token}",
+        () if event is None else (event,),
+        event_ids=None if event is None else (f"mailgun:event:{event_id}",),
+    )
+
+
+# A failure that is Mailgun's refusal to send, for its own list of the address.
+_MAILGUN_SUPPRESSED: dict[str, Kind] = {
+    "suppress-bounce": "hard",
+    "suppress-complaint": "complaint",
+    "suppress-unsubscribe": "unknown",  # they left through Mailgun's link: not ours to judge
+}
 
 
 def _mailgun_event(data: Mapping[str, Any]) -> BounceEvent | None:
@@ -246,6 +292,10 @@ def _mailgun_event(data: Mapping[str, Any]) -> BounceEvent | None:
         return BounceEvent(recipient, "complaint", None, "complained", "mailgun", edition)
     if data.get("event") != "failed":
         return None
+    suppressed = _MAILGUN_SUPPRESSED.get(str(data.get("reason", "")))
+    if suppressed is not None:  # not sent: Mailgun's own list holds the address
+        reason = f"not sent: {data.get('reason')}"
+        return BounceEvent(recipient, suppressed, None, reason, "mailgun", edition)
     status_block = data.get("delivery-status")
     delivery = status_block if isinstance(status_block, dict) else {}
     diagnostic = " ".join(
@@ -269,10 +319,11 @@ _POSTMARK_KINDS: dict[str, Kind] = {
     **dict.fromkeys(
         (
             "SoftBounce", "Transient", "DnsError", "Blocked", "SpamNotification",
-            "VirusNotification", "ChallengeVerification", "DMARCPolicy",
+            "VirusNotification", "DMARCPolicy",
         ),
         "soft",
     ),
+    "ChallengeVerification": "auto-reply",  # a challenge-response system answering
 }  # fmt: skip
 
 

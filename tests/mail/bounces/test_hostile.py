@@ -20,6 +20,8 @@ HEADERS = st.sampled_from(
         b"Content-Type: text/plain; charset=x-unknown\r\n",
         b"Content-Transfer-Encoding: base64\r\n",
         b"Subject: =?utf-8?B?////?=\r\n",
+        b"Subject: =?idna?q?Undeliverable?=\r\n",  # a codec that cannot "replace"
+        b"Subject: \xe9\xff raw 8-bit\r\n",
         b"From: MAILER-DAEMON@\r\n",
         b"X-Failed-Recipients: <>\r\n",
     ]
@@ -50,3 +52,11 @@ def test_reports_with_damaged_headers_and_bodies(
 @given(st.text(max_size=300), st.text(max_size=12))
 def test_every_diagnostic_has_a_kind(diagnostic: str, status: str) -> None:
     assert kind_of(status, diagnostic) in ("hard", "soft")
+
+
+def test_a_subject_in_a_codec_that_cannot_replace_is_read() -> None:
+    raw = reports.postfix_dsn().replace(
+        b"Subject: Undelivered Mail Returned to Sender", b"Subject: =?idna?q?Undeliverable?="
+    )
+    [event] = read_report(raw).events
+    assert event.kind == "hard"
