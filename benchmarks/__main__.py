@@ -60,6 +60,7 @@ JOBS = [
     Job("stage_validate", 1_000, ["--entries", "50"], big=True),
     Job("stage_serve", 400),
     Job("stage_bounces", 10_000),
+    Job("stage_workers", 3_000),  # needs PostgreSQL's binaries (Debian's postgresql)
 ]
 
 
@@ -140,6 +141,11 @@ def notes(result: dict[str, object]) -> str:
         )
     if stage == "bounces":
         return "a Maildir of reports, 7 shapes; floor: flufl.bounce's scan alone"
+    if stage in ("dispatch-workers", "dispatch-pg"):
+        rates = r["rates"]
+        assert isinstance(rates, dict)
+        shown = ", ".join(f"{key} {value}/s" for key, value in rates.items())
+        return f"{shown}; sink waits {r['delay']}s a message, {r['connections']} conn/worker"
     if stage == "serve":
         return f"all-304: {r['rate_304']}/s vs floor {r['floor_rate_304']}/s"
     return ""

@@ -63,10 +63,13 @@ def subscriber_rows(count: int, seed: int = 11) -> list[SubscriberRow]:
     return rows
 
 
-def add_subscribers(root: Path, count: int, seed: int = 11) -> None:
-    """Put `count` subscribers into the site's state store, as an import would."""
+def add_subscribers(
+    root: Path, count: int, seed: int = 11, environ: dict[str, str] | None = None
+) -> None:
+    """Put `count` subscribers into the site's state store (the one `environ` names:
+    SYNDICATE_DATABASE_URL), as an import would."""
     from syndicate._store.store import StateStore
-    from syndicate.paths import SitePaths
+    from syndicate.config import load_config
 
-    with StateStore(SitePaths(root).state_db) as store:
+    with StateStore(load_config(root, environ or {}).store) as store:
         store.subscribers.upsert(subscriber_rows(count, seed))

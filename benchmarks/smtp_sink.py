@@ -6,7 +6,8 @@ Stock aiosmtpd reads DATA one line at a time in Python (with a debug log call pe
 line): about 1,300 lines for one of our 95 KB digests, which makes the sink, not
 the sender, the slowest part. So by default DATA is read in 64 KB blocks up to the
 terminating dot (aiosmtpd still speaks the rest of the protocol); `--stock` keeps
-aiosmtpd's own DATA handling.
+aiosmtpd's own DATA handling. `--delay S` waits S seconds before each 250, as a slow
+relay does (each connection waits on its own).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ class Discard:
 class BlockSMTP(SMTP):
     """aiosmtpd with DATA read in blocks and thrown away."""
 
+    delay = 0.0
+
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
         if await self.check_helo_needed():
@@ -46,10 +49,13 @@ class BlockSMTP(SMTP):
                 break
             tail = window[-4:]
         self._set_post_data_state()  # type: ignore[no-untyped-call]
+        if self.delay:
+            await asyncio.sleep(self.delay)
         await self.push("250 OK")
 
 
-async def serve(stock: bool) -> None:
+async def serve(stock: bool, delay: float = 0.0) -> None:
+    BlockSMTP.delay = delay
     loop = asyncio.get_running_loop()
     kind = SMTP if stock else BlockSMTP
     server = await loop.create_server(
@@ -65,4 +71,6 @@ async def serve(stock: bool) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stock", action="store_true", help="aiosmtpd's own DATA handling")
-    asyncio.run(serve(parser.parse_args().stock))
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds before each 250")
+    arguments = parser.parse_args()
+    asyncio.run(serve(arguments.stock, arguments.delay))

@@ -16,6 +16,8 @@ from syndicate._cache.collector import cache_reads_frozen
 from syndicate._cache.edition_due import NothingDue
 from syndicate._cache.feed_keys import PublishedKeys, fingerprinter, whole_key
 from syndicate._cache.site import reuse_site
+from syndicate._store.address import ENVIRONMENT_VARIABLE, parse_address
+from syndicate._store.copy import CopiedStore, copy_store
 from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
 from syndicate._util.templating import template_environment
@@ -25,7 +27,7 @@ from syndicate.digests.edition import DigestEdition, since_start
 from syndicate.digests.plan import PreparedEdition, plan_edition
 from syndicate.digests.publish import Preview, commit_edition, preview_edition
 from syndicate.digests.variants import ALL_SECTIONS
-from syndicate.errors import Problem, SiteError
+from syndicate.errors import ConfigError, Problem, SiteError
 from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_feeds
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
@@ -35,7 +37,6 @@ from syndicate.mail.subscribers import (
     sync_subscriber_file,
 )
 from syndicate.mail.walk import SendProgress
-from syndicate.paths import SitePaths
 from syndicate.reports import PublishReport
 from syndicate.site.load import LoadedSite, OnFile, count_record_files, load_site, locate_records
 from syndicate.validate import FileReport, validate_outputs
@@ -46,7 +47,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "BuiltSite",
+    "CopiedStore",
     "build",
+    "copy_state",
     "count_record_files",
     "dispatch",
     "load_site",
@@ -64,9 +67,17 @@ class BuiltSite:
     published: PublishedKeys | None = None  # when building to publish
 
 
-def build(target: Path, environ: Mapping[str, str], on_file: OnFile | None = None) -> BuiltSite:
-    """Load, normalise and build every feed into the staging folder; publish nothing."""
-    with site_lock(_lock_of(target)), cache_reads_frozen():
+def build(
+    target: Path,
+    environ: Mapping[str, str],
+    on_file: OnFile | None = None,
+    *,
+    wait: bool = False,
+) -> BuiltSite:
+    """Load, normalise and build every feed into the staging folder; publish nothing.
+    One build or publish runs at a time: another one fails at once, unless `wait`."""
+    config = load_config(locate_records(_site_folder(target)).site_root, environ)
+    with site_lock(config.paths.lock, config.store, wait=wait), cache_reads_frozen():
         return _build(target, environ, on_file)
 
 
@@ -79,11 +90,6 @@ def _site_folder(target: Path) -> Path:
             file=target,
         )
     return target
-
-
-def _lock_of(target: Path) -> Path:
-    """The lock of the site at `target`: one build, publish or dispatch at a time."""
-    return SitePaths(locate_records(_site_folder(target)).site_root).lock
 
 
 def _build(
@@ -100,7 +106,7 @@ def _build(
     templates = template_environment(config.paths.templates, autoescape=True)
     feeds = feed_site(config)
     folder = config.paths.staged_feeds
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         positions = store.feed_positions
         if not to_publish:
             files = build_feeds(site.articles, site.sections, feeds, templates, positions.place)
@@ -137,16 +143,22 @@ def publish(
     force: bool = False,
     strict: bool = False,
     progress: SendProgress | None = None,
+    send: bool = True,
+    wait: bool = False,
 ) -> PublishReport:
     """Build, validate, publish the feeds that changed (telling the WebSub hubs), then
-    make the digest edition that is due: its files, the archive page, its record.
+    make the digest edition that is due: its files, the archive page, its record, its
+    sends queued; then send them, unless not `send` (dispatch workers will).
 
     Nothing is published when validation finds an error (or, with `strict`, a
-    warning) in what was built: the report says why and `blocked` is set."""
+    warning) in what was built: the report says why and `blocked` is set. One build
+    or publish runs at a time: another one fails at once, unless `wait`."""
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
-    load_config(locate_records(_site_folder(target)).site_root, environ).require_real_links()
-    with site_lock(_lock_of(target)), cache_reads_frozen():
+    config = load_config(locate_records(_site_folder(target)).site_root, environ)
+    if send:
+        config.require_real_links()
+    with site_lock(config.paths.lock, config.store, wait=wait), cache_reads_frozen():
         built = _build(target, environ, on_file, to_publish=True)
         site = built.site
         config = site.config
@@ -166,7 +178,7 @@ def publish(
         warnings = listed + tuple(_tell_hubs(feed_site(config), built.feeds, published))
         digest = commit_edition(config, prepared)
         # Every edition with messages still to send: this one, and any a killed run left.
-        delivery = deliver(config, progress=progress)
+        delivery = deliver(config, progress=progress) if send else None
         warnings += tuple(_rate_warnings(config, digest.edition))
     return PublishReport(site, published, warnings, digest, checked, delivery=delivery)
 
@@ -174,7 +186,7 @@ def publish(
 def _rate_warnings(config: LoadedConfig, made: DigestEdition | None) -> list[Problem]:
     """The warnings of `syndicate report` for the last edition that reports can have
     come back about (not the one this run made: its reports are still to come)."""
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         figures = store.bounces.figures()
     earlier = [f for f in figures if made is None or f.edition != made.edition_id]
     return EditionOutcome(earlier[0]).warnings() if earlier else []
@@ -245,13 +257,19 @@ def _tell_hubs(site: FeedSite, staged: StagedFeeds, published: PublishedFeeds) -
 
 
 def dispatch(
-    target: Path, environ: Mapping[str, str], progress: SendProgress | None = None
+    target: Path,
+    environ: Mapping[str, str],
+    progress: SendProgress | None = None,
+    *,
+    worker_id: str | None = None,
 ) -> DeliveryReport:
-    """Send what publish queued and did not finish (a killed run, temporary failures)."""
-    with site_lock(_lock_of(target)):
-        config = load_config(locate_records(target).site_root, environ)
-        config.require_real_links()
-        return deliver(config, progress=progress)
+    """Send what publish queued and did not finish (a publish --no-send, a killed run,
+    temporary failures). Several may run at once, on this machine or on others that
+    share the store: they share each edition's sends (see _store/sends.py). The
+    worker's id is `worker_id`, or this host and the site folder's path."""
+    config = load_config(locate_records(target).site_root, environ)
+    config.require_real_links()
+    return deliver(config, progress=progress, worker_id=worker_id)
 
 
 def preview(
@@ -274,3 +292,18 @@ def web_app(target: Path, environ: Mapping[str, str]) -> tuple[str, Starlette]:
 
     config = load_config(locate_records(target).site_root, environ)
     return config.title, create_app(config)
+
+
+def copy_state(target: Path, environ: Mapping[str, str], to: str | None = None) -> CopiedStore:
+    """Copy the site's SQLite store into the empty PostgreSQL database `to` (default:
+    SYNDICATE_DATABASE_URL), checking row counts; a target with any row is refused.
+    A password comes from the environment: SYNDICATE_DATABASE_URL's, or PGPASSWORD."""
+    config = load_config(locate_records(target).site_root, environ)
+    if to is None:
+        to = environ.get(ENVIRONMENT_VARIABLE, "").strip()
+        if not to:
+            raise ConfigError(f"no target: pass --to URL, or set {ENVIRONMENT_VARIABLE}")
+        address = parse_address(to, config.paths.root, from_environment=True)
+    else:
+        address = parse_address(to, config.paths.root, from_environment=False)
+    return copy_store(config.paths.state_db, address)

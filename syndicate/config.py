@@ -14,6 +14,8 @@ from pydantic import (
     ValidationError,
 )
 
+from syndicate._store.address import ENVIRONMENT_VARIABLE as STORE_VARIABLE
+from syndicate._store.address import StoreAddress, parse_address
 from syndicate._util.tomlfile import describe_first_error, key_line, read_toml
 from syndicate.errors import ConfigError, Problem
 from syndicate.paths import SitePaths
@@ -48,6 +50,12 @@ class LoadedConfig:
     paths: SitePaths
     warnings: tuple[Problem, ...]
     base_url_set: bool = True  # False: every link points at DEFAULT_BASE_URL
+    store_address: StoreAddress | None = None  # None: the default SQLite file
+
+    @property
+    def store(self) -> StoreAddress:
+        """Where the state store lives ([state] url, or SYNDICATE_DATABASE_URL)."""
+        return self.store_address or StoreAddress(path=self.paths.state_db)
 
     @property
     def title(self) -> str:
@@ -105,7 +113,29 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
                 field="site.base_url",
             )
         )
-    return LoadedConfig(settings, _secrets(environ), paths, tuple(warnings), base_url_set)
+    return LoadedConfig(
+        settings,
+        _secrets(environ),
+        paths,
+        tuple(warnings),
+        base_url_set,
+        _store_address(settings, paths, environ, name, text),
+    )
+
+
+def _store_address(
+    settings: Settings, paths: SitePaths, environ: Mapping[str, str], name: str, text: str
+) -> StoreAddress:
+    from_environment = bool(environ.get(STORE_VARIABLE, "").strip())
+    url = environ[STORE_VARIABLE] if from_environment else settings.state.url
+    try:
+        return parse_address(url, paths.root, from_environment=from_environment)
+    except ConfigError as exc:
+        if from_environment:
+            raise
+        raise ConfigError(
+            exc.message, file=name, line=key_line(text, ("state", "url")), field="state.url"
+        ) from None
 
 
 def _with_environment(settings: Settings, environ: Mapping[str, str]) -> Settings:

@@ -74,6 +74,11 @@ class StateError(SyndicateError):
     """The state store is unreadable, locked, or from a newer version."""
 
 
+class StoreUnreachable(StateError):
+    """The state store's server cannot be reached, or went away (or gave way to
+    another transaction): worth trying again, after a while."""
+
+
 class SiteError(SyndicateError, FileNotFoundError):
     """The site folder (or something it must contain) is missing or unusable."""
 

@@ -44,7 +44,7 @@ __all__ = [
 
 
 def _store_of(target: Path, environ: Mapping[str, str]) -> StateStore:
-    return StateStore(load_config(target, environ).paths.state_db)
+    return StateStore(load_config(target, environ).store)
 
 
 def import_subscribers(
@@ -110,7 +110,7 @@ def unsubscribe_by_mail(target: Path, environ: Mapping[str, str], message: bytes
     who = unsubscribe_mail_token(message, key, list_id(config.settings.site.host))
     if who is None:
         raise ConfigError("no valid unsubscribe token in the subject", field="Subject")
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         subscriber = store.subscribers.named_by(who)
         if subscriber is None:
             raise ConfigError("the token names no subscriber (deleted since)", field="Subject")

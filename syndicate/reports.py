@@ -41,7 +41,7 @@ class PublishReport:
         if self.delivery is None or self.digest is None or self.digest.edition is None:
             return None
         tally = self.delivery.tally(self.digest.edition.edition_id)
-        return None if tally is None else tally.as_json()
+        return {} if tally is None else tally.as_json()
 
     def feed_counts(self) -> dict[str, int]:
         """Feed documents (archive pages included), not OPML, XSL or link tags."""

@@ -20,6 +20,7 @@ from pydantic import (
     field_validator,
 )
 
+from syndicate._store.address import DEFAULT_URL as DEFAULT_STORE_URL
 from syndicate._util.text import one_line, slugify
 from syndicate._util.urls import encode_url, is_web_url
 
@@ -218,8 +219,17 @@ class DigestSettings(_Table):
 
 class DispatchSettings(_Table):
     backend: Literal["outbox", "smtp"] = "outbox"
-    rate: float = Field(default=0, ge=0)
+    rate: float = Field(default=0, ge=0)  # messages a second for the whole site (0: no limit)
     connections: int = Field(default=4, ge=1, le=100)
+    # How long a worker's claim on a batch of sends holds without being renewed: after
+    # that, another worker takes them over (the first was killed, or cut off).
+    lease_seconds: int = Field(default=60, ge=5, le=3600)
+
+
+class StateSettings(_Table):
+    """Where the state store lives (SYNDICATE_DATABASE_URL wins): _store/address.py."""
+
+    url: str = DEFAULT_STORE_URL
 
 
 class SmtpSettings(_Table):
@@ -311,3 +321,4 @@ class Settings(_Table):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     dkim: DkimSettings = Field(default_factory=DkimSettings)
     bounces: BounceSettings = Field(default_factory=BounceSettings)
+    state: StateSettings = Field(default_factory=StateSettings)

@@ -13,8 +13,9 @@ from syndicate.cli import app
 runner = CliRunner()
 
 
-def invoke(*args: str) -> tuple[int, str, str]:
-    result = runner.invoke(app, list(args), env={"COLUMNS": "200"})
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    """The command's exit status, stdout and stderr; `env`: more environment variables."""
+    result = runner.invoke(app, list(args), env={"COLUMNS": "200", **(env or {})})
     return result.exit_code, result.stdout, result.stderr
 
 

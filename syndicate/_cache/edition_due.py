@@ -32,7 +32,7 @@ class NothingDue:
         path = config.paths.caches.edition_due
         if site_key is None:
             return cls(path, None, None)
-        with StateStore(config.paths.state_db) as store:
+        with StateStore(config.store) as store:
             editions = [
                 (e.edition_id, e.created_at.isoformat(), e.article_ids)
                 for e in store.editions.all()

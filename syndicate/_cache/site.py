@@ -198,7 +198,7 @@ def _loaded_again(
 
     def body() -> SiteBody:
         loaded = load_records(location, config, None)
-        with StateStore(config.paths.state_db) as store:
+        with StateStore(config.store) as store:
             identities = partial(store.identities.settle, now=moment)
             result = normalise(loaded.records, config.settings.site, identities)
         return SiteBody(tuple(result.articles), {})

@@ -10,12 +10,12 @@ about an address that is no subscriber is kept and changes nothing.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal
 
+from syndicate._store.dialect import Sql
 from syndicate._store.schema import stored_time
 from syndicate._store.subscribers import suppress_in
 
@@ -149,7 +149,7 @@ class BounceBook:
         ]
 
     def _apply(
-        self, db: sqlite3.Connection, source: str, event: BounceEvent, stamp: str, rule: SoftRule
+        self, db: Sql, source: str, event: BounceEvent, stamp: str, rule: SoftRule
     ) -> str | None:
         email = event.recipient.strip().lower()
         found = db.execute("SELECT id, status FROM subscriber WHERE email = ?", (email,)).fetchone()
@@ -188,7 +188,7 @@ class BounceBook:
         return edition_figures(self.store)
 
 
-def _first_sight(db: sqlite3.Connection, seen: tuple[str, str], stamp: str) -> bool:
+def _first_sight(db: Sql, seen: tuple[str, str], stamp: str) -> bool:
     """Note a report or request (its Message-ID and a digest of it); False: seen before."""
     noted = db.execute(
         "INSERT INTO report_seen (message_id, content, seen_at) VALUES (?, ?, ?)"
@@ -198,7 +198,7 @@ def _first_sight(db: sqlite3.Connection, seen: tuple[str, str], stamp: str) -> b
     return noted.rowcount == 1
 
 
-def _set_status(db: sqlite3.Connection, subscriber_id: int, status: str, stamp: str) -> str:
+def _set_status(db: Sql, subscriber_id: int, status: str, stamp: str) -> str:
     db.execute(
         "UPDATE subscriber SET status = ?, updated_at = ? WHERE id = ?",
         (status, stamp, subscriber_id),
@@ -206,9 +206,7 @@ def _set_status(db: sqlite3.Connection, subscriber_id: int, status: str, stamp: 
     return status
 
 
-def _soft_bounces(
-    db: sqlite3.Connection, subscriber_id: int, email: str, stamp: str, rule: SoftRule
-) -> bool:
+def _soft_bounces(db: Sql, subscriber_id: int, email: str, stamp: str, rule: SoftRule) -> bool:
     """Whether the soft bounces of `email` within the window now reach the limit: each
     edition counts once (a report without one counts by its source), and an edition
     sent to them between two of them without a report of its own is a delivery, after
@@ -280,8 +278,8 @@ def edition_figures(store: Database) -> list[EditionFigures]:
         left = db.execute(
             "SELECT COUNT(*) FROM send s JOIN subscriber b ON b.id = s.subscriber_id"
             " WHERE s.edition_id = ? AND s.status = 'sent' AND b.status = 'unsubscribed'"
-            " AND b.updated_at >= ? AND (? IS NULL OR b.updated_at < ?)",
-            (edition, created, following, following),
+            " AND b.updated_at >= ? AND b.updated_at < ?",
+            (edition, created, following or "9999"),  # the newest: up to now
         ).fetchone()[0]
         figures.append(
             EditionFigures(

@@ -97,7 +97,7 @@ class IdentityTable:
         """A summary of every identity recorded: what normalising read from the store, in
         short (identities are only ever added)."""
         row = self._store.db.execute(
-            "SELECT count(*), min(first_seen), max(first_seen), total(length(slug)),"
+            "SELECT count(*), min(first_seen), max(first_seen), COALESCE(SUM(length(slug)), 0),"
             " count(slug) FROM article_identity"
         ).fetchone()
         return tuple(row)

@@ -1,33 +1,94 @@
-"""One build or publish at a time per site: they share the staging folder and feeds/."""
+"""One build or publish at a time per site: they share the staging folder and feeds/
+on this machine, and the state store on every machine that shares it.
+
+On one machine the lock is the operating system's (flock) on `.syndicate/publish.lock`;
+with a PostgreSQL store, also a session-level advisory lock in that database, so that a
+publish on another machine waits or is refused too. Both go away with the process (or
+its connection) that held them: a killed run never leaves the site locked.
+"""
 
 from __future__ import annotations
 
 import fcntl
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from syndicate._store.address import StoreAddress
+from syndicate._store.dialect import PUBLISH_LOCK, PostgresSql, connect_postgres, translated
 from syndicate.errors import SiteError
 
 
 @contextmanager
-def site_lock(path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on `path`, or fail at once if another run holds it.
+def site_lock(
+    path: Path, store: StoreAddress | None = None, *, wait: bool = False
+) -> Iterator[None]:
+    """Hold the site's lock for a build or publish (waiting for it with `wait`), or
+    fail at once, saying who holds it, if another run does."""
+    with _file_lock(path, wait=wait):
+        if store is None or store.url is None:
+            yield
+            return
+        with _store_lock(store, store.url, wait=wait):
+            yield
 
-    The lock is the operating system's (flock): it goes away with the process that
-    held it, so a killed run never leaves the site locked.
-    """
+
+@contextmanager
+def _file_lock(path: Path, *, wait: bool) -> Iterator[None]:
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
             raise SiteError(
-                "another syndicate build or publish is running on this site; try again later",
+                "another syndicate build or publish is running on this site; try again "
+                "later, or pass --wait",
                 file=path,
             ) from None
         yield
     finally:
         os.close(descriptor)
+
+
+@contextmanager
+def _store_lock(store: StoreAddress, url: str, *, wait: bool) -> Iterator[None]:
+    me = f"syndicate publish on {socket.gethostname()} pid {os.getpid()}"
+    db = connect_postgres(url, store.setting, store.shown(), me)
+    try:
+        try:
+            if wait:
+                db.execute("SELECT pg_advisory_lock(?)", (PUBLISH_LOCK,))
+            elif not db.execute("SELECT pg_try_advisory_lock(?)", (PUBLISH_LOCK,)).fetchone()[0]:
+                raise SiteError(
+                    f"another syndicate build or publish holds this site's store "
+                    f"({_holder(db)}); try again later, or pass --wait",
+                    file=store.shown(),
+                )
+        except SiteError:
+            raise
+        except Exception as exc:
+            error = translated(exc, store.shown())
+            if error is None:
+                raise
+            raise error from None
+        yield
+    finally:
+        db.close()  # the session ends: its advisory lock goes with it
+
+
+def _holder(db: PostgresSql) -> str:
+    """Who holds the publish lock, as its connection named itself."""
+    row = db.execute(
+        "SELECT a.application_name, a.client_addr::text, a.backend_start::text"
+        " FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        " WHERE l.locktype = 'advisory' AND l.granted"
+        " AND l.classid::bigint = ? AND l.objid::bigint = ?",
+        (PUBLISH_LOCK >> 32, PUBLISH_LOCK & 0xFFFF_FFFF),
+    ).fetchone()
+    if row is None or not row[0]:
+        return "a session that does not say who it is"
+    name, address, since = row
+    return f"{name}, from {address or 'a local socket'}, since {since}"

@@ -41,6 +41,6 @@ class FeedPositions:
         """Every position recorded, in short: how many, their sum and the largest
         (positions are only ever added)."""
         row = self._store.db.execute(
-            "SELECT count(*), total(position), max(position) FROM feed_position"
+            "SELECT count(*), COALESCE(SUM(position), 0), max(position) FROM feed_position"
         ).fetchone()
         return tuple(row)

@@ -1,5 +1,7 @@
-"""The schema of the state store, versioned with `PRAGMA user_version`: each migration
-runs once, in order, inside the transaction that bumps the version."""
+"""The schema of the state store. On SQLite it is versioned with `PRAGMA user_version`:
+each migration runs once, in order, inside the transaction that bumps the version. On
+PostgreSQL (schema_postgres.py) a store starts at the version where PostgreSQL came in,
+and later migrations are written for both."""
 
 from __future__ import annotations
 
@@ -118,11 +120,32 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE subscriber;
     ALTER TABLE subscriber_new RENAME TO subscriber;
     """,
+    # 8: many dispatch workers: each send row leased to the worker that claimed it,
+    # the send rate shared by all of them, and serve's rate-limit counts.
+    """
+    ALTER TABLE send ADD COLUMN lease_owner TEXT;
+    ALTER TABLE send ADD COLUMN lease_run TEXT;
+    ALTER TABLE send ADD COLUMN lease_until TEXT;
+    DROP INDEX send_open;
+    CREATE INDEX send_open ON send (edition_id, subscriber_id)
+        WHERE status IN ('queued', 'sending');
+    CREATE INDEX send_lease ON send (lease_run) WHERE status IN ('queued', 'sending');
+    CREATE TABLE pace (
+        name    TEXT PRIMARY KEY,
+        next_at REAL NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE rate_count (
+        key    TEXT PRIMARY KEY,
+        period INTEGER NOT NULL,
+        count    INTEGER NOT NULL,
+        previous INTEGER NOT NULL
+    ) WITHOUT ROWID;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-def migrate(db: sqlite3.Connection, path: Path) -> None:
+def migrate(db: sqlite3.Connection, path: Path | str) -> None:
     """Bring a store to SCHEMA_VERSION (inside the caller's transaction)."""
     version = int(db.execute("PRAGMA user_version").fetchone()[0])
     if version > SCHEMA_VERSION:

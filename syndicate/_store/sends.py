@@ -8,16 +8,24 @@ the next run, so the one kind that may arrive twice), or done. How many can be l
 `sending` is the walk's to bound (mail/smtp_run.py, mail/outbox_run.py): one per SMTP
 connection; for the outbox a batch, whose files are their own proof of delivery and
 are never written twice.
+
+Several dispatch workers (on one machine, or many sharing a PostgreSQL store) share an
+edition by leases: a worker claims a batch of sends under its lease, renews it while
+it works, and lets go of what it leaves. Sends under an expired lease are any worker's
+to take over; those the dead worker left `sending` are the ones that may go twice.
 """
 
 from __future__ import annotations
 
-import sqlite3
+import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from syndicate._store.dialect import Sql
+from syndicate._store.rates import SendPace
 from syndicate._store.schema import stored_time
 from syndicate._store.subscribers import suppress_in
 
@@ -37,7 +45,7 @@ class SendJob:
 
 
 def queue_sends(
-    db: sqlite3.Connection,
+    db: Sql,
     edition_id: str,
     variants: Mapping[str, str],
     sends: Sequence[tuple[int, str]],
@@ -55,7 +63,7 @@ def queue_sends(
     )
 
 
-PAGE = 500  # sends read from the ledger at a time: memory stays flat however many
+BATCH = 200  # sends a worker claims at a time: memory stays flat however many
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,80 +77,193 @@ class Outcome:
     suppress: bool = False  # failed for good: the address is never mailed again
 
 
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """A dispatch worker's hold on the sends it claimed. `owner` is stable for a copy
+    of the site on a host, so that a worker restarted after a kill takes its own
+    sends back at once; `run` is this run of it; `seconds` how long a hold lasts
+    unless renewed (after that, any worker may take the sends over)."""
+
+    owner: str
+    run: str = field(default_factory=lambda: uuid.uuid4().hex)
+    seconds: int = 60
+
+    def until(self) -> str:
+        return stored_time(datetime.now(UTC) + timedelta(seconds=self.seconds))
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """What became of a claim: sends now `sending` (hand them over), sends written
+    `skipped` with why, and sends another worker holds now (leave them)."""
+
+    sending: list[SendJob]
+    skipped: list[tuple[SendJob, str]]
+    lost: list[SendJob]
+
+
 class Ledger:
+    """The send ledger of a store. Every method carries on through a PostgreSQL server
+    that goes away for a while (Database.retrying): each is safe to run twice."""
+
     def __init__(self, store: Database) -> None:
         self.store = store
 
+    @property
+    def pace(self) -> SendPace:
+        """The site's send pace: dispatch.rate, for every worker together."""
+        return SendPace(self.store)
+
     def pending_count(self) -> int:
         """Messages still to send, of every edition: a progress bar's total."""
-        row = self.store.db.execute(
-            "SELECT COUNT(*) FROM send WHERE status IN ('queued', 'sending')"
-        ).fetchone()
-        return int(row[0])
+        return self.store.retrying(
+            lambda: int(
+                self.store.db.execute(
+                    "SELECT COUNT(*) FROM send WHERE status IN ('queued', 'sending')"
+                ).fetchone()[0]
+            )
+        )
 
     def open_editions(self) -> list[str]:
         """Editions with messages still to send, oldest first."""
-        rows = self.store.db.execute(
-            "SELECT DISTINCT s.edition_id FROM send s JOIN edition e USING (edition_id)"
-            " WHERE s.status IN ('queued', 'sending') ORDER BY e.created_at, s.edition_id"
+        sql = (
+            "SELECT DISTINCT s.edition_id, e.created_at FROM send s JOIN edition e"
+            " USING (edition_id) WHERE s.status IN ('queued', 'sending')"
+            " ORDER BY e.created_at, s.edition_id"
         )
-        return [row[0] for row in rows]
+        return self.store.retrying(lambda: [row[0] for row in self.store.db.execute(sql)])
 
     def open_count(self, edition_id: str) -> Counter[str]:
         """The edition's sends still to go: how many are queued, and how many `sending`."""
-        rows = self.store.db.execute(
+        sql = (
             "SELECT status, COUNT(*) FROM send"
-            " WHERE edition_id = ? AND status IN ('queued', 'sending') GROUP BY status",
-            (edition_id,),
+            " WHERE edition_id = ? AND status IN ('queued', 'sending') GROUP BY status"
         )
-        return Counter({status: count for status, count in rows})
+        return self.store.retrying(
+            lambda: Counter(dict(self.store.db.execute(sql, (edition_id,)).fetchall()))
+        )
 
-    def jobs(self, edition_id: str) -> Iterator[SendJob]:
-        """The edition's sends still to go, in subscriber order, read a page at a time
-        (never all at once). A send written back `queued` after this has read past it
-        (a temporary failure) waits for the next run."""
-        after = -1
-        while True:
-            rows = self.store.db.execute(
+    def left_open(self, edition_id: str) -> tuple[int, int]:
+        """The edition's sends still to go: (those nobody is working on: deferred, or
+        left by a worker that stopped, for the next run; those other live workers hold)."""
+        sql = (
+            "SELECT COUNT(*) FILTER (WHERE lease_until IS NULL OR lease_until < ?),"
+            " COUNT(*) FILTER (WHERE lease_until >= ?) FROM send"
+            " WHERE edition_id = ? AND status IN ('queued', 'sending')"
+        )
+
+        def count() -> tuple[int, int]:
+            now = stored_time()
+            left, held = self.store.db.execute(sql, (now, now, edition_id)).fetchone()
+            return int(left), int(held)
+
+        return self.store.retrying(count)
+
+    def claim_batch(self, edition_id: str, lease: Lease, limit: int = 0) -> list[SendJob]:
+        """The next sends of the edition for this worker, in subscriber order, held
+        under `lease`: sends nobody holds, sends whose hold expired (a worker killed or
+        cut off: those it left `sending` are in doubt, and go again), and this worker's
+        own from an earlier run. Sends another live worker holds are skipped over, not
+        waited for (PostgreSQL: SKIP LOCKED). Empty: nothing is left to claim."""
+        return self.store.retrying(lambda: self._claim_batch(edition_id, lease, limit or BATCH))
+
+    def _claim_batch(self, edition_id: str, lease: Lease, limit: int) -> list[SendJob]:
+        with self.store.transaction(rows_only=True) as db:
+            now = stored_time()
+            free = [
+                row[0]
+                for row in db.execute(
+                    "SELECT subscriber_id FROM send WHERE edition_id = ?"
+                    " AND status IN ('queued', 'sending') AND (lease_until IS NULL"
+                    " OR lease_until < ? OR (lease_owner = ? AND lease_run <> ?))"
+                    f" ORDER BY subscriber_id LIMIT ?{db.skip_locked}",
+                    (edition_id, now, lease.owner, lease.run, limit),
+                ).fetchall()
+            ]
+            if not free:
+                return []
+            marks = ",".join("?" * len(free))
+            db.execute(
+                "UPDATE send SET lease_owner = ?, lease_run = ?, lease_until = ?"
+                f" WHERE edition_id = ? AND subscriber_id IN ({marks})",
+                (lease.owner, lease.run, lease.until(), edition_id, *free),
+            )
+            rows = db.execute(
                 "SELECT s.subscriber_id, s.variant, b.email, b.name, s.attempts, s.status"
                 " FROM send s JOIN subscriber b ON b.id = s.subscriber_id"
-                " WHERE s.edition_id = ? AND s.subscriber_id > ?"
-                " AND s.status IN ('queued', 'sending') ORDER BY s.subscriber_id LIMIT ?",
-                (edition_id, after, PAGE),
+                f" WHERE s.edition_id = ? AND s.subscriber_id IN ({marks})"
+                " ORDER BY s.subscriber_id",
+                (edition_id, *free),
             ).fetchall()
-            for sid, variant, email, name, attempts, status in rows:
-                yield SendJob(edition_id, sid, variant, email, name, attempts, status == "sending")
-            if len(rows) < PAGE:
-                return
-            after = rows[-1][0]
+        return [
+            SendJob(edition_id, sid, variant, email, name, attempts, status == "sending")
+            for sid, variant, email, name, attempts, status in rows
+        ]
+
+    def renew(self, lease: Lease) -> int:
+        """Hold this run's unfinished sends for another `lease.seconds`; how many."""
+
+        def renew() -> int:
+            with self.store.transaction(rows_only=True) as db:
+                return db.execute(
+                    "UPDATE send SET lease_until = ? WHERE lease_run = ?"
+                    " AND status IN ('queued', 'sending')",
+                    (lease.until(), lease.run),
+                ).rowcount
+
+        return self.store.retrying(renew)
+
+    def release(self, lease: Lease) -> None:
+        """Let go of this run's unfinished sends (deferred ones): any worker, or the
+        next run, may take them."""
+
+        def release() -> None:
+            with self.store.transaction(rows_only=True) as db:
+                db.execute(
+                    "UPDATE send SET lease_owner = NULL, lease_run = NULL, lease_until = NULL"
+                    " WHERE lease_run = ? AND status IN ('queued', 'sending')",
+                    (lease.run,),
+                )
+
+        self.store.retrying(release)
 
     def variant(self, edition_id: str, key: str) -> str:
         """A variant's rendered text, as the edition was queued with it."""
-        row = self.store.db.execute(
-            "SELECT rendered FROM edition_variant WHERE edition_id = ? AND variant = ?",
-            (edition_id, key),
-        ).fetchone()
-        return str(row[0])
+        sql = "SELECT rendered FROM edition_variant WHERE edition_id = ? AND variant = ?"
+        return self.store.retrying(
+            lambda: str(self.store.db.execute(sql, (edition_id, key)).fetchone()[0])
+        )
 
     def record(
-        self, outcomes: Sequence[Outcome] = (), claim: Sequence[SendJob] = ()
-    ) -> tuple[list[SendJob], list[tuple[SendJob, str]]]:
+        self,
+        outcomes: Sequence[Outcome] = (),
+        claim: Sequence[SendJob] = (),
+        lease: Lease | None = None,
+    ) -> Claimed:
         """One transaction: the `outcomes` of sends done, then the `claim` of the next
         ones. Of those, each still wanted is marked `sending` (it must be, before it is
         handed over: a run killed after that knows the message may have gone), and each
         whose subscriber left or whose address was suppressed since the edition was
         queued is marked `skipped`: checked in the transaction that marks them, so
-        that nobody who left before the claim is mailed. Returns (the claimed, the
-        skipped with why)."""
-        with self.store.transaction() as db:
+        that nobody who left before the claim is mailed. With a `lease`, a send that
+        another worker has taken over since (this one's hold expired) is `lost`: left
+        alone, never handed over by this one."""
+        return self.store.retrying(lambda: self._record(outcomes, claim, lease))
+
+    def _record(
+        self, outcomes: Sequence[Outcome], claim: Sequence[SendJob], lease: Lease | None
+    ) -> Claimed:
+        with self.store.transaction(rows_only=True) as db:
             stamp = stored_time()
             for outcome in outcomes:
                 self._write(db, outcome, stamp)
             if not claim:
-                return [], []
-            why = _unwanted(db, [job.subscriber_id for job in claim])
-            claimed = [job for job in claim if job.subscriber_id not in why]
-            skipped = [(job, why[job.subscriber_id]) for job in claim if job.subscriber_id in why]
+                return Claimed([], [], [])
+            lost = _lost(db, claim, lease) if lease is not None else set()
+            held = [job for job in claim if job.subscriber_id not in lost]
+            why = _unwanted(db, [job.subscriber_id for job in held]) if held else {}
+            claimed = [job for job in held if job.subscriber_id not in why]
+            skipped = [(job, why[job.subscriber_id]) for job in held if job.subscriber_id in why]
             db.executemany(
                 "UPDATE send SET status = ?, detail = ?, updated_at = ?"
                 " WHERE edition_id = ? AND subscriber_id = ?",
@@ -152,10 +273,10 @@ class Ledger:
                     for j, reason in skipped
                 ],
             )
-        return claimed, skipped
+        return Claimed(claimed, skipped, [job for job in claim if job.subscriber_id in lost])
 
     @staticmethod
-    def _write(db: sqlite3.Connection, outcome: Outcome, stamp: str) -> None:
+    def _write(db: Sql, outcome: Outcome, stamp: str) -> None:
         job, detail = outcome.job, outcome.detail[:500]
         db.execute(
             "UPDATE send SET status = ?, detail = ?, updated_at = ?,"
@@ -177,14 +298,32 @@ class Ledger:
             )
 
     def counts(self, edition_id: str) -> Counter[str]:
-        rows = self.store.db.execute(
-            "SELECT status, COUNT(*) FROM send WHERE edition_id = ? GROUP BY status",
-            (edition_id,),
+        sql = "SELECT status, COUNT(*) FROM send WHERE edition_id = ? GROUP BY status"
+        return self.store.retrying(
+            lambda: Counter(dict(self.store.db.execute(sql, (edition_id,)).fetchall()))
         )
-        return Counter({status: count for status, count in rows})
 
 
-def _unwanted(db: sqlite3.Connection, subscribers: list[int]) -> dict[int, str]:
+def _lost(db: Sql, claim: Sequence[SendJob], lease: Lease) -> set[int]:
+    """Of the claimed sends, those no longer held under `lease` (locked meanwhile, so
+    that no other worker takes them over between this check and the claim)."""
+    lost: set[int] = set()
+    for edition in {job.edition_id for job in claim}:  # one, from a walk
+        ids = [job.subscriber_id for job in claim if job.edition_id == edition]
+        marks = ",".join("?" * len(ids))
+        held = {
+            row[0]
+            for row in db.execute(
+                "SELECT subscriber_id FROM send WHERE edition_id = ?"
+                f" AND subscriber_id IN ({marks}) AND lease_run = ?{db.for_update}",
+                (edition, *ids, lease.run),
+            )
+        }
+        lost.update(sid for sid in ids if sid not in held)
+    return lost
+
+
+def _unwanted(db: Sql, subscribers: list[int]) -> dict[int, str]:
     """Why each of these must not be mailed now; those absent are still wanted."""
     marks = ",".join("?" * len(subscribers))
     rows = db.execute(

@@ -7,12 +7,12 @@ one row however they typed it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, cast
 
+from syndicate._store.dialect import Sql
 from syndicate._store.schema import stored_time
 
 if TYPE_CHECKING:
@@ -174,6 +174,10 @@ class SubscriberBook:
         with self.store.transaction() as db:
             suppress_in(db, email, reason, stored_time())
 
+    def is_suppressed(self, email: str) -> bool:
+        row = self.store.db.execute("SELECT 1 FROM suppression WHERE email = ?", (email,))
+        return row.fetchone() is not None
+
     def suppressed(self) -> set[str]:
         return {row[0] for row in self.store.db.execute("SELECT email FROM suppression")}
 
@@ -190,7 +194,7 @@ def _subscriber(row: tuple[int, str, str, str, str, str, str]) -> Subscriber:
     )
 
 
-def suppress_in(db: sqlite3.Connection, email: str, reason: str, stamp: str) -> None:
+def suppress_in(db: Sql, email: str, reason: str, stamp: str) -> None:
     """Inside a transaction: never mail `email` again, for `reason` (the latest kept)."""
     db.execute(
         "INSERT INTO suppression (email, reason, added_at) VALUES (?, ?, ?)"

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from syndicate import DeliveryReport, FileReport, Problem, Severity, __version__, api
+from syndicate.cli import state as state_commands
 from syndicate.cli import subscribers as subscriber_commands
 from syndicate.cli.bounces import bounces
 from syndicate.cli.console import SendBar, err, out, print_problems, reporting, write_json
@@ -90,12 +91,20 @@ def articles(site_dir: SiteDir = Path("."), as_json: JsonFlag = False) -> None:
     raise typer.Exit(1 if site.errors else 0)
 
 
+WaitFlag = Annotated[
+    bool,
+    typer.Option("--wait", help="If another build or publish holds the site, wait for it to end."),
+]
+
+
 @app.command()
-def build(site_dir: SiteDir = Path("."), quiet: QuietFlag = False) -> None:
+def build(site_dir: SiteDir = Path("."), quiet: QuietFlag = False, wait: WaitFlag = False) -> None:
     """Load and build the feeds into .syndicate/build/, publishing nothing."""
     with reporting():
         built = _with_progress(
-            site_dir, lambda on_file: api.build(site_dir, os.environ, on_file), show=not quiet
+            site_dir,
+            lambda on_file: api.build(site_dir, os.environ, on_file, wait=wait),
+            show=not quiet,
         )
     print_problems(built.site.errors, "error", "red")
     if not quiet:
@@ -120,9 +129,17 @@ def publish(
         bool, typer.Option(help="Make a digest edition even with nothing new.")
     ] = False,
     strict: StrictFlag = False,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send/--no-send",
+            help="Send the edition now, or only queue it for `syndicate dispatch` workers.",
+        ),
+    ] = True,
+    wait: WaitFlag = False,
 ) -> None:
     """Load, build, validate and publish the feeds that changed, then make the digest
-    edition due. Nothing is published when validation finds an error."""
+    edition due and send it. Nothing is published when validation finds an error."""
     bar = SendBar(show=not (as_json or quiet))
     with reporting():
         try:
@@ -136,6 +153,8 @@ def publish(
                     force=force,
                     strict=strict,
                     progress=bar,
+                    send=send,
+                    wait=wait,
                 ),
                 show=not (as_json or quiet),
             )
@@ -180,13 +199,23 @@ def publish(
 
 @app.command()
 def dispatch(
-    site_dir: SiteDir = Path("."), as_json: JsonFlag = False, quiet: QuietFlag = False
+    site_dir: SiteDir = Path("."),
+    as_json: JsonFlag = False,
+    quiet: QuietFlag = False,
+    worker_id: Annotated[
+        str | None,
+        typer.Option(
+            "--worker-id",
+            help="This worker's name among several (default: host name and site path).",
+        ),
+    ] = None,
 ) -> None:
-    """Send what publish queued and did not finish: after a crash, or temporary failures."""
+    """Send what publish queued and did not finish: after publish --no-send, a crash,
+    or temporary failures. Several may run at once, on machines sharing the store."""
     bar = SendBar(show=not (as_json or quiet))
     with reporting():
         try:
-            delivery = api.dispatch(site_dir, os.environ, progress=bar)
+            delivery = api.dispatch(site_dir, os.environ, progress=bar, worker_id=worker_id)
         finally:
             bar.stop()
     if not quiet:
@@ -315,6 +344,7 @@ def serve(
 app.command()(bounces)
 app.command()(report)
 app.add_typer(subscriber_commands.app, name="subscribers")
+app.add_typer(state_commands.app, name="state")
 
 
 def main() -> None:

@@ -213,7 +213,7 @@ def plan_edition(
     """The edition that is due, rendered in memory for the web and for each variant
     that subscribers will get; None when nothing is new."""
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         edition = next_edition(
             config, articles, sections, store, since=since, force=force, now=moment
         )

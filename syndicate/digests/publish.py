@@ -36,18 +36,22 @@ class EditionReport:
 
     def as_json(self, sent: Mapping[str, object] | None = None) -> dict[str, object] | None:
         """SPEC section 10's digest object; `sent`: how its sending went (the tally of
-        its edition, as JSON)."""
+        its edition, as JSON; None: it was not sent in this run)."""
         if self.edition is None:
             return None
+        recipients = len(self.sends.sends) if self.sends else 0
+        # None: not sent in this run (publish --no-send): every recipient is queued.
+        queued = recipients if sent is None else sent.get("deferred", 0)
         sent = sent or {}
         return {
             "edition": self.edition.edition_id,
             "stories": len(self.edition.stories),
-            "recipients": len(self.sends.sends) if self.sends else 0,
+            "recipients": recipients,
             "sent": sent.get("sent", 0),
             "failed": sent.get("failed", 0),
             "suppressed": self.sends.suppressed if self.sends else 0,
             "deferred": sent.get("deferred", 0),
+            "queued": queued,
             "skipped": sent.get("skipped", 0),
             "variants": len(self.sends.variants) if self.sends else 0,
         }
@@ -89,7 +93,7 @@ def write_archive(
 def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> EditionReport:
     """Write a checked edition's files and the archive page, then record the edition."""
     renderer = renderer_for(config)
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         if prepared is None:
             write_archive(config, renderer, store.editions.all())
             return EditionReport(None, None)
@@ -122,7 +126,7 @@ def preview_edition(
     and recorded nowhere."""
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     notes: list[Problem] = []
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         edition = next_edition(
             config, articles, sections, store, since=since, force=False, now=moment
         )

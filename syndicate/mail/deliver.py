@@ -3,11 +3,12 @@ unsubscribe links signed), and the ledger walk over every edition not yet finish
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
-from syndicate._store.sends import SendJob
+from syndicate._store.sends import Lease, SendJob
 from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import Recipient, digest_address, list_id
@@ -107,10 +108,13 @@ def deliver(
     *,
     progress: SendProgress | None = None,
     retry: RetryPolicy | None = None,
+    worker_id: str | None = None,
 ) -> DeliveryReport:
-    """Send every queued message of every edition not yet finished."""
+    """Send every queued message of every edition not yet finished, as the dispatch
+    worker `worker_id` (default: this host and the site folder's path, so that a worker
+    restarted after a kill takes back the sends it held)."""
     backend_name = config.settings.dispatch.backend
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         if store.ledger.pending_count() == 0:
             return DeliveryReport(backend_name, ())
     recipient, note = recipients(config)
@@ -120,12 +124,15 @@ def deliver(
     if key_path is not None and dkim.selector and dkim.domain:
         sign = dkim_signer(key_path, dkim.selector, dkim.domain)
     backend, retry = make_backend(config), retry or RetryPolicy()
-    with StateStore(config.paths.state_db) as store:
+    owner = worker_id or f"{socket.gethostname()}:{config.paths.root.resolve()}"
+    lease = Lease(owner, seconds=config.settings.dispatch.lease_seconds)
+    with StateStore(config.store) as store:
         sender = senders(config)
         walk: OutboxRun | SmtpRun
+        parts = (sender, recipient, sign, retry, progress, lease)
         if isinstance(backend, BatchBackend):
-            walk = OutboxRun(store.ledger, backend, sender, recipient, sign, retry, progress)
+            walk = OutboxRun(store.ledger, backend, *parts)
         else:
-            walk = SmtpRun(store.ledger, backend, sender, recipient, sign, retry, progress)
+            walk = SmtpRun(store.ledger, backend, *parts)
         tallies = walk.run()
     return DeliveryReport(backend_name, tuple(tallies), (note,) if note else ())

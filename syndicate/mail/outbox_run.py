@@ -57,9 +57,10 @@ class OutboxRun(LedgerWalk[BatchBackend]):
         before: tuple[list[SendJob], Staged] | None = None
         try:
             while batch := list(islice(jobs, backend.batch)):
-                claimed, skipped = self.ledger.record(claim=batch)
-                for _ in skipped:
+                claim = self.ledger.record(claim=batch, lease=self.lease)
+                for _ in claim.skipped + claim.lost:
                     self._done("skipped")
+                claimed = claim.sending
                 messages = (
                     (self.sender_for(j), j.email, self._message(j), message_key(j)) for j in claimed
                 )

@@ -124,6 +124,6 @@ def sync_subscriber_file(config: LoadedConfig) -> tuple[Problem, ...]:
     except SubscriberFileError as exc:
         # The feeds and the subscribers already known still go out.
         return (replace(exc.problem, message=f"{exc.problem.message}; not imported"),)
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         store.subscribers.upsert(rows)
     return tuple(problems)

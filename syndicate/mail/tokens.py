@@ -28,7 +28,7 @@ from email.parser import BytesParser
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
 
 from syndicate.config import LoadedConfig
-from syndicate.errors import Problem
+from syndicate.errors import ConfigError, Problem
 
 _SALT = "syndicate-unsubscribe"
 
@@ -38,6 +38,12 @@ def signing_key(config: LoadedConfig) -> tuple[str, Problem | None]:
     secret = config.secrets.secret_key
     if secret:
         return secret.get_secret_value(), None
+    if config.store.shared:  # each machine would make a key of its own, that others reject
+        raise ConfigError(
+            "not set, and the state store is shared: every machine must sign links and "
+            "tokens with the same key (any long random string, the same on each)",
+            field="SYNDICATE_SECRET_KEY",
+        )
     path = config.paths.secret_key
     if not path.is_file():
         path.parent.mkdir(parents=True, exist_ok=True)

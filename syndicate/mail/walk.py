@@ -1,11 +1,12 @@
 """The ledger walk: every queued message of every unfinished edition, sent once.
 
-The sends are read from the ledger a page at a time, never all at once, and shared by
-the workers. A send is claimed (marked `sending`, if its subscriber still wants it:
-else `skipped`) in a committed transaction before it is handed over, then written
-`sent`, `queued` again (a temporary failure, retried with backoff) or `failed` (a
-permanent one: the address is suppressed). Messages are filled from each variant's
-bytes, prepared once.
+The sends are claimed from the ledger a batch at a time under this worker's lease
+(never all at once: other dispatch workers may share the edition), renewed while it
+works and let go at the end, and shared by the connections. A send is claimed
+(marked `sending`, if its subscriber still wants it: else `skipped`) in a committed
+transaction before it is handed over, then written `sent`, `queued` again (a
+temporary failure, retried with backoff) or `failed` (a permanent one: the address is
+suppressed). Messages are filled from each variant's bytes, prepared once.
 
 How a walk hands messages over depends on the backend: smtp_run.py (a message at a
 time, one worker per connection) and outbox_run.py (a batch of files at a time).
@@ -21,7 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Generic, Protocol, TypeVar
 
-from syndicate._store.sends import Ledger, SendJob
+from syndicate._store.sends import Lease, Ledger, SendJob
 from syndicate.digests.headers import Recipient
 from syndicate.digests.messages import MessageTemplate
 from syndicate.digests.variants import load_variant
@@ -54,6 +55,8 @@ class EditionTally:
     deferred: int = 0  # temporary failures left for the next run
     skipped: int = 0  # unsubscribed or suppressed since the edition was queued
     in_doubt: int = 0  # handed over by a run that was killed before the answer
+    sent_by_worker: int = 0  # of `sent`, how many this worker sent in this run
+    with_other_workers: int = 0  # still to go, held by other dispatch workers running now
     failures: list[str] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped before the end (a login refused)
 
@@ -66,6 +69,8 @@ class EditionTally:
             "deferred": self.deferred,
             "skipped": self.skipped,
             "resent_in_doubt": self.in_doubt,
+            "sent_by_worker": self.sent_by_worker,
+            "with_other_workers": self.with_other_workers,
             "stopped": self.stopped,
         }
 
@@ -83,6 +88,7 @@ class LedgerWalk(ABC, Generic[B]):
         sign: Signer | None = None,
         retry: RetryPolicy | None = None,
         progress: SendProgress | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.ledger = ledger
         self.backend = backend
@@ -91,6 +97,8 @@ class LedgerWalk(ABC, Generic[B]):
         self.sign = sign
         self.retry = retry or RetryPolicy()
         self.progress = progress
+        self.lease = lease or Lease("local")
+        self._handled: Counter[str] = Counter()
         self._templates: dict[tuple[str, str], MessageTemplate] = {}
 
     def run(self) -> list[EditionTally]:
@@ -110,14 +118,35 @@ class LedgerWalk(ABC, Generic[B]):
     async def send_edition(self, edition: str) -> EditionTally:
         waiting = self.ledger.open_count(edition)
         tally = EditionTally(edition, recipients=sum(self.ledger.counts(edition).values()))
-        tally.in_doubt = waiting["sending"]
-        # Shared by the workers, if there are several; each takes the next.
-        await self.send_jobs(self.ledger.jobs(edition), tally, waiting)
+        sent_before = self._handled["sent"]
+        renewing = asyncio.create_task(self._keep_lease())
+        try:
+            # Shared by the connections, if there are several; each takes the next.
+            await self.send_jobs(self._leased_jobs(edition, tally), tally, waiting)
+        finally:
+            renewing.cancel()
+            self.ledger.release(self.lease)
         counts = self.ledger.counts(edition)
         tally.sent, tally.failed = counts["sent"], counts["failed"]
         tally.skipped = counts["skipped"]
-        tally.deferred = counts["queued"] + counts["sending"]
+        tally.deferred, tally.with_other_workers = self.ledger.left_open(edition)
+        tally.sent_by_worker = self._handled["sent"] - sent_before
         return tally
+
+    def _leased_jobs(self, edition: str, tally: EditionTally) -> Iterator[SendJob]:
+        """The edition's sends this worker gets, a batch claimed at a time until none
+        is left to claim."""
+        while batch := self.ledger.claim_batch(edition, self.lease):
+            for job in batch:
+                tally.in_doubt += job.in_doubt
+                yield job
+
+    async def _keep_lease(self) -> None:
+        """Renew the lease on this run's sends while it works (a third of its length
+        apart, so that a slow renewal or two does not lose it)."""
+        while True:
+            await asyncio.sleep(self.lease.seconds / 3)
+            self.ledger.renew(self.lease)
 
     @abstractmethod
     async def send_jobs(
@@ -140,6 +169,7 @@ class LedgerWalk(ABC, Generic[B]):
         return self.sign(message) if self.sign is not None else message
 
     def _done(self, outcome: str) -> None:
+        self._handled[outcome] += 1
         if self.progress is not None:
             self.progress.advance(outcome)
 

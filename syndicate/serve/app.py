@@ -125,7 +125,7 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
         key,
         template_environment(config.paths.templates, autoescape=True),
         template_environment(config.paths.templates, autoescape=False),
-        SignupLimits(),
+        SignupLimits(config.store),
     )
     for folder in (config.paths.feeds, config.paths.digests):
         folder.mkdir(parents=True, exist_ok=True)
@@ -198,7 +198,7 @@ async def _unsubscribe(site: Site, request: Request) -> Response:
             "It was changed or is not one of ours. Use the link in a digest you received.",
             400,
         )
-    with StateStore(site.config.paths.state_db) as store:
+    with StateStore(site.config.store) as store:
         subscriber = store.subscribers.named_by(who)
     if subscriber is None:  # deleted since (`remove --forget`): nothing is sent to them
         return site.notice(
@@ -210,7 +210,7 @@ async def _unsubscribe(site: Site, request: Request) -> Response:
     form = await _form(request)
     if form is None:
         return site.notice("Too much", "That request is too large.", 413)
-    with StateStore(site.config.paths.state_db) as store:
+    with StateStore(site.config.store) as store:
         store.subscribers.set_status(subscriber.email, "unsubscribed")
     # RFC 8058: a one-click POST from a mail client gets a 200, whatever it holds.
     return site.page("unsubscribe", email=subscriber.email, done=True, action=action)

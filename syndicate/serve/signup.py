@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
-from collections import defaultdict, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -22,6 +20,7 @@ from email.utils import format_datetime, make_msgid
 import aiosmtplib
 import jinja2
 
+from syndicate._store.address import StoreAddress
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import SubscriberRow
 from syndicate.config import LoadedConfig
@@ -50,37 +49,30 @@ SEND_FAILURES = (
 )
 
 
-@dataclass
+@dataclass(frozen=True)
 class SignupLimits:
     """At most `per_address` sign-ups an hour for one address, `per_client` for one
-    client address (a form flood)."""
+    client address (a form flood), counted in the state store: every `serve` instance
+    that shares it shares the limits."""
 
+    store: StoreAddress
     per_address: int = 3
     per_client: int = 20
     window: float = 3600.0
-    _seen: dict[str, deque[float]] = field(default_factory=lambda: defaultdict(deque))
 
     def allow(self, key: str, limit: int) -> bool:
-        now = time.monotonic()
-        seen = self._seen[key]
-        while seen and seen[0] < now - self.window:
-            seen.popleft()
-        if len(seen) >= limit:
-            return False
-        seen.append(now)
-        if len(self._seen) > 100_000:  # a flood of distinct keys: forget the oldest
-            self._seen.pop(next(iter(self._seen)))
-        return True
+        with StateStore(self.store) as store:
+            return store.rate_counts.allow(key, limit, self.window)
 
 
 def record_pending(config: LoadedConfig, email: str, name: str, sections: tuple[str, ...]) -> bool:
     """Note a sign-up; whether a confirmation should go out (not to someone already
     subscribed, nor to an address whose server refused us for good)."""
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         book = store.subscribers
-        if email in book.suppressed():
+        if book.is_suppressed(email):
             return False
-        known = next((s for s in book.all() if s.email == email), None)
+        known = book.find(email)
         if known is not None and known.status == "active":
             return False
         if known is None:
@@ -90,11 +82,11 @@ def record_pending(config: LoadedConfig, email: str, name: str, sections: tuple[
 
 def confirm(config: LoadedConfig, email: str) -> bool:
     """Activate a confirmed sign-up; whether there was one to activate."""
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         book = store.subscribers
-        if email in book.suppressed():
+        if book.is_suppressed(email):
             return False
-        known = next((s for s in book.all() if s.email == email), None)
+        known = book.find(email)
         if known is None:
             return False
         if known.status != "active":

@@ -93,7 +93,7 @@ async def webhook(config: LoadedConfig, fetch: Fetch, provider: str, request: Re
     except WebhookRefused as exc:
         log.warning("webhook %s refused (%s): %s", provider, exc.status, exc)
         return PlainTextResponse(str(exc), status_code=exc.status)
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         statuses = store.bounces.record(
             delivery.request_id,
             delivery.events,

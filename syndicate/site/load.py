@@ -162,7 +162,7 @@ def load_site(
     config = load_config(location.site_root, environ)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     if location.keeps_state:
-        with StateStore(config.paths.state_db) as store:
+        with StateStore(config.store) as store:
             # Later than the last edition, to the second: a story first seen now is
             # then always newer than it, and goes out in the next one.
             last = store.editions.last()

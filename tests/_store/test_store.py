@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from syndicate._store.address import StoreAddress
 from syndicate._store.identities import Identity
 from syndicate._store.schema import MIGRATIONS, SCHEMA_VERSION
 from syndicate._store.store import StateStore
@@ -14,8 +15,10 @@ from syndicate.errors import StateError
 from tests.factories import NOW
 
 
-def test_identities_are_recorded_once_and_survive_reopening(tmp_path: Path) -> None:
-    path = tmp_path / ".syndicate" / "state.db"
+def test_identities_are_recorded_once_and_survive_reopening(
+    store_target: Path | StoreAddress,
+) -> None:
+    path = store_target
     with StateStore(path) as store:
         assert store.identities.settle([("a", "x"), ("b", "x")], NOW) == {
             "a": Identity(NOW, "x"),
@@ -30,15 +33,15 @@ def test_identities_are_recorded_once_and_survive_reopening(tmp_path: Path) -> N
         }
 
 
-def test_many_ids_in_one_call(tmp_path: Path) -> None:
+def test_many_ids_in_one_call(store_target: Path | StoreAddress) -> None:
     ids = [f"id-{n}" for n in range(2500)]
-    with StateStore(tmp_path / "s.db") as store:
+    with StateStore(store_target) as store:
         identities = store.identities.settle([(i, "same") for i in ids], NOW)
     assert len({identity.slug for identity in identities.values()}) == 2500
 
 
-def test_a_failed_transaction_changes_nothing(tmp_path: Path) -> None:
-    with StateStore(tmp_path / "s.db") as store:
+def test_a_failed_transaction_changes_nothing(store_target: Path | StoreAddress) -> None:
+    with StateStore(store_target) as store:
         store.identities.settle([("a", "a")], NOW)
         with pytest.raises(RuntimeError), store.transaction() as db:
             db.execute("DELETE FROM article_identity")
@@ -87,10 +90,12 @@ def test_a_version_1_store_is_migrated_and_keeps_its_dates(tmp_path: Path) -> No
         }
 
 
-def test_a_forgotten_subscriber_s_id_is_never_given_again(tmp_path: Path) -> None:
+def test_a_forgotten_subscriber_s_id_is_never_given_again(
+    store_target: Path | StoreAddress,
+) -> None:
     # Mail already sent carries tokens that name ids: one must not come to name
     # someone else (SQLite would reuse the highest id once it is deleted).
-    with StateStore(tmp_path / "s.db") as store:
+    with StateStore(store_target) as store:
         store.subscribers.upsert([SubscriberRow("a@example.com"), SubscriberRow("b@example.com")])
         forgotten = store.subscribers.find("b@example.com")
         assert forgotten is not None and store.subscribers.remove("b@example.com")

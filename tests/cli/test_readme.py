@@ -10,6 +10,7 @@ from tests.commands import invoke
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 SHOWN = re.compile(r"^    syndicate ([a-z-]+)(?: ([a-z-]+))?(.*)$", re.MULTILINE)
+GROUPS = ("subscribers", "state")  # commands of commands
 LISTED = re.compile(r"^│ ([a-z][a-z-]*)\s", re.MULTILINE)  # a command in --help's box
 
 
@@ -30,7 +31,7 @@ def commands(*group: str) -> set[str]:
 
 def test_every_command_shown_exists_with_its_options() -> None:
     top = commands()
-    groups = {"subscribers": commands("subscribers")}
+    groups = {group: commands(group) for group in GROUPS}
     for command, sub, options in shown():
         assert command in top, command
         words = [command]
@@ -43,6 +44,6 @@ def test_every_command_shown_exists_with_its_options() -> None:
 
 def test_every_command_is_shown() -> None:
     listed = {command for command, _, _ in shown()}
-    subs = {sub for command, sub, _ in shown() if command == "subscribers"}
     assert commands() <= listed
-    assert commands("subscribers") <= subs
+    for group in GROUPS:
+        assert commands(group) <= {sub for command, sub, _ in shown() if command == group}

@@ -221,6 +221,7 @@ def test_publish_makes_an_edition_then_only_what_is_new(tmp_path: Path, clock: C
         "suppressed": 0,
         "deferred": 0,
         "skipped": 0,
+        "queued": 0,
         "variants": 0,  # nobody subscribes: no variant is sent
     }
 

@@ -35,6 +35,7 @@ import pytest
 from syndicate._store.store import StateStore
 from tests.factories import write_site
 from tests.mail.sites import SECTIONS, story, story_file
+from tests.mail.smtp_process import Delivered
 
 CONNECTIONS = 4
 SUBSCRIBERS = 300
@@ -72,13 +73,6 @@ def crash_site(root: Path, backend: str, port: int = 25) -> Path:
     rows += [f"gone{n}@example.com,Gone {n},,unsubscribed" for n in range(LEFT)]
     (root / "subscribers.csv").write_text("\n".join(rows) + "\n", "utf-8")
     return root
-
-
-@dataclass(frozen=True)
-class Delivered:
-    recipient: str  # the envelope's (SMTP) or the To header's address (outbox)
-    to: str  # the To header
-    message_id: str
 
 
 @contextmanager

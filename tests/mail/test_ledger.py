@@ -317,10 +317,10 @@ def test_dispatch_sends_from_the_stored_variants_without_compiling(
 # -- a page at a time, a transaction for many ---------------------------------------------
 
 
-def test_sends_are_read_a_page_at_a_time_each_once(
+def test_sends_are_claimed_a_batch_at_a_time_each_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(sends, "PAGE", 2)  # 5 sends: pages of 2, 2 and 1
+    monkeypatch.setattr(sends, "BATCH", 2)  # 5 sends: batches of 2, 2 and 1
     monkeypatch.setattr(Outbox, "batch", 2)
     root = digest_site(tmp_path)
     publish_without_sending(root)
@@ -339,9 +339,12 @@ def test_what_every_connection_has_ready_goes_in_one_transaction(tmp_path: Path)
     commits: list[str] = []
     with StateStore(state_db(root)) as store:
         book = store.ledger
-        first, second, third = list(book.jobs(edition))[:3]
-        store.db.set_trace_callback(lambda sql: commits.append(sql) if sql == "COMMIT" else None)
-        writer = GroupCommit(book)
+        lease = sends.Lease("test")
+        first, second, third = book.claim_batch(edition, lease)[:3]
+        store.db.raw.set_trace_callback(  # type: ignore[attr-defined]
+            lambda sql: commits.append(sql) if sql == "COMMIT" else None
+        )
+        writer = GroupCommit(book, lease)
 
         async def two_connections() -> list[str | None]:
             sent = sends.Outcome(first, "sent", "250 ok")

@@ -22,6 +22,8 @@ from urllib.parse import urlencode
 import lxml.html
 import pytest
 
+from syndicate._store.address import StoreAddress
+from syndicate._store.store import StateStore
 from tests.serve.published import (
     ENV,
     app_for,
@@ -249,3 +251,33 @@ def test_the_serve_command_answers(published: Path, tmp_path: Path) -> None:
         status, headers, _ = fetch(port, "GET", "/feeds/feed.json")
         assert status == 200 and headers["content-type"].startswith("application/feed+json")
     assert f"http://127.0.0.1:{port}/" in run.out
+
+
+def test_two_serve_instances_share_sign_ups_and_one_rate_limit(
+    published: Path, tmp_path: Path, postgres_url: str
+) -> None:
+    # Two machines behind a balancer: copies of the site of their own, one store.
+    one, two = (copy_site(published, tmp_path / name) for name in ("one", "two"))
+    shared = {"SYNDICATE_DATABASE_URL": postgres_url}
+    ports = free_port(), free_port()
+    form = urlencode({"email": "nell@example.net", "name": "Nell"})
+    with (
+        serve_command(one, ports[0], shared) as first,
+        serve_command(two, ports[1], shared) as second,
+    ):
+        assert first.first("POST", "/subscribe", FORM, form)[0] == 200
+        second.first("GET", "/")
+        # Signed up on one, confirmed on the other.
+        [message] = confirmations(one, "nell@example.net")
+        _, _, page = fetch(ports[1], "GET", path_of(confirm_url(message)))
+        (button,) = lxml.html.fromstring(page).xpath("//form")
+        assert fetch(ports[1], "POST", button.get("action"), FORM, "")[0] == 200
+        # The client's 20 sign-ups an hour, wherever they land (one is spent above).
+        answers = [
+            fetch(port, "POST", "/subscribe", FORM, urlencode({"email": f"r{n}@example.net"}))[0]
+            for n, port in zip(range(20), ports * 10, strict=True)
+        ]
+    assert answers == [200] * 19 + [429]
+    with StateStore(StoreAddress(url=postgres_url)) as store:
+        everyone = {s.email: s.status for s in store.subscribers.all()}
+    assert everyone["nell@example.net"] == "active" and len(everyone) == 20

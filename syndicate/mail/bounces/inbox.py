@@ -78,7 +78,7 @@ def read_bounces(
     `unsubscribe`, a request sent to the List-Unsubscribe mailto address is applied
     too: all the mail that comes back to a site can go through one command."""
     run, rule = BounceRun(), soft_rule(config)
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         for item in incoming:
             if isinstance(item, Unreadable):
                 run.problems.append({"source": item.source, "message": item.message})

@@ -1,0 +1,123 @@
+"""Dispatch workers sharing an edition through leases, and the limits every process of
+a site shares: on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from syndicate._store.address import StoreAddress
+from syndicate._store.editions import EditionRecord
+from syndicate._store.sends import Lease, Outcome
+from syndicate._store.store import StateStore
+from syndicate._store.subscribers import SubscriberRow
+from tests.factories import NOW
+
+Target = Path | StoreAddress
+EDITION = "2026-12-07"
+
+
+def queued_store(target: Target, people: int) -> StateStore:
+    """A store with `people` active subscribers and one edition queued for all of them."""
+    store = StateStore(target)
+    store.subscribers.upsert(SubscriberRow(f"reader{n:04}@example.com") for n in range(people))
+    ids = [s.id for s in store.subscribers.all()]
+    store.editions.record(
+        EditionRecord(EDITION, NOW, ("a",)), {"all": "rendered"}, [(i, "all") for i in ids]
+    )
+    return store
+
+
+def test_workers_claim_disjoint_batches_until_none_is_left(store_target: Target) -> None:
+    with queued_store(store_target, 25) as store:
+        one, two = Lease("host-a:/site"), Lease("host-b:/site")
+        first = store.ledger.claim_batch(EDITION, one, 10)
+        second = store.ledger.claim_batch(EDITION, two, 10)
+        third = store.ledger.claim_batch(EDITION, one, 10)
+        assert [len(first), len(second), len(third)] == [10, 10, 5]
+        ids = [job.subscriber_id for job in first + second + third]
+        assert len(set(ids)) == 25
+        # Everything is held: nobody gets anything more, not even its own run again.
+        assert store.ledger.claim_batch(EDITION, one) == []
+        assert store.ledger.claim_batch(EDITION, two) == []
+        assert not any(job.in_doubt for job in first + second + third)
+
+
+def test_a_restarted_worker_takes_its_own_sends_back_at_once(store_target: Target) -> None:
+    with queued_store(store_target, 6) as store:
+        killed = Lease("host-a:/site")
+        held = store.ledger.claim_batch(EDITION, killed)
+        claim = store.ledger.record(claim=held[:2], lease=killed)  # two handed over
+        assert len(claim.sending) == 2
+        # Another worker must leave them: the lease has not expired.
+        assert store.ledger.claim_batch(EDITION, Lease("host-b:/site")) == []
+        again = store.ledger.claim_batch(EDITION, Lease("host-a:/site"))  # a new run
+        assert [job.subscriber_id for job in again] == [job.subscriber_id for job in held]
+        assert [job.in_doubt for job in again] == [True, True, False, False, False, False]
+
+
+def test_sends_under_an_expired_lease_are_any_worker_s(store_target: Target) -> None:
+    with queued_store(store_target, 4) as store:
+        gone = Lease("host-a:/site", seconds=-1)  # expired as soon as it is taken
+        held = store.ledger.claim_batch(EDITION, gone)
+        store.ledger.record(claim=held[:1], lease=gone)
+        taker = Lease("host-b:/site")
+        taken = store.ledger.claim_batch(EDITION, taker)
+        assert len(taken) == 4 and taken[0].in_doubt and not taken[1].in_doubt
+        # The first worker, back from a long pause, hands over none of them.
+        late = store.ledger.record(claim=held[1:], lease=gone)
+        assert (late.sending, late.skipped) == ([], [])
+        assert [job.subscriber_id for job in late.lost] == [j.subscriber_id for j in held[1:]]
+        assert store.ledger.open_count(EDITION) == {"queued": 3, "sending": 1}
+
+
+def test_renewing_keeps_a_lease_and_releasing_lets_go(store_target: Target) -> None:
+    with queued_store(store_target, 3) as store:
+        short = Lease("host-a:/site", seconds=-1)
+        store.ledger.claim_batch(EDITION, short)
+        renewed = Lease(short.owner, short.run, seconds=60)
+        assert store.ledger.renew(renewed) == 3
+        assert store.ledger.claim_batch(EDITION, Lease("host-b:/site")) == []
+        store.ledger.release(renewed)
+        assert len(store.ledger.claim_batch(EDITION, Lease("host-b:/site"))) == 3
+
+
+def test_outcomes_are_written_whatever_the_lease(store_target: Target) -> None:
+    with queued_store(store_target, 2) as store:
+        lease = Lease("host-a:/site")
+        jobs = store.ledger.claim_batch(EDITION, lease)
+        store.ledger.record(claim=jobs, lease=lease)
+        store.ledger.record([Outcome(jobs[0], "sent", "250 ok"), Outcome(jobs[1], "queued")])
+        store.ledger.release(lease)
+        assert store.ledger.counts(EDITION) == {"sent": 1, "queued": 1}
+        [again] = store.ledger.claim_batch(EDITION, Lease("host-b:/site"))
+        assert again.subscriber_id == jobs[1].subscriber_id and again.attempts == 1
+
+
+def test_the_send_pace_is_shared_by_every_process(store_target: Target) -> None:
+    first, second = StateStore(store_target), StateStore(store_target)
+    try:
+        start = time.time()
+        a = first.send_pace.reserve(4, 0.5)  # two seconds' worth
+        b = second.send_pace.reserve(2, 0.5)
+        assert a == pytest.approx(start, abs=0.5)
+        assert b == pytest.approx(a + 2.0, abs=0.01)  # after the first's slots, not beside
+    finally:
+        first.close()
+        second.close()
+
+
+def test_rate_counts_are_shared_by_every_process(store_target: Target) -> None:
+    first, second = StateStore(store_target), StateStore(store_target)
+    try:
+        answers = [
+            store.rate_counts.allow("client:203.0.113.9", 3, 3600)
+            for store in (first, second, first, second)
+        ]
+        assert answers == [True, True, True, False]
+        assert second.rate_counts.allow("client:198.51.100.4", 3, 3600)
+    finally:
+        first.close()
+        second.close()
