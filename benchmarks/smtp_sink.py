@@ -7,7 +7,8 @@ line): about 1,300 lines for one of our 95 KB digests, which makes the sink, not
 the sender, the slowest part. So by default DATA is read in 64 KB blocks up to the
 terminating dot (aiosmtpd still speaks the rest of the protocol); `--stock` keeps
 aiosmtpd's own DATA handling. `--delay S` waits S seconds before each 250, as a slow
-relay does (each connection waits on its own).
+relay does (each connection waits on its own); `--times FILE` appends the moment of
+each 250 to FILE, a line each.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+import time
+from typing import TextIO
 
 from aiosmtpd.smtp import SMTP, Envelope, Session, syntax
 
@@ -30,6 +33,7 @@ class BlockSMTP(SMTP):
     """aiosmtpd with DATA read in blocks and thrown away."""
 
     delay = 0.0
+    times: TextIO | None = None
 
     @syntax("DATA")
     async def smtp_DATA(self, arg: str) -> None:
@@ -51,11 +55,15 @@ class BlockSMTP(SMTP):
         self._set_post_data_state()  # type: ignore[no-untyped-call]
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.times is not None:
+            self.times.write(f"{time.time()}\n")
+            self.times.flush()
         await self.push("250 OK")
 
 
-async def serve(stock: bool, delay: float = 0.0) -> None:
+async def serve(stock: bool, delay: float = 0.0, times: str | None = None) -> None:
     BlockSMTP.delay = delay
+    BlockSMTP.times = open(times, "a", encoding="utf-8") if times else None  # noqa: SIM115
     loop = asyncio.get_running_loop()
     kind = SMTP if stock else BlockSMTP
     server = await loop.create_server(
@@ -72,5 +80,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--stock", action="store_true", help="aiosmtpd's own DATA handling")
     parser.add_argument("--delay", type=float, default=0.0, help="seconds before each 250")
+    parser.add_argument("--times", help="a file to append each 250's moment to")
     arguments = parser.parse_args()
-    asyncio.run(serve(arguments.stock, arguments.delay))
+    asyncio.run(serve(arguments.stock, arguments.delay, arguments.times))

@@ -73,15 +73,17 @@ PAIR_RUNS = 7
 def plan(site: LoadedSite) -> tuple[PreparedEdition, int]:
     """`plan_edition`, step by step, so that the renderer's compiles can be counted."""
     config = site.config
-    with StateStore(config.paths.state_db) as store:
+    renderer = renderer_for(config)
+    with StateStore(config.store) as store:
         edition = next_edition(
             config, site.articles, site.sections, store, since=None, force=False, now=site.moment
         )
+        assert edition is not None
         book = store.subscribers
-        subscribers, suppressed = book.all(), frozenset(book.suppressed())
-    assert edition is not None
-    renderer = renderer_for(config)
-    prepared = prepare_edition(config, renderer, edition, subscribers, suppressed)
+        subscriptions = book.subscriptions()
+        prepared = prepare_edition(
+            config, renderer, edition, subscriptions, book.suppressed_active()
+        )
     return prepared, renderer.compiles
 
 

@@ -112,7 +112,7 @@ def queue_edition(root: Path, size: int) -> list[Job]:
         key: MessageTemplate.prepare(variant, plan.headers).fill(sample)
         for key, variant in plan.variants.items()
     }
-    with StateStore(config.paths.state_db) as store:
+    with StateStore(config.store) as store:
         emails = {s.id: s.email for s in store.subscribers.all()}
     return [(emails[subscriber], built[key]) for subscriber, key in plan.sends]
 

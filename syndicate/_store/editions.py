@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -49,7 +49,7 @@ class EditionTable:
         self,
         edition: EditionRecord,
         variants: Mapping[str, str] | None = None,
-        sends: Sequence[tuple[int, str]] = (),
+        sends: Iterable[tuple[int, str]] = (),
     ) -> None:
         """Record an edition; with `variants` (each variant's rendered text by key), its
         variants and its `sends` (subscriber id, variant key) queued in the same

@@ -7,7 +7,7 @@ one row however they typed it.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal, cast
@@ -41,6 +41,12 @@ class Subscriber:
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
+
+
+# An active subscriber whose address is not suppressed, as an edition's plan reads
+# them: (id, the sections they chose as stored: JSON).
+Subscription = tuple[int, str]
+PAGE = 5000  # subscribers read at a time, for an edition's plan: memory stays flat
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,44 +85,75 @@ class SubscriberBook:
         """Add new addresses, update known ones; never turn an unsubscribed or bounced
         subscriber active again unless `resubscribe`. Running it twice changes nothing."""
         stamp = stored_time(now)
-        added = updated = unchanged = kept = 0
+        counts = [0, 0, 0, 0]  # added, updated, unchanged, kept unsubscribed
         with self.store.transaction() as db:
+            # A chunk at a time: one query for the rows already known, one statement for
+            # the new ones and one for the changed (round trips count on PostgreSQL).
+            chunk: dict[str, SubscriberRow] = {}
             for row in rows:
-                known = db.execute(
-                    "SELECT name, sections, status FROM subscriber WHERE email = ?", (row.email,)
-                ).fetchone()
-                name = row.name if row.name is not None else (known[0] if known else "")
-                sections = (
-                    json.dumps(list(row.sections))
-                    if row.sections is not None
-                    else (known[1] if known else "[]")
-                )
-                if known is None:
-                    db.execute(
-                        "INSERT INTO subscriber (email, name, sections, status, created_at,"
-                        " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                        (row.email, name, sections, row.status, stamp, stamp),
-                    )
-                    added += 1
-                    continue
-                status = row.status
-                if (
-                    known[2] in ("unsubscribed", "bounced")
-                    and status == "active"
-                    and not resubscribe
-                ):
-                    status = known[2]
-                    kept += 1
-                if (known[0], known[1], known[2]) == (name, sections, status):
-                    unchanged += 1
-                    continue
-                db.execute(
-                    "UPDATE subscriber SET name = ?, sections = ?, status = ?, updated_at = ?"
-                    " WHERE email = ?",
-                    (name, sections, status, stamp, row.email),
-                )
-                updated += 1
+                if row.email in chunk:  # the same address twice: the last one wins
+                    self._write_chunk(db, chunk, resubscribe, stamp, counts)
+                    chunk = {}
+                chunk[row.email] = row
+                if len(chunk) >= 500:
+                    self._write_chunk(db, chunk, resubscribe, stamp, counts)
+                    chunk = {}
+            if chunk:
+                self._write_chunk(db, chunk, resubscribe, stamp, counts)
+        added, updated, unchanged, kept = counts
         return ImportResult(added, updated, unchanged, kept)
+
+    @staticmethod
+    def _write_chunk(
+        db: Sql,
+        chunk: dict[str, SubscriberRow],
+        resubscribe: bool,
+        stamp: str,
+        counts: list[int],
+    ) -> None:
+        marks = ",".join("?" * len(chunk))
+        known = {
+            email: (name, sections, status)
+            for email, name, sections, status in db.execute(
+                f"SELECT email, name, sections, status FROM subscriber WHERE email IN ({marks})",
+                list(chunk),
+            )
+        }
+        new: list[tuple[object, ...]] = []
+        changed: list[tuple[object, ...]] = []
+        for email, row in chunk.items():
+            before = known.get(email)
+            name = row.name if row.name is not None else (before[0] if before else "")
+            sections = (
+                json.dumps(list(row.sections))
+                if row.sections is not None
+                else (before[1] if before else "[]")
+            )
+            if before is None:
+                new.append((email, name, sections, row.status, stamp, stamp))
+                continue
+            status = row.status
+            if before[2] in ("unsubscribed", "bounced") and status == "active" and not resubscribe:
+                status = before[2]
+                counts[3] += 1
+            if before == (name, sections, status):
+                counts[2] += 1
+                continue
+            changed.append((name, sections, status, stamp, email))
+        if new:
+            db.executemany(
+                "INSERT INTO subscriber (email, name, sections, status, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                new,
+            )
+        if changed:
+            db.executemany(
+                "UPDATE subscriber SET name = ?, sections = ?, status = ?, updated_at = ?"
+                " WHERE email = ?",
+                changed,
+            )
+        counts[0] += len(new)
+        counts[1] += len(changed)
 
     def set_status(self, email: str, status: Status, now: datetime | None = None) -> bool:
         """Whether a subscriber with that address was there to change."""
@@ -173,6 +210,31 @@ class SubscriberBook:
         """Never mail this address again (a permanent refusal from its server)."""
         with self.store.transaction() as db:
             suppress_in(db, email, reason, stored_time())
+
+    def subscriptions(self) -> Iterator[Subscription]:
+        """Each active subscriber whose address is not suppressed, by id, read a page
+        at a time (never all at once)."""
+        after = 0
+        while True:
+            rows = self.store.db.execute(
+                "SELECT b.id, b.sections FROM subscriber b WHERE b.status = 'active'"
+                " AND b.id > ? AND NOT EXISTS (SELECT 1 FROM suppression p"
+                " WHERE p.email = b.email) ORDER BY b.id LIMIT ?",
+                (after, PAGE),
+            ).fetchall()
+            yield from ((int(sid), str(sections)) for sid, sections in rows)
+            if len(rows) < PAGE:
+                return
+            after = rows[-1][0]
+
+    def suppressed_active(self) -> int:
+        """Active subscribers whose address is suppressed (no edition goes to them)."""
+        return int(
+            self.store.db.execute(
+                "SELECT COUNT(*) FROM subscriber b JOIN suppression p ON p.email = b.email"
+                " WHERE b.status = 'active'"
+            ).fetchone()[0]
+        )
 
     def is_suppressed(self, email: str) -> bool:
         row = self.store.db.execute("SELECT 1 FROM suppression WHERE email = ?", (email,))

@@ -3,13 +3,15 @@ to be checked before anything of it is written (publish.py writes it)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from array import array
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 
 from syndicate._store.store import StateStore
-from syndicate._store.subscribers import Subscriber
+from syndicate._store.subscribers import Subscription
 from syndicate.config import LoadedConfig
 from syndicate.digests.edition import (
     DigestEdition,
@@ -104,12 +106,37 @@ def next_edition(
     return make_edition(stories, sections, next_edition_id(day, taken), now)
 
 
+class Sends:
+    """Each recipient's (subscriber id, variant key), kept as an array of ids per key:
+    8 bytes a recipient, so that a million of them fit in a few megabytes."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, array[int]] = {}
+
+    def add(self, subscriber_id: int, key: str) -> None:
+        ids = self._ids.get(key)
+        if ids is None:
+            ids = self._ids[key] = array("q")
+        ids.append(subscriber_id)
+
+    def keys(self) -> set[str]:
+        return set(self._ids)
+
+    def __len__(self) -> int:
+        return sum(len(ids) for ids in self._ids.values())
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        for key, ids in self._ids.items():
+            for subscriber_id in ids:
+                yield subscriber_id, key
+
+
 @dataclass(frozen=True)
 class PlannedSends:
     """Who gets an edition, and in which variant (the sections they chose)."""
 
     variants: dict[str, RenderedVariant]  # by variant key
-    sends: tuple[tuple[int, str], ...]  # (subscriber id, variant key)
+    sends: Sends
     suppressed: int  # active subscribers whose address is suppressed
     headers: EditionHeaders
 
@@ -144,11 +171,12 @@ def prepare_edition(
     config: LoadedConfig,
     renderer: DigestRenderer,
     edition: DigestEdition,
-    subscribers: Sequence[Subscriber] | None = None,
-    suppressed: frozenset[str] = frozenset(),
+    subscriptions: Iterable[Subscription] | None = None,
+    suppressed: int = 0,
 ) -> PreparedEdition:
-    """The web copy, its text and a sample message of an edition; with `subscribers`,
-    the variant each of them gets (MJML compiled once per variant)."""
+    """The web copy, its text and a sample message of an edition; with `subscriptions`
+    (each active subscriber's whose address is not suppressed: `suppressed` of them
+    are), the variant each of them gets (MJML compiled once per variant)."""
     web = renderer.render(edition, None, web=True)
     variant = renderer.render(edition, None)
     headers = edition_headers(config, edition)
@@ -159,8 +187,8 @@ def prepare_edition(
         "sample.eml": sample,
     }
     sends = None
-    if subscribers is not None:
-        sends = plan_sends(renderer, edition, headers, variant, subscribers, suppressed)
+    if subscriptions is not None:
+        sends = plan_sends(renderer, edition, headers, variant, subscriptions, suppressed)
     warnings = tuple(unresolved_related(edition))
     return PreparedEdition(edition, files, warnings, config.title, sends)
 
@@ -170,35 +198,46 @@ def plan_sends(
     edition: DigestEdition,
     headers: EditionHeaders,
     everything: RenderedVariant,
-    subscribers: Sequence[Subscriber],
-    suppressed: frozenset[str],
+    subscriptions: Iterable[Subscription],
+    suppressed: int,
 ) -> PlannedSends:
-    """Each active subscriber's variant: the edition's sections they chose (all, when
-    they chose none); a subscriber whose sections have no story this time gets none."""
+    """Each subscriber's variant: the edition's sections they chose (all, when they
+    chose none); a subscriber whose sections have no story this time gets none. Read
+    as a stream: memory holds the variants and an id per recipient, not subscribers."""
     in_edition = {block.name.casefold(): block.name for block in edition.sections}
     variants: dict[str, RenderedVariant] = {variant_key(None): everything}
-    sends: list[tuple[int, str]] = []
-    skipped = 0
-    for subscriber in subscribers:
-        if subscriber.status != "active":
-            continue
-        if subscriber.email in suppressed:
-            skipped += 1
-            continue
-        chosen = {
-            in_edition[s.casefold()] for s in subscriber.sections if s.casefold() in in_edition
-        }
-        if subscriber.sections and not chosen:
-            continue
-        sections = None if not subscriber.sections or len(chosen) == len(in_edition) else chosen
-        key = variant_key(None if sections is None else frozenset(sections))
-        if key not in variants:
-            variants[key] = renderer.render(edition, frozenset(sections or ()))
-        sends.append((subscriber.id, key))
-    used = {key for _, key in sends}
+    keys: dict[str, str | None] = {}  # by the sections as stored: few distinct ones
+    sends = Sends()
+    for subscriber_id, stored in subscriptions:
+        if stored not in keys:
+            keys[stored] = _variant_of(renderer, edition, in_edition, stored, variants)
+        key = keys[stored]
+        if key is not None:
+            sends.add(subscriber_id, key)
+    used = sends.keys()
     # The all-sections variant was rendered for the sample message; keep it only if sent.
     kept = {key: variant for key, variant in variants.items() if key in used}
-    return PlannedSends(kept, tuple(sends), skipped, headers)
+    return PlannedSends(kept, sends, suppressed, headers)
+
+
+def _variant_of(
+    renderer: DigestRenderer,
+    edition: DigestEdition,
+    in_edition: dict[str, str],
+    stored: str,
+    variants: dict[str, RenderedVariant],
+) -> str | None:
+    """The variant key for a subscriber's sections (as stored: JSON), rendering the
+    variant the first time it is needed; None: none of their sections is in it."""
+    chosen_sections = tuple(json.loads(stored))
+    chosen = {in_edition[s.casefold()] for s in chosen_sections if s.casefold() in in_edition}
+    if chosen_sections and not chosen:
+        return None
+    sections = None if not chosen_sections or len(chosen) == len(in_edition) else chosen
+    key = variant_key(None if sections is None else frozenset(sections))
+    if key not in variants:
+        variants[key] = renderer.render(edition, frozenset(sections or ()))
+    return key
 
 
 def plan_edition(
@@ -217,8 +256,13 @@ def plan_edition(
         edition = next_edition(
             config, articles, sections, store, since=since, force=force, now=moment
         )
+        if edition is None:
+            return None
         book = store.subscribers
-        subscribers, suppressed = book.all(), frozenset(book.suppressed())
-    if edition is None:
-        return None
-    return prepare_edition(config, renderer_for(config), edition, subscribers, suppressed)
+        return prepare_edition(
+            config,
+            renderer_for(config),
+            edition,
+            book.subscriptions(),
+            book.suppressed_active(),
+        )

@@ -129,3 +129,26 @@ def test_a_version_6_store_keeps_its_subscriber_ids_and_references(tmp_path: Pat
         store.subscribers.remove("b@example.com")
         store.subscribers.upsert([SubscriberRow("c@example.com")])
         assert store.subscribers.get(9) is None
+
+
+def test_an_import_in_chunks_counts_as_one_row_at_a_time(
+    store_target: Path | StoreAddress,
+) -> None:
+    with StateStore(store_target) as store:
+        book = store.subscribers
+        book.upsert([SubscriberRow("gone@example.com", status="unsubscribed")])
+        rows = [SubscriberRow(f"r{n}@example.com", f"R{n}") for n in range(1200)]
+        rows += [
+            SubscriberRow("r5@example.com", "Renamed"),  # the same address again, later
+            SubscriberRow("r7@example.com", "R7"),  # again, the same
+            SubscriberRow("gone@example.com"),  # would resubscribe someone who left
+        ]
+        result = book.upsert(rows)
+        assert (result.added, result.updated, result.unchanged, result.kept_unsubscribed) == (
+            1200, 1, 2, 1,
+        )  # fmt: skip
+        renamed = book.find("r5@example.com")
+        assert renamed is not None and renamed.name == "Renamed"
+        gone = book.find("gone@example.com")
+        assert gone is not None and gone.status == "unsubscribed"
+        assert book.upsert(rows[:1200]).updated == 1  # r5's name back; nothing else
