@@ -156,8 +156,7 @@ def publish(
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
     config = load_config(locate_records(_site_folder(target)).site_root, environ)
-    if send:
-        config.require_real_links()
+    config.require_real_links()  # with --no-send too: the queued messages hold the links
     with site_lock(config.paths.lock, config.store, wait=wait), cache_reads_frozen():
         built = _build(target, environ, on_file, to_publish=True)
         site = built.site

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import SplitResult, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlsplit, urlunsplit
 
 from syndicate.errors import ConfigError
 
 DEFAULT_URL = "sqlite:///.syndicate/state.db"
 ENVIRONMENT_VARIABLE = "SYNDICATE_DATABASE_URL"
+# libpq's URI query parameters that carry a secret, or point at one.
+_SECRET_PARAMETERS = frozenset({"password", "passfile", "sslpassword"})
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
@@ -35,15 +37,19 @@ class StoreAddress:
         return self.url is not None
 
     def shown(self) -> str:
-        """The address to print: the file, or the URL without its password."""
+        """The address to print: the file, or the URL without its password (nor any
+        query parameter that may hold one)."""
         if self.url is None:
             return str(self.path)
         parts = urlsplit(self.url)
-        if parts.password is None:
-            return self.url
-        host = parts.hostname or ""
-        netloc = f"{parts.username or ''}:***@{host}" + (f":{parts.port}" if parts.port else "")
-        return urlunsplit(parts._replace(netloc=netloc))
+        netloc = parts.netloc
+        if parts.password is not None:
+            netloc = f"{parts.username or ''}:***@{netloc.rpartition('@')[2]}"
+        query = "&".join(
+            f"{name}=***" if name.lower() in _SECRET_PARAMETERS else f"{name}={value}"
+            for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        )
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
 
 
 def parse_address(text: str, root: Path, *, from_environment: bool) -> StoreAddress:
@@ -58,7 +64,11 @@ def parse_address(text: str, root: Path, *, from_environment: bool) -> StoreAddr
     if parts.scheme == "sqlite":
         return StoreAddress(path=_sqlite_path(parts, root, setting), setting=setting)
     if parts.scheme in POSTGRES_SCHEMES:
-        if parts.password is not None and not from_environment:
+        secret_in_query = any(
+            name.lower() in _SECRET_PARAMETERS
+            for name, _ in parse_qsl(parts.query, keep_blank_values=True)
+        )
+        if (parts.password is not None or secret_in_query) and not from_environment:
             raise ConfigError(
                 "a password is not read from files; put the URL with its password in "
                 f"{ENVIRONMENT_VARIABLE}, or the password in PGPASSWORD",
@@ -69,9 +79,10 @@ def parse_address(text: str, root: Path, *, from_environment: bool) -> StoreAddr
                 "names no database: postgresql://user@host:5432/database", field=setting
             )
         return StoreAddress(url=value, setting=setting)
-    shown = parts.scheme or value[:40]
+    # Not the text itself: a keyword string ("host=... password=...") would be shown.
+    kind = f"{parts.scheme!r}" if parts.scheme.isalnum() else "that is no URL"
     raise ConfigError(
-        f"unknown kind of store {shown!r}: use sqlite:///path or postgresql://user@host/db",
+        f"unknown kind of store ({kind}): use sqlite:///path or postgresql://user@host/db",
         field=setting,
     )
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import sqlite3
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
 WRITER_LOCK = 0x5359_4E44_0001  # a write transaction (as SQLite's one writer)
 MIGRATION_LOCK = 0x5359_4E44_0002  # a schema migration
 PUBLISH_LOCK = 0x5359_4E44_0003  # one build or publish at a time, on any machine
+WORKER_LOCK_SPACE = 0x5359_4E45  # (this, a hash of a worker's id): one worker per id
 
 
 class Cursor(Protocol):
@@ -71,6 +73,11 @@ class Sql(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @abstractmethod
+    def clock(self) -> datetime:
+        """Now, by the store's clock: one clock for every machine that shares it (a
+        worker's clock that runs ahead must not see live leases as expired)."""
+
 
 class SqliteSql(Sql):
     engine, greatest, skip_locked, for_update = "sqlite", "max", "", ""
@@ -99,6 +106,9 @@ class SqliteSql(Sql):
 
     def close(self) -> None:
         self.raw.close()
+
+    def clock(self) -> datetime:
+        return datetime.now(UTC)  # one machine: its own clock is the store's
 
 
 class PostgresSql(Sql):
@@ -144,6 +154,10 @@ class PostgresSql(Sql):
     def rollback(self) -> None:
         if not self.raw.closed and self.raw.info.transaction_status != 0:  # not IDLE
             self.raw.execute("ROLLBACK")
+
+    def clock(self) -> datetime:
+        moment: datetime = self.execute("SELECT clock_timestamp()").fetchone()[0]
+        return moment.astimezone(UTC)
 
     def close(self) -> None:
         self.raw.close()

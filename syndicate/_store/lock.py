@@ -10,6 +10,7 @@ its connection) that held them: a killed run never leaves the site locked.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import os
 import socket
 from collections.abc import Iterator
@@ -17,7 +18,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from syndicate._store.address import StoreAddress
-from syndicate._store.dialect import PUBLISH_LOCK, PostgresSql, connect_postgres, translated
+from syndicate._store.dialect import (
+    PUBLISH_LOCK,
+    WORKER_LOCK_SPACE,
+    PostgresSql,
+    connect_postgres,
+    translated,
+)
 from syndicate.errors import SiteError
 
 
@@ -92,3 +99,40 @@ def _holder(db: PostgresSql) -> str:
         return "a session that does not say who it is"
     name, address, since = row
     return f"{name}, from {address or 'a local socket'}, since {since}"
+
+
+@contextmanager
+def worker_lock(store: StoreAddress, owner: str, folder: Path) -> Iterator[bool]:
+    """Whether this process is the only dispatch worker running under the id `owner`
+    (held until the context ends). Only that one may take back the sends its id held
+    in an earlier run that was killed; another process under the same id (a dispatch
+    started while a publish sends, two dispatches on one host) must work as a worker
+    of its own. On one machine the lock is a file's; with PostgreSQL, an advisory lock
+    in a namespace of its own, keyed on the id."""
+    name = hashlib.sha256(owner.encode("utf-8")).hexdigest()[:16]
+    descriptor = None
+    db = None
+    try:
+        if store.url is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(folder / f"worker-{name}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                held = True
+            except BlockingIOError:
+                held = False
+        else:
+            me = f"syndicate dispatch on {socket.gethostname()} pid {os.getpid()}"
+            db = connect_postgres(store.url, store.setting, store.shown(), me)
+            key = int(name[:8], 16) & 0x7FFF_FFFF
+            held = bool(
+                db.execute(
+                    "SELECT pg_try_advisory_lock(?, ?)", (WORKER_LOCK_SPACE, key)
+                ).fetchone()[0]
+            )
+        yield held
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
+        if db is not None:
+            db.close()

@@ -21,7 +21,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from syndicate._store.dialect import Sql
@@ -88,8 +88,15 @@ class Lease:
     run: str = field(default_factory=lambda: uuid.uuid4().hex)
     seconds: int = 60
 
-    def until(self) -> str:
-        return stored_time(datetime.now(UTC) + timedelta(seconds=self.seconds))
+    def until(self, now: datetime) -> str:
+        """When a hold taken or renewed at `now` (the store's clock) runs out."""
+        return stored_time(now + timedelta(seconds=self.seconds))
+
+    def safe_until(self, now: datetime) -> str:
+        """A hold that runs out before this is too close to its end to hand a message
+        over under it: renewing may not come in time, and another worker may be
+        about to take the send over."""
+        return stored_time(now + timedelta(seconds=min(5.0, self.seconds / 4)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +160,7 @@ class Ledger:
         )
 
         def count() -> tuple[int, int]:
-            now = stored_time()
+            now = stored_time(self.store.db.clock())
             left, held = self.store.db.execute(sql, (now, now, edition_id)).fetchone()
             return int(left), int(held)
 
@@ -169,7 +176,8 @@ class Ledger:
 
     def _claim_batch(self, edition_id: str, lease: Lease, limit: int) -> list[SendJob]:
         with self.store.transaction(rows_only=True) as db:
-            now = stored_time()
+            clock = db.clock()
+            now = stored_time(clock)
             free = [
                 row[0]
                 for row in db.execute(
@@ -186,7 +194,7 @@ class Ledger:
             db.execute(
                 "UPDATE send SET lease_owner = ?, lease_run = ?, lease_until = ?"
                 f" WHERE edition_id = ? AND subscriber_id IN ({marks})",
-                (lease.owner, lease.run, lease.until(), edition_id, *free),
+                (lease.owner, lease.run, lease.until(clock), edition_id, *free),
             )
             rows = db.execute(
                 "SELECT s.subscriber_id, s.variant, b.email, b.name, s.attempts, s.status"
@@ -208,7 +216,7 @@ class Ledger:
                 return db.execute(
                     "UPDATE send SET lease_until = ? WHERE lease_run = ?"
                     " AND status IN ('queued', 'sending')",
-                    (lease.until(), lease.run),
+                    (lease.until(db.clock()), lease.run),
                 ).rowcount
 
         return self.store.retrying(renew)
@@ -254,33 +262,45 @@ class Ledger:
         self, outcomes: Sequence[Outcome], claim: Sequence[SendJob], lease: Lease | None
     ) -> Claimed:
         with self.store.transaction(rows_only=True) as db:
-            stamp = stored_time()
+            clock = db.clock()
+            stamp = stored_time(clock)
             for outcome in outcomes:
-                self._write(db, outcome, stamp)
+                self._write(db, outcome, stamp, lease)
             if not claim:
                 return Claimed([], [], [])
-            lost = _lost(db, claim, lease) if lease is not None else set()
+            lost = _lost(db, claim, lease, clock) if lease is not None else set()
             held = [job for job in claim if job.subscriber_id not in lost]
             why = _unwanted(db, [job.subscriber_id for job in held]) if held else {}
             claimed = [job for job in held if job.subscriber_id not in why]
             skipped = [(job, why[job.subscriber_id]) for job in held if job.subscriber_id in why]
+            # A send handed over is held for a whole lease from now: nobody takes it
+            # over while its answer may still come.
+            until = lease.until(clock) if lease is not None else None
             db.executemany(
-                "UPDATE send SET status = ?, detail = ?, updated_at = ?"
+                "UPDATE send SET status = ?, detail = ?, updated_at = ?,"
+                " lease_until = COALESCE(?, lease_until)"
                 " WHERE edition_id = ? AND subscriber_id = ?",
-                [("sending", "", stamp, job.edition_id, job.subscriber_id) for job in claimed]
+                [
+                    ("sending", "", stamp, until, job.edition_id, job.subscriber_id)
+                    for job in claimed
+                ]
                 + [
-                    ("skipped", reason, stamp, j.edition_id, j.subscriber_id)
+                    ("skipped", reason, stamp, None, j.edition_id, j.subscriber_id)
                     for j, reason in skipped
                 ],
             )
         return Claimed(claimed, skipped, [job for job in claim if job.subscriber_id in lost])
 
     @staticmethod
-    def _write(db: Sql, outcome: Outcome, stamp: str) -> None:
+    def _write(db: Sql, outcome: Outcome, stamp: str, lease: Lease | None) -> None:
+        """One outcome. Under a `lease`, only while the send is still this run's: a
+        worker that lost it (its hold expired and another took it over) must not
+        write over what the new holder recorded."""
         job, detail = outcome.job, outcome.detail[:500]
+        held = " AND lease_run = ?" if lease is not None else ""
         db.execute(
             "UPDATE send SET status = ?, detail = ?, updated_at = ?,"
-            " attempts = attempts + ? WHERE edition_id = ? AND subscriber_id = ?",
+            f" attempts = attempts + ? WHERE edition_id = ? AND subscriber_id = ?{held}",
             (
                 outcome.status,
                 detail,
@@ -288,6 +308,7 @@ class Ledger:
                 int(outcome.attempt),
                 job.edition_id,
                 job.subscriber_id,
+                *((lease.run,) if lease is not None else ()),
             ),
         )
         if outcome.suppress:  # a permanent refusal of the address: never mailed again
@@ -304,9 +325,11 @@ class Ledger:
         )
 
 
-def _lost(db: Sql, claim: Sequence[SendJob], lease: Lease) -> set[int]:
-    """Of the claimed sends, those no longer held under `lease` (locked meanwhile, so
-    that no other worker takes them over between this check and the claim)."""
+def _lost(db: Sql, claim: Sequence[SendJob], lease: Lease, clock: datetime) -> set[int]:
+    """Of the claimed sends, those no longer safely held under `lease`: taken over by
+    another worker, or with a hold about to run out (a worker cut off from the store,
+    or stalled, for longer than its lease). The rest are locked meanwhile, so that no
+    other worker takes them over between this check and the claim."""
     lost: set[int] = set()
     for edition in {job.edition_id for job in claim}:  # one, from a walk
         ids = [job.subscriber_id for job in claim if job.edition_id == edition]
@@ -315,8 +338,9 @@ def _lost(db: Sql, claim: Sequence[SendJob], lease: Lease) -> set[int]:
             row[0]
             for row in db.execute(
                 "SELECT subscriber_id FROM send WHERE edition_id = ?"
-                f" AND subscriber_id IN ({marks}) AND lease_run = ?{db.for_update}",
-                (edition, *ids, lease.run),
+                f" AND subscriber_id IN ({marks}) AND lease_run = ? AND lease_until > ?"
+                f"{db.for_update}",
+                (edition, *ids, lease.run, lease.safe_until(clock)),
             )
         }
         lost.update(sid for sid in ids if sid not in held)

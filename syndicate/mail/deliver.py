@@ -3,11 +3,14 @@ unsubscribe links signed), and the ledger walk over every edition not yet finish
 
 from __future__ import annotations
 
+import os
 import socket
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parseaddr
 
+from syndicate._store.lock import worker_lock
 from syndicate._store.sends import Lease, SendJob
 from syndicate._store.store import StateStore
 from syndicate.config import LoadedConfig
@@ -125,8 +128,13 @@ def deliver(
         sign = dkim_signer(key_path, dkim.selector, dkim.domain)
     backend, retry = make_backend(config), retry or RetryPolicy()
     owner = worker_id or f"{socket.gethostname()}:{config.paths.root.resolve()}"
-    lease = Lease(owner, seconds=config.settings.dispatch.lease_seconds)
-    with StateStore(config.store) as store:
+    with (
+        worker_lock(config.store, owner, config.paths.state) as alone,
+        StateStore(config.store) as store,
+    ):
+        if not alone:  # another process works under this id: be a worker of its own
+            owner = f"{owner}#{os.getpid()}.{uuid.uuid4().hex[:8]}"
+        lease = Lease(owner, seconds=config.settings.dispatch.lease_seconds)
         sender = senders(config)
         walk: OutboxRun | SmtpRun
         parts = (sender, recipient, sign, retry, progress, lease)

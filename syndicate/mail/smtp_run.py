@@ -145,10 +145,10 @@ class SendRate:
             return
         async with self.lock:
             if not self.slots:
-                first = self.pace.reserve(self.block, self.interval)
+                first = time.monotonic() + self.pace.reserve(self.block, self.interval)
                 self.slots = [first + n * self.interval for n in range(self.block)][::-1]
             slot = self.slots.pop()
-        delay = slot - time.time()
+        delay = slot - time.monotonic()
         if delay > 0:
             await asyncio.sleep(delay)
 

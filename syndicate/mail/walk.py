@@ -26,6 +26,7 @@ from syndicate._store.sends import Lease, Ledger, SendJob
 from syndicate.digests.headers import Recipient
 from syndicate.digests.messages import MessageTemplate
 from syndicate.digests.variants import load_variant
+from syndicate.errors import StateError
 
 Signer = Callable[[bytes], bytes]
 B = TypeVar("B")  # the backend a kind of walk hands messages to
@@ -99,6 +100,7 @@ class LedgerWalk(ABC, Generic[B]):
         self.progress = progress
         self.lease = lease or Lease("local")
         self._handled: Counter[str] = Counter()
+        self._renew_failed: str | None = None
         self._templates: dict[tuple[str, str], MessageTemplate] = {}
 
     def run(self) -> list[EditionTally]:
@@ -135,18 +137,29 @@ class LedgerWalk(ABC, Generic[B]):
 
     def _leased_jobs(self, edition: str, tally: EditionTally) -> Iterator[SendJob]:
         """The edition's sends this worker gets, a batch claimed at a time until none
-        is left to claim."""
-        while batch := self.ledger.claim_batch(edition, self.lease):
+        is left to claim (or the lease could not be renewed: the store is gone)."""
+        while self._renew_failed is None and (
+            batch := self.ledger.claim_batch(edition, self.lease)
+        ):
             for job in batch:
                 tally.in_doubt += job.in_doubt
                 yield job
+        if self._renew_failed is not None:
+            tally.stopped = self._renew_failed
 
     async def _keep_lease(self) -> None:
         """Renew the lease on this run's sends while it works (a third of its length
-        apart, so that a slow renewal or two does not lose it)."""
+        apart, so that a slow renewal or two does not lose it). If it cannot be
+        renewed (the store unreachable for longer than Database.retrying waits), the
+        walk claims nothing more; what it holds is not handed over once the hold runs
+        out (Ledger.record), and other workers take it over."""
         while True:
             await asyncio.sleep(self.lease.seconds / 3)
-            self.ledger.renew(self.lease)
+            try:
+                self.ledger.renew(self.lease)
+            except StateError as exc:
+                self._renew_failed = f"the lease could not be renewed ({exc.message})"
+                return
 
     @abstractmethod
     async def send_jobs(

@@ -52,6 +52,8 @@ def test_the_environment_wins_over_the_file(tmp_path: Path) -> None:
         ("postgresql://db.example", "names no database"),
         ("sqlite://relative.db", "sqlite:///relative/path"),
         ("postgresql://db.example:port/news", "not a database URL"),
+        ("postgresql://db.example/news?password=secret", "password is not read from files"),
+        ("host=db.example password=secret", "unknown kind of store"),
     ],
 )
 def test_a_bad_url_in_the_file_is_one_error_naming_the_key(
@@ -62,6 +64,21 @@ def test_a_bad_url_in_the_file_is_one_error_naming_the_key(
         load_config(root, {})
     assert (raised.value.problem.field, raised.value.problem.line) == ("state.url", 5)
     assert "secret" not in str(raised.value)
+
+
+def test_a_password_is_never_shown() -> None:
+    for url in (
+        "postgresql://news:secret@[::1]:5432/news",
+        "postgresql://news@db.example/news?sslmode=require&password=secret",
+    ):
+        shown = parse_address(url, Path("."), from_environment=True).shown()
+        assert "secret" not in shown and "***" in shown
+    assert (
+        "[::1]:5432"
+        in parse_address(
+            "postgresql://news:secret@[::1]:5432/news", Path("."), from_environment=True
+        ).shown()
+    )
 
 
 def test_an_absolute_sqlite_path(tmp_path: Path) -> None:
