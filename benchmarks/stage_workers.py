@@ -96,7 +96,7 @@ def main() -> None:
             "-m",
             "benchmarks.smtp_sink",
             "--delay",
-            str(DELAY),
+            str(args.delay),
             "--times",
             str(times),
         ],
