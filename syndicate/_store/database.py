@@ -98,10 +98,6 @@ class Database:
         return self._db
 
     @property
-    def engine(self) -> str:
-        return self._db.engine
-
-    @property
     def schema_version(self) -> int:
         if isinstance(self._db, SqliteSql):
             return schema_version(self._db.raw)
@@ -128,13 +124,6 @@ class Database:
         except BaseException:
             self._quietly_roll_back()
             raise
-
-    def read(self, work: Callable[[Sql], T]) -> T:
-        """`work` outside a transaction, a driver's error turned into the store's."""
-        try:
-            return work(self._db)
-        except Exception as exc:
-            raise self._translated(exc) from None
 
     def retrying(self, work: Callable[[], T], *, patience: float = 300.0) -> T:
         """`work()`, run again on a new connection while the server is unreachable (or a

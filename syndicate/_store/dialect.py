@@ -50,7 +50,6 @@ class Cursor(Protocol):
 class Sql(ABC):
     """A connection to the store, as the table modules use it."""
 
-    engine: str  # "sqlite" or "postgresql"
     greatest: str  # the larger of two values: max() in SQLite, GREATEST() in PostgreSQL
     skip_locked: str  # appended to a SELECT that claims rows other workers may hold
     for_update: str  # appended to a SELECT whose rows the transaction goes on to change
@@ -80,7 +79,7 @@ class Sql(ABC):
 
 
 class SqliteSql(Sql):
-    engine, greatest, skip_locked, for_update = "sqlite", "max", "", ""
+    greatest, skip_locked, for_update = "max", "", ""
 
     def __init__(self, path: Path) -> None:
         self.raw = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -112,7 +111,7 @@ class SqliteSql(Sql):
 
 
 class PostgresSql(Sql):
-    engine, greatest = "postgresql", "GREATEST"
+    greatest = "GREATEST"
     skip_locked, for_update = " FOR UPDATE SKIP LOCKED", " FOR UPDATE"
 
     def __init__(self, raw: psycopg.Connection[Any], where: str) -> None:

@@ -4,6 +4,8 @@ the publish lock across machines, and `state copy` from every SQLite schema vers
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -131,6 +133,23 @@ def test_a_second_publish_on_another_machine_is_refused_naming_the_holder(
         pass
     with site_lock(tmp_path / "b" / "publish.lock", store, wait=True):
         pass  # free again once the first is done
+
+
+def test_a_publish_with_wait_waits_for_the_one_before(tmp_path: Path, postgres_url: str) -> None:
+    store = StoreAddress(url=postgres_url)
+    order: list[str] = []
+
+    def second() -> None:
+        with site_lock(tmp_path / "b" / "publish.lock", store, wait=True):
+            order.append("second")
+
+    with site_lock(tmp_path / "a" / "publish.lock", store):
+        waiting = threading.Thread(target=second)
+        waiting.start()
+        time.sleep(0.5)
+        order.append("first done")
+    waiting.join(timeout=30)
+    assert order == ["first done", "second"]
 
 
 # -- state copy ---------------------------------------------------------------------------

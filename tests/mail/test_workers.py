@@ -158,6 +158,9 @@ def test_three_workers_share_an_edition_one_killed_and_restarted(
     statuses, owners, sending = ledger(postgres_url)
     assert statuses == Counter(sent=PEOPLE) and not sending
     assert len(owners) == 3 and all(owners.values()), owners
+    # Each worker's report says what it sent itself (the restarted one: since its restart).
+    mine = [e["sent_by_worker"] for r in reports for e in r["editions"]]  # type: ignore[attr-defined]
+    assert all(mine) and sum(mine) <= PEOPLE, mine
     resent = sum(int(e["resent_in_doubt"]) for r in reports for e in r["editions"])  # type: ignore[attr-defined]
     assert resent == len(in_doubt) <= CONNECTIONS
 
