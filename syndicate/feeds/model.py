@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from syndicate._util.urls import encode_url, is_web_url
 from syndicate.site.records import Article
+from syndicate.validate.datatypes import uri_problem
 
 FEEDS_FOLDER = "feeds"
 FILE_NAMES = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
@@ -103,13 +104,25 @@ def image_type(url: str) -> str | None:
 
 
 def entry_id(article: Article, host: str) -> str:
-    """A stable, absolute id: the article's own if it is a URI (a web one with its host),
-    else a tag: URI."""
+    """A stable, absolute id: the article's own if it is a URI (a web one with its host;
+    a tag: or urn: one as its RFC writes it), else a tag: URI."""
     if _HAS_SCHEME.match(article.id) and (
         is_web_url(article.id) or not article.id.lower().startswith(("http:", "https:"))
     ):
-        return encode_url(article.id)
-    return f"tag:{host},{TAG_DATE}:{quote(article.id, safe='/-._~')}"
+        own = encode_url(article.id)
+        if uri_problem(own) is None:
+            return own
+    return f"tag:{tag_authority(host)},{TAG_DATE}:{quote(article.id, safe='/-._~')}"
+
+
+def tag_authority(host: str) -> str:
+    """The host as RFC 4151 writes a tag's authority: a DNS name in ASCII, so an
+    internationalised one in its IDNA form (xn--), never percent-encoded."""
+    name = unquote(host).lower()
+    try:
+        return name.encode("idna").decode("ascii")
+    except UnicodeError:  # a label too long or empty: keep the letters a DNS name takes
+        return re.sub(r"[^a-z0-9.-]", "-", name.encode("ascii", "replace").decode("ascii"))
 
 
 def newest_update(entries: tuple[Article, ...]) -> datetime:

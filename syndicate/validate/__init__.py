@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 
 from lxml import etree
 
+from syndicate.validate.app import APP, AppChecks
 from syndicate.validate.atom import AtomChecks
 from syndicate.validate.digest import (
     validate_digest_html,
@@ -66,6 +67,9 @@ def validate_feed(content: bytes, path: str, *, now: datetime | None = None) -> 
     elif namespace == ATOM and name in ("feed", "entry"):
         report.kind = "atom"
         AtomChecks(document, report, moment).check()
+    elif namespace == APP and name in ("service", "categories"):
+        report.kind = f"app-{name}"  # RFC 5023: a service or category document
+        AppChecks(document, report, moment).check()
     elif namespace == ATOM03:
         report.kind = "atom"
         report.add("obsolete-format", "Atom 0.3 is obsolete: publish Atom 1.0 (RFC 4287)", 1)

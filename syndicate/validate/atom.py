@@ -9,6 +9,15 @@ from pathlib import Path
 
 from lxml import etree
 
+from syndicate.validate.datatypes import (
+    base64_data,
+    language,
+    mime_type,
+    no_spaces_around,
+    non_negative_integer,
+)
+from syndicate.validate.extensions import check_extensions
+from syndicate.validate.structure import atom_shape, languages
 from syndicate.validate.values import has_markup, is_address, rfc3339_date
 from syndicate.validate.xmldoc import ATOM, XHTML, XML, XmlChecks, children, text_of
 
@@ -41,6 +50,9 @@ class AtomChecks(XmlChecks):
             self.feed(root)
         self.person_and_links(root)
         self.foreign(root, frozenset({ATOM, XHTML}))
+        check_extensions(self)
+        atom_shape(self)
+        languages(self)
         self.schema(root)
 
     def feed(self, feed: etree._Element) -> None:
@@ -93,7 +105,7 @@ class AtomChecks(XmlChecks):
         kind = content.get("type", "text")
         summary = bool(children(entry, ATOM, "summary"))
         if content.get("src") is not None:
-            self.url(content, content.get("src", ""), "<content> src", absolute=False)
+            self.reference(content, content.get("src", ""), "<content> src")
             if not summary:
                 self.flag(entry, "missing-element", "<entry> with <content src> needs a <summary>")
         elif kind not in ("text", "html", "xhtml") and not _is_xml_type(kind):
@@ -103,8 +115,32 @@ class AtomChecks(XmlChecks):
                 self.flag(
                     entry, "missing-element", "<entry> with base64 <content> needs a <summary>"
                 )
+        if "/" in kind and (problem := mime_type(kind)) is not None:
+            self.flag(content, problem[0], f"<content> type: {problem[1]}")
         if kind == "xhtml" or (content.get("src") is None and kind in ("text", "html")):
             self.text_construct(content)
+        if content.get("src") is None:
+            self.inline_content(content, kind)
+
+    def inline_content(self, content: etree._Element, kind: str) -> None:
+        """RFC 4287 4.1.3.3: text and HTML are text, XML media types one element, other
+        text/ types text, and any other type base64."""
+        inner = list(content.iterchildren(etree.Element))
+        if kind in ("text", "html") or (kind.startswith("text/") and not _is_xml_type(kind)):
+            if inner:
+                self.flag(inner[0], "unknown-element",
+                          f'<content type="{kind}"> holds text, not elements')  # fmt: skip
+        elif _is_xml_type(kind):
+            stray = (content.text or "").strip() or next(
+                ((e.tail or "").strip() for e in inner if (e.tail or "").strip()), ""
+            )
+            if stray or len(inner) > 1:
+                self.flag(content, "unexpected-text",
+                          f'<content type="{kind}"> holds one XML element and no text')  # fmt: skip
+        elif kind != "xhtml" and "/" in kind:
+            problem = base64_data(text_of(content))
+            if problem is not None:
+                self.flag(content, problem[0], f'<content type="{kind}">: {problem[1]}')
 
     def cardinality(
         self,
@@ -136,11 +172,21 @@ class AtomChecks(XmlChecks):
     def dates(self, element: etree._Element) -> None:
         for name in ("updated", "published"):
             for date in children(element, ATOM, name):
-                self.date(date, rfc3339_date, f"<{name}>")
+                if self.spaced(date, f"<{name}>"):
+                    self.date(date, rfc3339_date, f"<{name}>")
 
     def ids(self, element: etree._Element) -> None:
         for identifier in children(element, ATOM, "id"):
-            self.url(identifier, text_of(identifier), "<id>", absolute=True)
+            if self.spaced(identifier, "<id>"):
+                self.url(identifier, text_of(identifier), "<id>", absolute=True, iri=True)
+
+    def spaced(self, element: etree._Element, what: str) -> bool:
+        """Whether a URI or date element is free of spaces around its value: RFC 4287
+        allows none there (readers differ on them). Flags it when not."""
+        problem = no_spaces_around(text_of(element))
+        if problem is not None:
+            self.flag(element, problem[0], f"{what}: {problem[1]}")
+        return problem is None
 
     def texts(self, element: etree._Element) -> None:
         for name in TEXT_CONSTRUCTS:
@@ -179,20 +225,41 @@ class AtomChecks(XmlChecks):
                 if not is_address(text_of(email)):
                     self.flag(email, "bad-email", f"not an email address: {text_of(email)!r}")
             for uri in children(person, ATOM, "uri"):
-                self.reference(uri, text_of(uri), f"<{name}> <uri>")
+                if self.spaced(uri, f"<{name}> <uri>"):
+                    self.reference(uri, text_of(uri), f"<{name}> <uri>")
         for link in root.iter(f"{A}link"):
-            if link.get("href") is not None:
-                self.reference(link, link.get("href", ""), "<link> href")
+            self.link(link)
         for element in root.iter(f"{A}icon", f"{A}logo"):
-            self.reference(element, text_of(element), f"<{etree.QName(element).localname}>")
+            what = f"<{etree.QName(element).localname}>"
+            if self.spaced(element, what):
+                self.reference(element, text_of(element), what)
         for category in root.iter(f"{A}category"):
             if category.get("scheme") is not None:
-                self.url(category, category.get("scheme", ""), "<category> scheme", absolute=False)
+                self.reference(category, category.get("scheme", ""), "<category> scheme")
+        for generator in root.iter(f"{A}generator"):
+            if generator.get("uri") is not None:
+                self.reference(generator, generator.get("uri", ""), "<generator> uri")
+        base = f"{{{XML}}}base"
+        for element in root.iter(etree.Element):
+            if element.get(base) is not None:
+                self.url(element, element.get(base, ""), "xml:base",
+                         absolute=False, iri=True, exact=True)  # fmt: skip
+
+    def link(self, link: etree._Element) -> None:
+        if link.get("href") is not None:
+            self.reference(link, link.get("href", ""), "<link> href")
+        for attribute, check in (("type", mime_type), ("hreflang", language),
+                                 ("length", non_negative_integer)):  # fmt: skip
+            value = link.get(attribute)
+            problem = None if value is None else check(value)
+            if problem is not None:
+                self.flag(link, problem[0], f"<link> {attribute}: {problem[1]}")
 
     def reference(self, element: etree._Element, value: str, what: str) -> None:
         """An IRI reference: relative ones resolve against xml:base, or the feed's URL."""
-        self.url(element, value, what, absolute=False)
-        if not value.strip() or ":" in value.split("/", 1)[0]:
+        if self.url(element, value, what, absolute=False, iri=True, exact=True):
+            return
+        if ":" in value.split("/", 1)[0]:
             return
         based = any(e.get(f"{{{XML}}}base") for e in element.iterancestors()) or element.get(
             f"{{{XML}}}base"

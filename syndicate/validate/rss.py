@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from lxml import etree
 
+from syndicate.validate.datatypes import mime_type
+from syndicate.validate.extensions import check_extensions
+from syndicate.validate.structure import deprecated_dtd, languages, rdf_shape, rss_shape
 from syndicate.validate.values import (
     contact_problem,
     has_markup,
     is_language,
     reads_as_web_url,
     rfc822_date,
-    w3cdtf_date,
 )
 from syndicate.validate.xmldoc import ATOM, RDF, RSS090, RSS10, XmlChecks, children, text_of
 
@@ -43,6 +46,8 @@ IMAGE: dict[str, int | None] = {
 CONTAINERS = frozenset(
     {"channel", "item", "image", "textInput", "textinput", "skipHours", "skipDays"}
 )
+# HTML 4.01 names (the textInput's CGI field): a letter, then letters, digits, - _ . :
+FORM_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.:-]*")
 TEXT_INPUT: dict[str, int | None] = {"title": 1, "description": 1, "name": 1, "link": 1}
 
 
@@ -60,16 +65,11 @@ class RssChecks(XmlChecks):
             self.flag(root, "missing-element", "<rss> needs a <channel>")
             return
         self.foreign(root, frozenset({None}))
-        self.vocabularies(root)
+        check_extensions(self)
+        rss_shape(self)
+        languages(self)
+        deprecated_dtd(self)
         self.channel(channels[0], (version or "").strip())
-
-    def vocabularies(self, root: etree._Element) -> None:
-        for element in root.iter(etree.Element):
-            name = etree.QName(element)
-            known = VOCABULARIES.get(name.namespace or "")
-            if known is not None and name.localname not in known:
-                prefix = element.prefix or name.namespace
-                self.flag(element, "unknown-element", f"<{prefix}:{name.localname}> is not defined")
 
     def known(self, element: etree._Element, allowed: dict[str, int | None], where: str) -> None:
         """Unknown and repeated elements without a namespace, where the spec lists all."""
@@ -115,7 +115,8 @@ class RssChecks(XmlChecks):
         for element in children(channel, None, "docs"):
             self.url(element, text_of(element), "<docs>", absolute=True)
         for element in children(channel, None, "ttl"):
-            self.integer(element, "<ttl>")
+            if self.integer(element, "<ttl>") == 0:
+                self.flag(element, "bad-number", "<ttl> is a number of minutes, at least 1")
         for element in children(channel, None, "cloud"):
             self.cloud(element)
         for element in children(channel, None, "image"):
@@ -125,6 +126,15 @@ class RssChecks(XmlChecks):
             self.required(element, tuple(TEXT_INPUT), "<textInput>")
             for link in children(element, None, "link"):
                 self.url(link, text_of(link), "<textInput> <link>", absolute=True)
+            for field_name in children(element, None, "name"):
+                written = text_of(field_name).strip()
+                if written and not FORM_NAME.fullmatch(written):
+                    self.flag(
+                        field_name,
+                        "bad-value",
+                        "<textInput> <name> is a form field's name "
+                        f"(a letter, then letters, digits, - _ . :): {written!r}",
+                    )
         self.skips(channel)
         if not any(link.get("rel") == "self" for link in children(channel, ATOM, "link")):
             self.flag(channel, "missing-self-link", 'no <atom:link rel="self"> to the feed')
@@ -139,8 +149,6 @@ class RssChecks(XmlChecks):
                 self.flag(title, "html-in-title", f"<{where}> <title> holds markup")
         for link in children(element, None, "link"):
             self.url(link, text_of(link), f"<{where}> <link>", absolute=True)
-        for date in children(element, DC, "date"):
-            self.date(date, w3cdtf_date, "<dc:date>")
         for link in children(element, ATOM, "link"):
             if link.get("href") is None:
                 self.flag(link, "missing-element", "<atom:link> needs an href")
@@ -227,6 +235,8 @@ class RssChecks(XmlChecks):
         kind = element.get("type")
         if kind is not None and "/" not in kind:
             self.flag(element, "bad-value", f"<enclosure> type is a MIME type: {kind!r}")
+        elif kind is not None and (problem := mime_type(kind)) is not None:
+            self.flag(element, problem[0], f"<enclosure> type: {problem[1]}")
 
     def contact(self, element: etree._Element, where: str) -> None:
         problem = contact_problem(text_of(element))
@@ -245,8 +255,10 @@ class RssChecks(XmlChecks):
             if element.get(name) is None:
                 self.flag(element, "missing-element", f"<cloud> needs a {name} attribute")
         port = element.get("port")
-        if port is not None and not port.isdigit():
+        if port is not None and not port.strip().isdigit():
             self.flag(element, "bad-value", f"<cloud> port is a number: {port!r}")
+        elif port is not None and not 0 < int(port) < 65536:
+            self.flag(element, "bad-number", f"<cloud> port is 1 to 65535, not {port.strip()}")
         protocol = element.get("protocol")
         if protocol is not None and protocol not in ("xml-rpc", "soap", "http-post"):
             self.flag(element, "bad-value", f"<cloud> protocol {protocol!r} is not known")
@@ -265,15 +277,25 @@ class RssChecks(XmlChecks):
 
     def skips(self, channel: etree._Element) -> None:
         for skip in children(channel, None, "skipHours"):
+            hours: set[int] = set()
             for hour in skip.iterchildren(etree.Element):
                 value = text_of(hour).strip()
-                if hour.tag != "hour" or not value.isdigit() or int(value) > 23:
+                # 24 is midnight too, as some feeds write it (0 is what the spec says).
+                if hour.tag != "hour" or not value.isdigit() or int(value) > 24:
                     self.flag(hour, "bad-value", f"<skipHours> holds <hour> 0 to 23: {value!r}")
+                elif int(value) % 24 in hours:
+                    self.flag(hour, "duplicate-value", f"<skipHours> lists hour {value} twice")
+                else:
+                    hours.add(int(value) % 24)
         for skip in children(channel, None, "skipDays"):
+            days: set[str] = set()
             for day in skip.iterchildren(etree.Element):
                 value = text_of(day).strip()
                 if day.tag != "day" or value not in DAYS:
                     self.flag(day, "bad-value", f"<skipDays> holds <day> names: {value!r}")
+                elif value in days:
+                    self.flag(day, "duplicate-value", f"<skipDays> lists {value} twice")
+                days.add(value)
 
 
 RDF_ELEMENTS = {
@@ -282,14 +304,6 @@ RDF_ELEMENTS = {
     "image": {"title", "link", "url"},
     "textinput": {"title", "description", "name", "link"},
 }
-# Extension vocabularies whose every element is known: a misspelt one is no extension.
-VOCABULARIES = {
-    CONTENT: {"encoded", "items", "item", "format", "encoding"},
-    DC: {
-        "title", "creator", "subject", "description", "publisher", "contributor", "date",
-        "type", "format", "identifier", "source", "language", "relation", "coverage", "rights",
-    },
-}  # fmt: skip
 
 
 class RdfChecks(RssChecks):
@@ -316,18 +330,16 @@ class RdfChecks(RssChecks):
             self.rdf_required(item, namespace, ("title", "link"), "<item>")
             if namespace == RSS10 and item.get(f"{{{RDF}}}about") is None:
                 self.flag(item, "missing-element", "<item> needs an rdf:about")
-            for date in children(item, DC, "date"):
-                self.date(date, w3cdtf_date, "<dc:date>")
             if not children(item, DC, "date"):
                 self.flag(item, "missing-date", "<item> has no <dc:date>")
         for element in root.iter(f"{{{namespace}}}link", f"{{{namespace}}}url"):
             self.url(
                 element, text_of(element), f"<{etree.QName(element).localname}>", absolute=True
             )
-        for date in children(channel, DC, "date"):
-            self.date(date, w3cdtf_date, "<dc:date>")
         self.rdf_vocabulary(root, namespace)
-        self.vocabularies(root)
+        check_extensions(self)
+        rdf_shape(self)
+        languages(self)
         self.foreign(root, frozenset({namespace, RDF, None}))
 
     def rdf_vocabulary(self, root: etree._Element, namespace: str) -> None:

@@ -12,6 +12,7 @@ from typing import cast
 
 from lxml import etree
 
+from syndicate.validate.datatypes import uri_problem
 from syndicate.validate.report import FileReport
 from syndicate.validate.values import implausible, url_problem
 
@@ -223,6 +224,12 @@ KNOWN_NAMESPACES = frozenset(
         "http://www.yandex.ru",
         "http://news.yandex.ru",
         "http://www.google.com/schemas/sitemap-news/0.9",
+        "http://www.w3.org/2000/svg",
+        "http://www.w3.org/1998/Math/MathML",
+        "http://postneo.com/icbm",
+        "http://geourl.org/rss/module/",
+        "http://www.bloglines.com/about/specs/fac-1.0",
+        "http://conversationsnetwork.org/rssNamespace-1.0/",
     }
 )  # fmt: skip
 
@@ -246,10 +253,25 @@ class XmlChecks:
         elif implausible(moment, self.now):
             self.flag(element, "implausible-date", f"{what}: {text_of(element).strip()!r}")
 
-    def url(self, element: etree._Element, value: str, what: str, *, absolute: bool) -> None:
-        problem = url_problem(value, absolute=absolute)
+    def url(
+        self,
+        element: etree._Element,
+        value: str,
+        what: str,
+        *,
+        absolute: bool,
+        iri: bool = False,
+        exact: bool = False,
+    ) -> bool:
+        """A URI (RFC 3986), or an IRI (RFC 3987) where `iri`: RSS's links are URIs and
+        Atom's IRIs. `exact`: spaces around the value are an error (Atom's attributes).
+        Whether a problem was flagged."""
+        problem = url_problem(value, absolute=absolute) or uri_problem(
+            value if exact else value.strip(), absolute=absolute, iri=iri
+        )
         if problem is not None:
             self.flag(element, problem[0], f"{what}: {problem[1]}")
+        return problem is not None
 
     def foreign(self, element: etree._Element, own: frozenset[str | None]) -> None:
         """Elements of namespaces nobody knows, once per namespace."""

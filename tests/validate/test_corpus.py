@@ -1,6 +1,7 @@
 """The feed validator against a corpus of small feeds, each valid or showing one defect.
 
-Every file under tests/data/feeds has an entry in expected.toml: the distinct error and
+Every file under tests/data/feeds has an entry in the expected.toml of its folder or of
+a folder above it (keys are paths relative to that folder): the distinct error and
 warning codes that `validate_feed` must report for it, and the rule they come from.
 """
 
@@ -15,7 +16,6 @@ import pytest
 from syndicate.validate.report import CODES, Finding, Severity
 
 CORPUS = Path(__file__).resolve().parents[1] / "data" / "feeds"
-EXPECTED_FILE = CORPUS / "expected.toml"
 
 # Codes that only digests can produce: not this corpus's business.
 DIGEST_CODES = {
@@ -39,8 +39,16 @@ NOT_IN_CORPUS = {"feed-too-large", "reader-error"}
 
 
 def _expected() -> dict[str, dict[str, Any]]:
-    with EXPECTED_FILE.open("rb") as f:
-        return tomllib.load(f)
+    """Every expectation, keyed by its file's path relative to the corpus."""
+    merged: dict[str, dict[str, Any]] = {}
+    for listing in sorted(CORPUS.rglob("expected.toml")):
+        folder = listing.parent.relative_to(CORPUS).as_posix()
+        with listing.open("rb") as f:
+            for path, expected in tomllib.load(f).items():
+                key = path if folder == "." else f"{folder}/{path}"
+                assert key not in merged, f"{key} has two expectations"
+                merged[key] = expected
+    return merged
 
 
 EXPECTED = _expected()
@@ -76,7 +84,7 @@ def test_every_file_has_an_expectation_and_every_expectation_a_file() -> None:
     files = {
         p.relative_to(CORPUS).as_posix()
         for p in CORPUS.rglob("*")
-        if p.is_file() and p != EXPECTED_FILE
+        if p.is_file() and p.name != "expected.toml"
     }
     assert sorted(files - EXPECTED.keys()) == [], "files without an entry in expected.toml"
     assert sorted(EXPECTED.keys() - files) == [], "entries of expected.toml without a file"

@@ -1,0 +1,1 @@
+"""Tests of the extension vocabularies of `syndicate validate`."""
