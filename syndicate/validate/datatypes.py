@@ -13,7 +13,13 @@ import re
 from collections.abc import Callable, Iterable
 from functools import cache
 
-from syndicate.validate.values import is_address, rfc822_date, rfc3339_date, w3cdtf_date
+from syndicate.validate.values import (
+    is_address,
+    is_language,
+    rfc822_date,
+    rfc3339_date,
+    w3cdtf_date,
+)
 
 Problem = tuple[str, str]
 Check = Callable[[str], "Problem | None"]
@@ -27,7 +33,6 @@ _MIME = re.compile(
     r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+"
     r"(?:\s*;\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|\"[^\"]*\"))*"
 )
-_LANGUAGE = re.compile(r"(?:[A-Za-z]{2,3}|[iIxX]-[A-Za-z0-9]{1,8})(?:-[A-Za-z0-9]{1,8})*")
 _NPT = re.compile(r"now|\d+(?:\.\d*)?|(?:\d+:)?[0-5]?\d:[0-5]\d(?:\.\d*)?")
 # RFC 4151: tag:authority,date:specific, the authority a domain name or an email address.
 _TAG = re.compile(
@@ -198,7 +203,7 @@ def language(value: str) -> Problem | None:
     text = value.strip()
     if not text:
         return ("bad-language", "empty where a language code belongs")
-    if not _LANGUAGE.fullmatch(text):
+    if not is_language(text):
         return ("bad-language", f"not a language code (RFC 5646, such as 'en-GB'): {text!r}")
     primary = text.split("-", 1)[0].lower()
     if len(primary) > 1 and primary not in known_languages():

@@ -57,9 +57,18 @@ def check_extensions(checks: XmlChecks) -> None:
         # Attributes count as use: RFC 4685's thr:count and thr:updated stand on Atom links.
         for name in element.attrib:
             if str(name).startswith("{"):
-                owner = BY_NAMESPACE.get(etree.QName(name).namespace or "")
-                if owner is not None:
-                    used.setdefault(id(owner), owner)
+                qualified = etree.QName(name)
+                owner = BY_NAMESPACE.get(qualified.namespace or "")
+                if owner is None:
+                    continue
+                used.setdefault(id(owner), owner)
+                if owner.attributes is not None and qualified.localname not in owner.attributes:
+                    checks.flag(
+                        element,
+                        "unknown-attribute",
+                        f"{shown_name(element)} has an attribute its namespace does not define: "
+                        f"{qualified.localname}",
+                    )
         vocabulary = BY_NAMESPACE.get(etree.QName(element).namespace or "")
         if vocabulary is None:
             continue

@@ -71,7 +71,6 @@ def _document(checks: XmlChecks, root: etree._Element) -> None:
     for feed in feeds(root):
         _feed(checks, feed)
     _entry_links(checks, root)
-    _own_attributes(checks, root)
 
 
 def _feed(checks: XmlChecks, feed: etree._Element) -> None:
@@ -113,24 +112,11 @@ def _entry_links(checks: XmlChecks, root: etree._Element) -> None:
             )
 
 
-def _own_attributes(checks: XmlChecks, root: etree._Element) -> None:
-    """RFC 5005 defines no attribute in its namespace, on its elements or others."""
-    for element in root.iter(etree.Element):
-        for name in element.attrib:
-            qualified = etree.QName(name)
-            if qualified.namespace == FH:
-                checks.flag(
-                    element,
-                    "unknown-attribute",
-                    f"{shown_name(element)} has no attribute fh:{qualified.localname}",
-                )
-
-
 ELEMENTS = {
     "complete": Element(within=frozenset({FEED}), holds_elements=True, rule=_empty),
     "archive": Element(within=frozenset({FEED}), holds_elements=True, rule=_empty),
 }
 
 VOCABULARIES: tuple[Vocabulary, ...] = (
-    Vocabulary((FH,), ELEMENTS, document=_document, always=True),
+    Vocabulary((FH,), ELEMENTS, document=_document, always=True, attributes=frozenset()),
 )

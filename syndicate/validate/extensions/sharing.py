@@ -21,7 +21,7 @@ from syndicate.validate.datatypes import (
     uri,
     urn_nss,
 )
-from syndicate.validate.extensions.vocabulary import FEED, ITEM, Element, Vocabulary, shown_name
+from syndicate.validate.extensions.vocabulary import FEED, ITEM, Element, Vocabulary
 from syndicate.validate.values import rfc3339_date
 
 if TYPE_CHECKING:
@@ -62,7 +62,6 @@ def _history(checks: XmlChecks, element: etree._Element) -> None:
 
 def _document(checks: XmlChecks, root: etree._Element) -> None:
     _unique_sync_ids(checks, root)
-    _own_attributes(checks, root)
 
 
 def _unique_sync_ids(checks: XmlChecks, root: etree._Element) -> None:
@@ -79,19 +78,6 @@ def _unique_sync_ids(checks: XmlChecks, root: etree._Element) -> None:
         if value in seen[id(container)]:
             checks.flag(sync, "duplicate-value", f"two items have the <sx:sync> id {value!r}")
         seen[id(container)].add(value)
-
-
-def _own_attributes(checks: XmlChecks, root: etree._Element) -> None:
-    """FeedSync defines no attribute in its own namespace, on its elements or others."""
-    for element in root.iter(etree.Element):
-        for name in element.attrib:
-            qualified = etree.QName(name)
-            if qualified.namespace == SX:
-                checks.flag(
-                    element,
-                    "unknown-attribute",
-                    f"{shown_name(element)} has no attribute sx:{qualified.localname}",
-                )
 
 
 ELEMENTS = {
@@ -143,4 +129,6 @@ ELEMENTS = {
     ),
 }
 
-VOCABULARIES: tuple[Vocabulary, ...] = (Vocabulary((SX,), ELEMENTS, document=_document),)
+VOCABULARIES: tuple[Vocabulary, ...] = (
+    Vocabulary((SX,), ELEMENTS, document=_document, attributes=frozenset()),
+)

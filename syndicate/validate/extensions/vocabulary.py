@@ -53,12 +53,15 @@ class Vocabulary:
     an error (the W3C validator's UndefinedElement). `document`: rules across its
     elements, run once on the root of a document that uses the namespace (an element
     or an attribute in it), or of every document where `always` (RFC 5005's paging
-    relations are Atom links that need no element of its namespace)."""
+    relations are Atom links that need no element of its namespace). `attributes`: the
+    attributes in its namespace that it defines, on any element (None: not checked);
+    another one is unknown-attribute."""
 
     namespaces: tuple[str, ...]
     elements: Mapping[str, Element]
     document: Rule | None = None
     always: bool = False
+    attributes: frozenset[str] | None = None
 
 
 _FEEDS = frozenset({"channel", "feed", "source"})
