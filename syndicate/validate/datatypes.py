@@ -11,6 +11,7 @@ import base64
 import binascii
 import re
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import cache
 
 from syndicate.validate.values import (
@@ -34,15 +35,18 @@ _MIME = re.compile(
     r"(?:\s*;\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|\"[^\"]*\"))*"
 )
 _NPT = re.compile(r"now|\d+(?:\.\d*)?|(?:\d+:)?[0-5]?\d:[0-5]\d(?:\.\d*)?")
-# RFC 4151: tag:authority,date:specific, the authority a domain name or an email address.
+# RFC 4151: tag:authority,date:specific; the authority a DNS name (in lower case, as
+# tags compare character by character) or an email address, the date a year, a month or
+# a day, the specific part URI characters.
 _TAG = re.compile(
-    r"tag:(?:[A-Za-z0-9._~!$&'()*+,;=%-]+@)?[A-Za-z0-9.-]+,\d{4}(?:-\d{2}(?:-\d{2})?)?:"
-    r"[A-Za-z0-9\-._~:/?@!$&'()*+,;=%\[\]]*(?:#[A-Za-z0-9\-._~:/?@!$&'()*+,;=%]*)?"
+    r"tag:(?:[A-Za-z0-9._-]+@)?[a-z0-9.-]+,\d{4}(?:-\d{2}(?:-\d{2})?)?:"
+    r"[A-Za-z0-9\-._~:/?@!$&'()*+,;=%]*(?:#[A-Za-z0-9\-._~:/?@!$&'()*+,;=%]*)?"
 )
-# RFC 8141 (RFC 2141 before it): urn:NID:NSS, NID 2 to 32 letters, digits or hyphens.
+# RFC 2141: urn:NID:NSS, NID 2 to 32 letters, digits or hyphens (not first), the NSS of
+# letters, digits, ( ) + , - . : = @ ; $ _ ! * ' and %-escapes.
 _URN = re.compile(
-    r"[Uu][Rr][Nn]:[A-Za-z0-9][A-Za-z0-9-]{0,30}[A-Za-z0-9]:"
-    r"(?:[A-Za-z0-9()+,\-.:=@;$_!*'/~&?#\[\]]|%[0-9A-Fa-f]{2})+"
+    r"[Uu][Rr][Nn]:[A-Za-z0-9][A-Za-z0-9-]{1,31}:"
+    r"(?:[A-Za-z0-9()+,\-.:=@;$_!*']|%[0-9A-Fa-f]{2})+"
 )
 _UUID = re.compile(r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}")
 _SIGNED_INTEGER = re.compile(r"[+-]?\d+")
@@ -82,12 +86,15 @@ def uri_problem(value: str, *, absolute: bool = True, iri: bool = False) -> Prob
     if not rest:
         return ("bad-url", f"a scheme and nothing else: {value!r}")
     if name == "tag" and not _TAG.fullmatch(value):
-        return ("bad-url", f"not a tag URI (RFC 4151, tag:example.com,2026:story-1): {value!r}")
+        return (
+            "bad-url",
+            f"not a tag URI (RFC 4151, such as tag:example.com,2026:story-1): {value!r}",
+        )
     if name == "urn":
         if value[4:9].lower() == "uuid:" and not _UUID.fullmatch(value[9:]):
             return ("bad-url", f"not a UUID URN (RFC 4122): {value!r}")
         if not _URN.fullmatch(value):
-            return ("bad-url", f"not a URN (RFC 8141, urn:namespace:name): {value!r}")
+            return ("bad-url", f"not a URN (RFC 2141, urn:namespace:name): {value!r}")
     return None
 
 
@@ -371,4 +378,25 @@ def charset(value: str) -> Problem | None:
         codecs.lookup(text)
     except LookupError:
         return ("bad-value", f"not a character encoding (such as 'UTF-8'): {text!r}")
+    return None
+
+
+_ISO8601 = re.compile(
+    r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d*)?)?"
+    r"(?:Z|[+-]\d{2}:\d{2})?)?)?)?"
+)
+
+
+def iso8601(value: str) -> Problem | None:
+    """ISO 8601 as RSS 1.0's modules write it: W3C-DTF, where the zone may be left out."""
+    text = value.strip()
+    match = _ISO8601.fullmatch(text)
+    if match is None:
+        return ("bad-date", f"not an ISO 8601 date (such as '2026-12-07T09:30'): {text!r}")
+    year, month, day, hour, minute, second = match.groups()
+    try:
+        datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+                 min(int(second or 0), 59))  # fmt: skip
+    except ValueError as exc:
+        return ("bad-date", f"not a real date or time: {exc}: {text!r}")
     return None

@@ -69,6 +69,10 @@ CODES: dict[str, tuple[Severity, str]] = {
     "html-in-title": (W, "markup in a title, which readers show as text"),
     "missing-date": (W, "an entry without a date"),
     "implausible-date": (W, "a date far in the past or the future"),
+    "misplaced-element": (
+        W,
+        "an Atom element where RFC 4287 does not put it (a summary in a feed)",
+    ),
     "duplicate-entry": (W, "two Atom entries with the same id"),
     "relative-reference": (W, "a relative link that readers must resolve themselves"),
     "feed-too-large": (W, "a feed larger than readers fetch"),

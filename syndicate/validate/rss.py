@@ -9,7 +9,13 @@ from lxml import etree
 
 from syndicate.validate.datatypes import mime_type
 from syndicate.validate.extensions import check_extensions
-from syndicate.validate.structure import deprecated_dtd, languages, rdf_shape, rss_shape
+from syndicate.validate.structure import (
+    deprecated_dtd,
+    languages,
+    rdf_shape,
+    robots_meta,
+    rss_shape,
+)
 from syndicate.validate.values import (
     contact_problem,
     has_markup,
@@ -67,6 +73,7 @@ class RssChecks(XmlChecks):
         self.foreign(root, frozenset({None}))
         check_extensions(self)
         rss_shape(self)
+        robots_meta(self)
         languages(self)
         deprecated_dtd(self)
         self.channel(channels[0], (version or "").strip())
@@ -227,8 +234,11 @@ class RssChecks(XmlChecks):
         for name in ("url", "length", "type"):
             if element.get(name) is None:
                 self.flag(element, "missing-element", f"<enclosure> needs a {name} attribute")
-        if element.get("url") is not None:
-            self.url(element, element.get("url", ""), "<enclosure> url", absolute=True)
+        url = element.get("url")
+        checked = url is not None and not self.url(element, url, "<enclosure> url", absolute=True)
+        if checked and url is not None and not reads_as_web_url(url):
+            # RSS 2.0: "The url must be an http url."
+            self.flag(element, "bad-url", f"<enclosure> url is an http(s) URL, not {url!r}")
         length = element.get("length")
         if length is not None and not length.strip().isdigit():
             self.flag(element, "bad-value", f"<enclosure> length is a number: {length!r}")
@@ -276,6 +286,10 @@ class RssChecks(XmlChecks):
                     self.flag(element, "bad-value", f"<image> <{name}> is at most {limit}")
 
     def skips(self, channel: etree._Element) -> None:
+        for name, inner in (("skipHours", "hour"), ("skipDays", "day")):
+            for skip in children(channel, None, name):
+                if not len(children(skip, None, inner)):
+                    self.flag(skip, "missing-element", f"<{name}> lists no <{inner}>")
         for skip in children(channel, None, "skipHours"):
             hours: set[int] = set()
             for hour in skip.iterchildren(etree.Element):
@@ -339,6 +353,7 @@ class RdfChecks(RssChecks):
         self.rdf_vocabulary(root, namespace)
         check_extensions(self)
         rdf_shape(self)
+        robots_meta(self)
         languages(self)
         self.foreign(root, frozenset({namespace, RDF, None}))
 

@@ -8,7 +8,7 @@ import re
 from lxml import etree
 
 from syndicate.validate.datatypes import language
-from syndicate.validate.xmldoc import ATOM, RDF, RSS090, RSS10, XML, XmlChecks
+from syndicate.validate.xmldoc import ATOM, RDF, RSS090, RSS10, XHTML, XML, XmlChecks
 
 # The attributes (without a namespace) that RSS 0.91 to 2.0 define, by element; the
 # others define none. Attributes in a namespace belong to extensions.
@@ -20,6 +20,20 @@ RSS_ATTRIBUTES: dict[str, frozenset[str]] = {
     "category": frozenset({"domain"}),
     "cloud": frozenset({"domain", "port", "path", "registerProcedure", "protocol"}),
 }
+# Namespaces of vocabularies that define no attribute for RSS 2.0's own elements (RDF's
+# rdf:about belongs to RSS 1.0): one of theirs there is an error, as the W3C validator
+# rates an attribute of a namespace it knows. Others are extensions' business.
+_NOT_ON_RSS = frozenset(
+    {
+        RDF,
+        RSS10,
+        "http://purl.org/dc/elements/1.1/",
+        "http://purl.org/dc/terms/",
+        "http://purl.org/rss/1.0/modules/content/",
+        "http://purl.org/rss/1.0/modules/syndication/",
+        "http://purl.org/rss/1.0/modules/slash/",
+    }
+)
 # Elements of RSS that hold other elements, where text between them is a stray.
 RSS_CONTAINERS = frozenset(
     {"rss", "channel", "item", "image", "textInput", "textinput", "skipHours", "skipDays"}
@@ -47,10 +61,14 @@ def rss_shape(checks: XmlChecks) -> None:
         name = str(element.tag)
         allowed = RSS_ATTRIBUTES.get(name, frozenset())
         for attribute in element.attrib:
-            if not str(attribute).startswith("{") and attribute not in allowed:
+            namespace = etree.QName(attribute).namespace
+            if namespace is None and attribute not in allowed:
                 checks.flag(
                     element, "unknown-attribute", f"<{name}> has no attribute {attribute!s}"
                 )
+            elif namespace in _NOT_ON_RSS:
+                shown = f"{{{namespace}}}{etree.QName(attribute).localname}"
+                checks.flag(element, "unknown-attribute", f"<{name}> takes no attribute {shown}")
         if name in RSS_CONTAINERS:
             _stray_text(checks, element, f"<{name}>")
 
@@ -99,6 +117,28 @@ def _stray_text(checks: XmlChecks, element: etree._Element, shown: str) -> None:
     stray = next((piece.strip() for piece in pieces if piece.strip()), "")
     if stray:
         checks.flag(element, "unexpected-text", f"{shown} holds elements, not text: {stray[:40]!r}")
+
+
+# Robots directives a feed's channel may give in an XHTML <meta> (Yahoo's publisher
+# guidelines, as the W3C validator reads them).
+_ROBOTS = frozenset(
+    {"all", "none", "index", "noindex", "follow", "nofollow"}
+    | {f"{a},{b}" for a in ("index", "noindex") for b in ("follow", "nofollow")}
+    | {f"{a},{b}" for a in ("follow", "nofollow") for b in ("index", "noindex")}
+)
+
+
+def robots_meta(checks: XmlChecks) -> None:
+    """<meta name="robots" content="noindex"> (XHTML) in a channel: the one name it
+    takes, and robots directives as its content."""
+    for meta in checks.document.root.iter(f"{{{XHTML}}}meta"):
+        name, content = meta.get("name"), meta.get("content")
+        if name is None or content is None:
+            checks.flag(meta, "missing-element", "<meta> needs a name and a content attribute")
+        elif name.strip().lower() != "robots":
+            checks.flag(meta, "bad-value", f'a feed\'s <meta> is name="robots", not {name!r}')
+        elif content.strip().lower().replace(" ", "") not in _ROBOTS:
+            checks.flag(meta, "bad-value", f"<meta> content is a robots directive: {content!r}")
 
 
 def deprecated_dtd(checks: XmlChecks) -> None:

@@ -18,6 +18,7 @@ from syndicate.validate.extensions import (
     media,
     misc,
     opensearch,
+    rss1_modules,
     sharing,
     threading,
 )
@@ -42,6 +43,7 @@ VOCABULARIES: tuple[Vocabulary, ...] = (
     *media.VOCABULARIES,
     *misc.VOCABULARIES,
     *opensearch.VOCABULARIES,
+    *rss1_modules.VOCABULARIES,
     *sharing.VOCABULARIES,
     *threading.VOCABULARIES,
 )

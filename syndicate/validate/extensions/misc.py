@@ -39,7 +39,7 @@ _URI = uri()
 _RESOURCE = f"{{{RDF}}}resource"
 
 
-def _rdf_resource(checks: XmlChecks, element: etree._Element) -> None:
+def rdf_resource(checks: XmlChecks, element: etree._Element) -> None:
     """In RSS 1.0 a link to another resource is its rdf:resource attribute."""
     resource = element.get(_RESOURCE)
     if resource is None:
@@ -54,7 +54,7 @@ def _rdf_resource(checks: XmlChecks, element: etree._Element) -> None:
 def _trackback(checks: XmlChecks, element: etree._Element) -> None:
     """RSS 1.0 names the resource in rdf:resource; RSS 2.0 and Atom in the text."""
     if checks.report.kind == "rdf":
-        _rdf_resource(checks, element)
+        rdf_resource(checks, element)
         return
     problem = uri_problem((element.text or "").strip())
     if problem is not None:
@@ -63,7 +63,7 @@ def _trackback(checks: XmlChecks, element: etree._Element) -> None:
 
 def _resource_or_text(checks: XmlChecks, element: etree._Element) -> None:
     if element.get(_RESOURCE) is not None or checks.report.kind == "rdf":
-        _rdf_resource(checks, element)
+        rdf_resource(checks, element)
         return
     problem = uri_problem((element.text or "").strip())
     if problem is not None:
@@ -113,9 +113,9 @@ VOCABULARIES = (
     }),
     Vocabulary((ADMIN,), {
         "generatorAgent": Element(within=_FEED, once=True, attributes=None,
-                                  rule=_rdf_resource),
+                                  rule=rdf_resource),
         "errorReportsTo": Element(within=_FEED, once=True, attributes=None,
-                                  rule=_rdf_resource),
+                                  rule=rdf_resource),
     }),
     Vocabulary((WFW,), {
         "comment": Element(within=_ITEM, once=True, text=_URI),
