@@ -6,6 +6,7 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from syndicate.validate import validate_feed
 
@@ -59,3 +60,41 @@ def test_entity_expansion_and_deep_nesting_are_refused_quickly() -> None:
     assert not validate_feed(b"[" * 100_000 + b"]" * 100_000, "deep.json").valid
     deep = b"<rss version='2.0'>" + b"<a>" * 50_000 + b"</a>" * 50_000 + b"</rss>"
     assert not validate_feed(deep, "deep.xml").valid
+
+
+def _parses(path: Path) -> bool:
+    try:
+        etree.fromstring(path.read_bytes(), etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError:
+        return False
+    return True
+
+
+WELL_FORMED = [p for p in CORPUS if p.suffix == ".xml" and _parses(p)]
+
+
+@st.composite
+def feeds_with_strange_values(draw: st.DrawFn) -> bytes:
+    """A well-formed feed of the corpus (every vocabulary is there) with the text or an
+    attribute of some of its elements replaced by any text: each value check meets
+    values nobody wrote for it."""
+    root = etree.fromstring(
+        draw(st.sampled_from(WELL_FORMED)).read_bytes(),
+        etree.XMLParser(resolve_entities=False),
+    )
+    elements = list(root.iter(etree.Element))
+    for _ in range(draw(st.integers(1, 8))):
+        element = draw(st.sampled_from(elements))
+        value = draw(st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc"))))
+        names = list(element.attrib)
+        if names and draw(st.booleans()):
+            element.set(draw(st.sampled_from(names)), value)
+        elif not len(element):
+            element.text = value
+    return etree.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
+@settings(max_examples=300, deadline=None)
+@given(feeds_with_strange_values())
+def test_strange_values_get_findings_never_an_exception(content: bytes) -> None:
+    validate_feed(content, "feed.xml")
