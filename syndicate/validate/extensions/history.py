@@ -52,7 +52,10 @@ def relation(link: etree._Element) -> str:
 def _href(link: etree._Element) -> str:
     """The link's target, resolved against xml:base as readers resolve it."""
     href = (link.get("href") or "").strip()
-    return urljoin(link.base or "", href)
+    try:
+        return urljoin(link.base or "", href)
+    except ValueError:  # a base or href urllib cannot split (an unclosed IPv6 bracket)
+        return href
 
 
 def feeds(root: etree._Element) -> Iterator[etree._Element]:
