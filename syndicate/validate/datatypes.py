@@ -34,7 +34,7 @@ _MIME = re.compile(
     r"[!#$%&'*+.^_`|~0-9A-Za-z-]+/[!#$%&'*+.^_`|~0-9A-Za-z-]+"
     r"(?:\s*;\s*[!#$%&'*+.^_`|~0-9A-Za-z-]+=(?:[!#$%&'*+.^_`|~0-9A-Za-z-]+|\"[^\"]*\"))*"
 )
-_NPT = re.compile(r"now|\d+(?:\.\d*)?|(?:\d+:)?[0-5]?\d:[0-5]\d(?:\.\d*)?")
+_NPT = re.compile(r"now|\d")
 # RFC 4151: tag:authority,date:specific; the authority a DNS name (in lower case, as
 # tags compare character by character) or an email address, the date a year, a month or
 # a day, the specific part URI characters.
@@ -267,8 +267,9 @@ def w3cdtf(value: str) -> Problem | None:
 
 
 def npt_time(value: str) -> Problem | None:
-    """Normal Play Time (RFC 2326 3.6): seconds, or h:mm:ss, with a fraction."""
-    if not _NPT.fullmatch(value.strip()):
+    """Normal Play Time (RFC 2326 3.6): 'now', or seconds or h:mm:ss with a fraction;
+    read from the start, as the W3C validator reads it (a time that starts right)."""
+    if not _NPT.match(value.strip()):
         return ("bad-value", f"not a Normal Play Time (such as '12:05:01.123'): {value.strip()!r}")
     return None
 
@@ -399,4 +400,12 @@ def iso8601(value: str) -> Problem | None:
                  min(int(second or 0), 59))  # fmt: skip
     except ValueError as exc:
         return ("bad-date", f"not a real date or time: {exc}: {text!r}")
+    return None
+
+
+def leading_number(value: str) -> Problem | None:
+    """A number of 0 or more, read from the start ('128kbps' is 128): rates and durations
+    as Media RSS feeds write them and the W3C validator reads them."""
+    if not re.match(r"\d", value.strip()):
+        return ("bad-number", f"not a number of 0 or more: {value.strip()!r}")
     return None

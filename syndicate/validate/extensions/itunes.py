@@ -136,7 +136,10 @@ ITUNES_ELEMENTS = {
     "author": Element(once=True, text=_LIMITED),
     "block": Element(once=True, text=_flag_word(("yes", "no", "clean"), "itunes:block")),
     "explicit": Element(once=True, text=_EXPLICIT),
-    "image": Element(once=True, attributes={"href": web_url}, required=("href",)),
+    # Its href names the picture; text inside is no value (W3C: UnexpectedText).
+    "image": Element(
+        once=True, attributes={"href": web_url}, required=("href",), holds_elements=True
+    ),
     "keywords": Element(once=True, text=_LIMITED),
     "subtitle": Element(once=True, text=_LIMITED),
     "summary": Element(once=True, text=max_length(4000)),

@@ -130,7 +130,7 @@ VOCABULARIES = (
         "blogRoll": Element(within=_FEED, once=True, text=_URI),
         "mySubscriptions": Element(within=_FEED, once=True, text=_URI),
         "changes": Element(within=_FEED, once=True, text=_URI),
-        # <blogChannel:blink> is not defined: the W3C validator says NoBlink.
+        "blink": Element(within=_FEED, once=True, text=_URI),
     }),
     Vocabulary((CREATIVE_COMMONS,), {
         "license": Element(within=FEED_OR_ITEM, attributes=None, rule=_resource_or_text),

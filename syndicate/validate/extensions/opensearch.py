@@ -63,6 +63,11 @@ def _role(checks: XmlChecks, query: etree._Element) -> None:
         )
 
 
+def _blank_or_integer(value: str) -> Problem | None:
+    """A whole number, or nothing (an empty startIndex takes the default, 1)."""
+    return integer(value) if value.strip() else None
+
+
 QUERY = Element(
     # Attributes are the search parameters; custom ones carry a namespace and pass.
     attributes={
@@ -71,8 +76,9 @@ QUERY = Element(
         "totalResults": non_negative_integer,
         "searchTerms": url_encoded,
         "count": non_negative_integer,
-        "startIndex": integer,
+        "startIndex": _blank_or_integer,
         "startPage": integer,
+        "parameter": None,
         "language": _language_or_any,
         "inputEncoding": charset,
         "outputEncoding": charset,

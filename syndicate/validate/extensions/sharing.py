@@ -93,8 +93,6 @@ ELEMENTS = {
             "link": uri(),
             "type": one_of(("aggregated", "complete"), "sx:related type"),
             "title": nonblank,
-            "since": rfc3339,
-            "until": rfc3339,
         },
         required=("link", "type"),
         within=frozenset({f"{{{SX}}}sharing"}),

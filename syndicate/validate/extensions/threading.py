@@ -70,7 +70,6 @@ ELEMENTS = {
             "source": uri(absolute=False, iri=True),
             "type": mime_type,
         },
-        required=("ref",),
         within=FEED_OR_ITEM,
     ),
     # Section 5: the number of responses known to the entry's publisher.

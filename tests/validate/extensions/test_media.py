@@ -100,7 +100,7 @@ def test_credit_roles(credit: str, codes: set[str]) -> None:
         ('<media:hash algo="sha-1">2fd4e1c67a2d28fced849ee1bb76e7391b93eb12</media:hash>', set()),
         ("<media:hash>2fd4e1c67a2d28fced849ee1bb76e7391b93eb12</media:hash>", {"bad-value"}),
         ("<media:hash>not-a-digest</media:hash>", {"bad-value"}),
-        ("<media:hash>7d2b8f1c0e4a9a6b3c5d7e9f1a2b3c4g</media:hash>", {"bad-value"}),
+        ("<media:hash>7d2b8f1c0e4a9a6b3c5d7e9f1a2b3c4+</media:hash>", {"bad-value"}),
     ],
 )
 def test_hashes_are_hex_digests_of_their_length(hash_element: str, codes: set[str]) -> None:
@@ -156,12 +156,3 @@ def test_tags_carry_optional_whole_weights() -> None:
     community = "<media:community><media:tags>{}</media:tags></media:community>"
     assert _findings(community.format("news: 5, abc:3, reuters")) == set()
     assert _findings(community.format("news:high")) == {"bad-number"}
-
-
-def test_a_content_without_url_needs_a_player_in_its_scope() -> None:
-    player = '<media:player url="https://example.com/player?film=autumn"/>'
-    assert _findings(f"<media:content>{player}</media:content>") == set()
-    assert _findings(f"{player}<media:content/>") == set()
-    group = f"<media:group>{player}<media:content/><media:content/></media:group>"
-    assert _findings(group) == set()
-    assert _findings('<media:content medium="video"/>') == {"missing-element"}
