@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench messages clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,16 @@ lint: $(STAMP)
 
 test: lint
 	$(BIN)/pytest
+
+# The catalogue: extract every reader-facing string of templates/ and syndicate/ into
+# locale/syndicate.pot, then merge it into each language's .po (translators fill the new
+# entries; the build compiles them into the wheel).
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k translated:2 --project syndicate --no-wrap \
+		--sort-by-file --omit-header -o locale/syndicate.pot .
+	@test "$$(grep -c '^msgid' locale/syndicate.pot)" -gt 20 || \
+		{ echo "locale/syndicate.pot holds almost nothing: not merging it"; exit 1; }
+	$(BIN)/pybabel update -i locale/syndicate.pot -d locale -D syndicate --no-wrap
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks $(if $(BIG),--big,)

@@ -20,7 +20,6 @@ from syndicate._store.address import ENVIRONMENT_VARIABLE, parse_address
 from syndicate._store.copy import CopiedStore, copy_store
 from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
-from syndicate._util.templating import template_environment
 from syndicate._version import __version__
 from syndicate.config import LoadedConfig, load_config
 from syndicate.digests.edition import DigestEdition, since_start
@@ -103,7 +102,7 @@ def _build(
     published version has another key (the others are already in feeds/)."""
     site = load_site(target, environ, on_file=on_file, make=reuse_site)
     config = site.config
-    templates = template_environment(config.paths.templates, autoescape=True)
+    templates = config.templates(autoescape=True)
     feeds = feed_site(config)
     folder = config.paths.staged_feeds
     with StateStore(config.store) as store:

@@ -4,11 +4,13 @@ environment."""
 
 from __future__ import annotations
 
+import gettext
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 from pydantic import (
     SecretStr,
     ValidationError,
@@ -16,6 +18,8 @@ from pydantic import (
 
 from syndicate._store.address import ENVIRONMENT_VARIABLE as STORE_VARIABLE
 from syndicate._store.address import StoreAddress, parse_address
+from syndicate._util.language import CatalogueError, catalogue, shipped_languages
+from syndicate._util.templating import template_environment
 from syndicate._util.tomlfile import describe_first_error, key_line, read_toml
 from syndicate.errors import ConfigError, Problem
 from syndicate.paths import SitePaths
@@ -60,6 +64,21 @@ class LoadedConfig:
     @property
     def title(self) -> str:
         return self.settings.site.title or self.paths.root.resolve().name
+
+    def templates(self, *, autoescape: bool = True) -> jinja2.Environment:
+        """The site's templates (its own over ours), speaking the site's language (its
+        catalogue over ours)."""
+        return template_environment(
+            self.paths.templates,
+            autoescape=autoescape,
+            language=self.settings.site.language,
+            site_locale_dir=self.paths.locale,
+        )
+
+    def messages(self) -> gettext.NullTranslations:
+        """The site's message catalogue, for the words that code (not a template)
+        writes: subjects, notices."""
+        return catalogue(self.settings.site.language, self.paths.locale)
 
     def require_real_links(self) -> None:
         """Refuse to mail anyone real while every link would point at localhost."""
@@ -113,6 +132,7 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
                 field="site.base_url",
             )
         )
+    warnings.extend(_language_warnings(settings.site.language, paths, name if text else None))
     return LoadedConfig(
         settings,
         _secrets(environ),
@@ -121,6 +141,27 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
         base_url_set,
         _store_address(settings, paths, environ, name, text),
     )
+
+
+def _language_warnings(language: str, paths: SitePaths, name: str | None) -> list[Problem]:
+    """A site's broken catalogue is an error with its line; a language that neither we
+    nor the site have a catalogue for is a warning (its dates and plurals still follow
+    CLDR)."""
+    try:
+        messages = catalogue(language, paths.locale)
+    except CatalogueError as exc:
+        raise ConfigError(str(exc), file=str(exc.file), line=exc.line) from None
+    primary = language.replace("_", "-").split("-")[0].lower()
+    if primary == "en" or primary in shipped_languages() or messages.info():
+        return []
+    return [
+        Problem(
+            f"no catalogue for {language!r}: readers' words stay in English (dates and "
+            f"plurals follow CLDR); add locale/{primary}/LC_MESSAGES/syndicate.po",
+            file=name,
+            field="site.language",
+        )
+    ]
 
 
 def _store_address(

@@ -13,7 +13,6 @@ from syndicate._store.bounces import StoredEvent
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import ImportResult, Subscriber
 from syndicate._util.files import replace_file
-from syndicate._util.templating import template_environment
 from syndicate.config import load_config
 from syndicate.digests.headers import list_id
 from syndicate.errors import ConfigError, Problem
@@ -181,5 +180,5 @@ def write_outcome_page(
 ) -> None:
     """The figures as a page with a chart of the last editions' rates, at `page`."""
     config = load_config(target, environ)
-    templates = template_environment(config.paths.templates, autoescape=True)
+    templates = config.templates(autoescape=True)
     replace_file(page, report_page(outcomes, config.title, templates).encode("utf-8"))

@@ -58,6 +58,12 @@ class SitePaths:
         return self.root / "templates"
 
     @property
+    def locale(self) -> Path:
+        """The site's own catalogues (locale/<language>/LC_MESSAGES/syndicate.po), which
+        override ours string by string, as templates/ overrides ours file by file."""
+        return self.root / "locale"
+
+    @property
     def feeds(self) -> Path:
         return self.root / "feeds"
 

@@ -21,6 +21,7 @@ from pydantic import (
 )
 
 from syndicate._store.address import DEFAULT_URL as DEFAULT_STORE_URL
+from syndicate._util.language import site_locale
 from syndicate._util.text import one_line, slugify
 from syndicate._util.urls import encode_url, is_web_url
 
@@ -129,6 +130,7 @@ class SiteSettings(_Table):
     def _language_tag(cls, value: str) -> str:
         if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
             raise ValueError(f"not a language tag such as 'en' or 'pt-BR': {value!r}")
+        site_locale(value)  # CLDR must know it: its dates, plurals and direction
         return value
 
     @field_validator("timezone")

@@ -273,3 +273,43 @@ def test_base_url_is_percent_encoded(tmp_path: Path) -> None:
         write_config(tmp_path, "[site]\nbase_url = 'https://n.example/my site'\n"), {}
     )
     assert config.settings.site.base_url == "https://n.example/my%20site/"
+
+
+def test_a_language_cldr_does_not_know_is_an_error_naming_the_key(tmp_path: Path) -> None:
+    write_config(tmp_path, '[site]\nlanguage = "de-XX"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, {})
+    assert raised.value.problem.field == "site.language"
+    assert "did you mean" in raised.value.problem.message
+
+
+def test_a_language_without_a_catalogue_is_a_warning(tmp_path: Path) -> None:
+    write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\nlanguage = "fa"\n')
+    warnings = load_config(tmp_path, {}).warnings
+    assert [w.field for w in warnings] == ["site.language"]
+    assert "no catalogue for 'fa'" in warnings[0].message
+
+
+def test_a_site_catalogue_makes_a_language_ours_too(tmp_path: Path) -> None:
+    write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\nlanguage = "fa"\n')
+    messages = tmp_path / "locale" / "fa" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "syndicate.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Related"\nmsgstr "مطالب مرتبط"\n',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path, {})
+    assert config.warnings == ()
+    assert config.messages().gettext("Related") == "مطالب مرتبط"
+
+
+def test_a_broken_site_catalogue_is_one_error_with_its_line(tmp_path: Path) -> None:
+    write_config(tmp_path, '[site]\nlanguage = "de"\n')
+    messages = tmp_path / "locale" / "de" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "syndicate.po").write_text('msgid "Related"\nmsgstr "x"\nnonsense\n', "utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, {})
+    assert raised.value.problem.file == str(messages / "syndicate.po")
+    assert raised.value.problem.line == 3

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import jinja2
 
+from syndicate._util.language import catalogue
+
 _PACKAGE = Path(__file__).resolve().parent.parent  # syndicate/
 _PACKAGED = _PACKAGE / "templates"
 _CHECKOUT = _PACKAGE.parent / "templates"
@@ -29,13 +31,23 @@ def template_search_path(site_templates: Path | None) -> list[Path]:
 
 
 def template_environment(
-    site_templates: Path | None, *, autoescape: bool = True
+    site_templates: Path | None,
+    *,
+    autoescape: bool = True,
+    language: str = "en",
+    site_locale_dir: Path | None = None,
 ) -> jinja2.Environment:
+    """Templates with gettext (`_`, `gettext`, `ngettext`, `{% trans %}`) speaking
+    `language`: the site's catalogue, then ours, then the templates' own English."""
     environment = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in template_search_path(site_templates)]),
         autoescape=autoescape,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        extensions=["jinja2.ext.i18n"],
+    )
+    environment.install_gettext_translations(  # type: ignore[attr-defined]  # the extension's
+        catalogue(language, site_locale_dir), newstyle=True
     )
     environment.filters["toml"] = toml_string
     return environment

@@ -47,13 +47,17 @@ CHUNK = 57  # bytes that base64 puts on one 76-character line
 _PER_RECIPIENT_HEADERS = ("To", "Message-ID", "List-Unsubscribe")
 
 
-def greeting(name: str) -> str:
+def greeting(name: str, greetings: tuple[str, str] = ("Hello %(name)s,", "Hello,")) -> str:
+    """The greeting of a subscriber by name (or none), in the variant's language."""
     name = display_name(name)
-    return f"Hello {name}," if name else "Hello,"
+    return greetings[0] % {"name": name} if name else greetings[1]
 
 
-def _slot_values(recipient: Recipient) -> dict[str, str]:
-    return {GREETING_TOKEN: greeting(recipient.name), UNSUBSCRIBE_TOKEN: recipient.unsubscribe_url}
+def _slot_values(recipient: Recipient, variant: RenderedVariant) -> dict[str, str]:
+    return {
+        GREETING_TOKEN: greeting(recipient.name, variant.greetings),
+        UNSUBSCRIBE_TOKEN: recipient.unsubscribe_url,
+    }
 
 
 def _payload_length(text: str) -> int:
@@ -108,7 +112,7 @@ def _html_value(token: str, value: str, quoted: frozenset[str]) -> str:
 def html_for(variant: RenderedVariant, recipient: Recipient) -> str:
     """The HTML part of one recipient's message, padded for chunked encoding."""
     pieces, order, quoted = _html_layout(variant.html)
-    values = _slot_values(recipient)
+    values = _slot_values(recipient, variant)
     out = []
     for piece, token in zip(pieces, order, strict=False):
         out += [_pad(piece), _html_value(token, values[token], quoted)]
@@ -118,7 +122,7 @@ def html_for(variant: RenderedVariant, recipient: Recipient) -> str:
 
 def text_for(variant: RenderedVariant, recipient: Recipient) -> str:
     text = variant.text
-    for token, value in _slot_values(recipient).items():
+    for token, value in _slot_values(recipient, variant).items():
         text = text.replace(token, value)
     return text
 
@@ -236,7 +240,7 @@ def _slot_bytes(
         for name, value in header_values(headers, recipient).items()
     }
     quoted = _html_layout(variant.html)[2]
-    for token, value in _slot_values(recipient).items():
+    for token, value in _slot_values(recipient, variant).items():
         encoded[f"text {token}"] = value.encode("utf-8")
         encoded[f"html {token}"] = _encode_chunked(_html_value(token, value, quoted))
     return encoded
@@ -256,6 +260,7 @@ class _PlainPath:
     message_id: tuple[bytes, bytes]  # the header around the address's hash
     quoted: tuple[bool, bool]  # greeting, URL: in the HTML as a whole quoted value
     order: tuple[int, ...]  # each slot's place in _PLAIN_SLOTS
+    greetings: tuple[str, str]  # the variant's, with nothing in them that HTML escapes
 
     @classmethod
     def prepare(
@@ -267,11 +272,14 @@ class _PlainPath:
             return None
         if sorted(slots) != sorted(_PLAIN_SLOTS):
             return None
+        if any(c in "".join(variant.greetings) for c in '&<>"'):
+            return None  # a greeting that HTML escapes: the general path does it
         quoted = _html_layout(variant.html)[2]
         return cls(
             (f"Message-ID: <{headers.edition_id}.".encode(), f"@{headers.host}>\r\n".encode()),
             (GREETING_TOKEN in quoted, UNSUBSCRIBE_TOKEN in quoted),
             tuple(_PLAIN_SLOTS.index(slot) for slot in slots),
+            variant.greetings,
         )
 
     def values(self, recipient: Recipient) -> list[bytes] | None:
@@ -289,7 +297,7 @@ class _PlainPath:
         to = f"To: {phrase} <{email}>\r\n" if name else f"To: {email}\r\n"
         if len(to) > LINE + 2:
             return None  # a name too long for a line: the email package folds it
-        hello = f"Hello {name}," if name else "Hello,"
+        hello = self.greetings[0] % {"name": name} if name else self.greetings[1]
         escaped_hello = hello.replace("'", "&#x27;")  # all html.escape does to such a name
         html_hello = f'"{escaped_hello}"' if self.quoted[0] else escaped_hello
         escaped = url.replace("&", "&amp;")  # all html.escape does to such a URL

@@ -43,7 +43,7 @@ from syndicate.site.records import Article
 
 def edition_headers(config: LoadedConfig, edition: DigestEdition) -> EditionHeaders:
     site = digest_site(config)
-    date_label = long_date(edition.created_at, site.zone)
+    date_label = long_date(edition.created_at, site.zone, site.language)
     title = header_text(site.title)
     subject = config.settings.digest.subject.format(
         site=title, date=date_label, edition=edition.edition_id

@@ -79,7 +79,7 @@ def write_archive(
     editions = [
         {
             "id": record.edition_id,
-            "date_label": long_date(record.created_at, site.zone),
+            "date_label": long_date(record.created_at, site.zone, site.language),
             "story_count": len(record.article_ids),
             "url": edition_url(site, record.edition_id),
             "preheader": "",

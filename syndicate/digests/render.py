@@ -6,6 +6,7 @@ tokens that messages.py fills in for each subscriber.
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -15,7 +16,9 @@ from zoneinfo import ZoneInfo
 import jinja2
 from mjml import mjml2html
 
-from syndicate._util.templating import template_environment
+from syndicate._util.language import long_date as language_long_date
+from syndicate._util.language import short_date as language_short_date
+from syndicate._util.language import site_locale
 from syndicate._util.text import slugify
 from syndicate._util.urls import is_web_url
 from syndicate.config import LoadedConfig
@@ -28,21 +31,6 @@ from syndicate.site.sanitise import shorten
 GREETING_TOKEN = "SYNDICATEGREETINGSLOT"
 UNSUBSCRIBE_TOKEN = "SYNDICATEUNSUBSCRIBESLOT"
 TOKENS = (GREETING_TOKEN, UNSUBSCRIBE_TOKEN)
-_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +52,8 @@ class RenderedVariant:
     text: str
     preheader: str
     story_count: int
+    # The greeting in the site's language: with the subscriber's name, and without one.
+    greetings: tuple[str, str] = ("Hello %(name)s,", "Hello,")
 
 
 def digest_site(config: LoadedConfig) -> DigestSite:
@@ -79,22 +69,22 @@ def digest_site(config: LoadedConfig) -> DigestSite:
 
 
 def renderer_for(config: LoadedConfig) -> DigestRenderer:
-    templates = config.paths.templates
     return DigestRenderer(
         digest_site(config),
-        template_environment(templates, autoescape=True),
-        template_environment(templates, autoescape=False),
+        config.templates(autoescape=True),
+        config.templates(autoescape=False),
+        config.messages(),
     )
 
 
-def long_date(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]} {local.year}"
+def long_date(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """The edition's date in the site's language (CLDR's full date)."""
+    return language_long_date(moment, zone, site_locale(language))
 
 
-def short_date(moment: datetime, zone: ZoneInfo) -> str:
-    local = moment.astimezone(zone)
-    return f"{local.day} {_MONTHS[local.month - 1][:3]} {local.year}"
+def short_date(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """A story's date in the site's language (CLDR's medium date)."""
+    return language_short_date(moment, zone, site_locale(language))
 
 
 def edition_url(site: DigestSite, edition_id: str) -> str:
@@ -108,6 +98,7 @@ class DigestRenderer:
     site: DigestSite
     html_templates: jinja2.Environment
     text_templates: jinja2.Environment
+    messages: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
     compiles: int = field(default=0)
 
     def render(
@@ -135,7 +126,19 @@ class DigestRenderer:
             text=short_lines(text),
             preheader=context["edition"]["preheader"],
             story_count=len(variant.stories),
+            greetings=self._greetings(),
         )
+
+    def _greetings(self) -> tuple[str, str]:
+        """The catalogue's greetings; English where a site's translation does not take
+        a name as a greeting must ('%' left bare, another placeholder)."""
+        named, plain = self.messages.gettext("Hello %(name)s,"), self.messages.gettext("Hello,")
+        try:
+            named % {"name": "x"}
+            plain % {}
+        except (KeyError, ValueError, TypeError):
+            return ("Hello %(name)s,", "Hello,")
+        return named, plain
 
     def render_archive(self, editions: list[dict[str, Any]]) -> str:
         try:
@@ -160,7 +163,7 @@ class DigestRenderer:
             "site": self._site_context(),
             "edition": {
                 "id": edition.edition_id,
-                "date_label": long_date(edition.created_at, self.site.zone),
+                "date_label": long_date(edition.created_at, self.site.zone, self.site.language),
                 "web_url": edition_url(self.site, edition.edition_id),
                 "archive_url": f"{self.site.url}digests/",
                 "preheader": preheader(stories),
@@ -184,7 +187,7 @@ class DigestRenderer:
             "url": story.url,
             "summary": _no_tokens(story.summary),
             "authors": [_no_tokens(name) for name in story.authors],
-            "date_label": short_date(story.published, self.site.zone),
+            "date_label": short_date(story.published, self.site.zone, self.site.language),
             "image": None
             if story.image is None
             else {"url": story.image.url, "alt": story.image.alt},

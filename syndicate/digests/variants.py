@@ -33,6 +33,8 @@ def load_variant(text: str) -> tuple[RenderedVariant, EditionHeaders]:
     stored = json.loads(text)
     rendered = stored["variant"]
     sections = rendered.pop("sections")
+    if "greetings" in rendered:  # JSON has no tuples; a variant stored before has none
+        rendered["greetings"] = tuple(rendered["greetings"])
     variant = RenderedVariant(
         sections=None if sections is None else frozenset(sections), **rendered
     )

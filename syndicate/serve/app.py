@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gettext
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -19,7 +20,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syndicate._store.store import StateStore
-from syndicate._util.templating import template_environment
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import list_id
@@ -94,6 +94,7 @@ class Site:
     pages: jinja2.Environment
     texts: jinja2.Environment
     limits: SignupLimits
+    messages: gettext.NullTranslations
 
     @property
     def base(self) -> str:
@@ -111,6 +112,7 @@ class Site:
         return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
 
     def notice(self, heading: str, text: str, status: int) -> HTMLResponse:
+        """A page of one heading and one sentence, both already in the site's language."""
         return self.page("notice", status, heading=heading, text=text)
 
 
@@ -123,9 +125,10 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
     site = Site(
         config,
         key,
-        template_environment(config.paths.templates, autoescape=True),
-        template_environment(config.paths.templates, autoescape=False),
+        config.templates(autoescape=True),
+        config.templates(autoescape=False),
         SignupLimits(config.store),
+        config.messages(),
     )
     for folder in (config.paths.feeds, config.paths.digests):
         folder.mkdir(parents=True, exist_ok=True)
@@ -194,22 +197,29 @@ async def _unsubscribe(site: Site, request: Request) -> Response:
     who = read_unsubscribe_token(site.key, token, list_id(site.config.settings.site.host))
     if who is None:
         return site.notice(
-            "This link does not work",
-            "It was changed or is not one of ours. Use the link in a digest you received.",
+            translated(site, "This link does not work"),
+            translated(
+                site,
+                "It was changed or is not one of ours. Use the link in a digest you received.",
+            ),
             400,
         )
     with StateStore(site.config.store) as store:
         subscriber = store.subscribers.named_by(who)
     if subscriber is None:  # deleted since (`remove --forget`): nothing is sent to them
         return site.notice(
-            "You are unsubscribed", f"No digests go to you from {site.config.title}.", 200
+            translated(site, "You are unsubscribed"),
+            translated(site, "No digests go to you from %(site)s.") % {"site": site.config.title},
+            200,
         )
     action = f"{site.base}unsubscribe/{token}"
     if request.method in READS:
         return site.page("unsubscribe", email=subscriber.email, done=False, action=action)
     form = await _form(request)
     if form is None:
-        return site.notice("Too much", "That request is too large.", 413)
+        return site.notice(
+            translated(site, "Too much"), translated(site, "That request is too large."), 413
+        )
     with StateStore(site.config.store) as store:
         store.subscribers.set_status(subscriber.email, "unsubscribed")
     # RFC 8058: a one-click POST from a mail client gets a 200, whatever it holds.
@@ -223,15 +233,21 @@ async def _subscribe(site: Site, request: Request) -> Response:
         return site.page("subscribe", sent=False, sections=sections, action=action)
     form = await _form(request)
     if form is None:
-        return site.notice("Too much", "That request is too large.", 413)
+        return site.notice(
+            translated(site, "Too much"), translated(site, "That request is too large."), 413
+        )
     client = request.client.host if request.client else "unknown"
     if not site.limits.allow(f"client:{client}", site.limits.per_client):
-        return site.notice("Too many requests", "Please try again in an hour.", 429)
+        return site.notice(
+            translated(site, "Too many requests"),
+            translated(site, "Please try again in an hour."),
+            429,
+        )
     chosen = [s for s in form.getlist("sections") if isinstance(s, str) and s in sections]
     try:
         row = check_row(str(form.get("email") or ""), str(form.get("name") or ""), chosen)
     except RowError as exc:
-        return site.notice("Please check the form", str(exc), 400)
+        return site.notice(translated(site, "Please check the form"), str(exc), 400)
     task = None
     allowed = site.limits.allow(f"address:{row.email}", site.limits.per_address)
     if allowed and record_pending(site.config, row.email, row.name or "", row.sections or ()):
@@ -247,8 +263,11 @@ async def _confirm(site: Site, request: Request) -> Response:
     email = read_confirm_token(site.key, token, list_id(site.config.settings.site.host))
     if email is None:
         return site.notice(
-            "This link does not work",
-            "It was changed, is not one of ours, or is more than a week old. Sign up again.",
+            translated(site, "This link does not work"),
+            translated(
+                site,
+                "It was changed, is not one of ours, or is more than a week old. Sign up again.",
+            ),
             400,
         )
     action = f"{site.base}confirm/{token}"
@@ -256,8 +275,17 @@ async def _confirm(site: Site, request: Request) -> Response:
         # A button, not the link itself: mail scanners open links, people press buttons.
         return site.page("confirm", email=email, done=False, action=action)
     if not confirm(site.config, email):
-        return site.notice("This link does not work", "Sign up again, please.", 400)
+        return site.notice(
+            translated(site, "This link does not work"),
+            translated(site, "Sign up again, please."),
+            400,
+        )
     return site.page("confirm", email=email, done=True, action=action)
+
+
+def translated(site: Site, message: str) -> str:
+    """`message` in the site's language (`make messages` extracts these calls)."""
+    return site.messages.gettext(message)
 
 
 async def _form(request: Request) -> Any:

@@ -103,7 +103,8 @@ def confirmation_message(
     sender = Address(header_text(config.title), addr_spec=envelope_sender(config))
     message["From"] = config.settings.digest.from_ or str(sender)
     message["To"] = email
-    message["Subject"] = header_text(f"Confirm your subscription to {config.title}")
+    subject = config.messages().gettext("Confirm your subscription to %(site)s")
+    message["Subject"] = header_text(subject % {"site": config.title})
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=site.host)
     message["Auto-Submitted"] = "auto-generated"

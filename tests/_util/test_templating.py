@@ -26,6 +26,11 @@ def test_the_wheel_ships_the_default_templates(tmp_path: Path) -> None:
     assert ours and ours <= names
     assert "syndicate/cli/__init__.py" in names
     assert "syndicate/validate/atom.rng" in names  # the RELAX NG schema validate reads
+    catalogues = {
+        f"syndicate/locale/{p.relative_to(REPO / 'locale').with_suffix('.mo').as_posix()}"
+        for p in (REPO / "locale").glob("*/LC_MESSAGES/syndicate.po")
+    }
+    assert len(catalogues) >= 18 and catalogues <= names  # compiled by hatch_build.py
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "syndicate = syndicate.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 

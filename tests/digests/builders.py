@@ -19,7 +19,7 @@ SITE = DigestSite(
 )
 HEADERS = EditionHeaders(
     sender="Harbour Courier <digest@news.example.com>",
-    subject="Harbour Courier digest: Wednesday 25 November 2026",
+    subject="Harbour Courier digest: Wednesday, November 25, 2026",
     date=datetime(2026, 11, 25, 12, 0, tzinfo=UTC),
     list_id="Harbour Courier <digest.news.example.com>",
     host="news.example.com",

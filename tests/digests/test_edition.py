@@ -209,7 +209,7 @@ def test_publish_makes_an_edition_then_only_what_is_new(tmp_path: Path, clock: C
     sample = email.message_from_bytes(
         (folder / "sample.eml").read_bytes(), policy=email.policy.default
     )
-    assert sample["Subject"] == "Harbour Courier digest: Wednesday 25 November 2026"
+    assert sample["Subject"] == "Harbour Courier digest: Wednesday, November 25, 2026"
     assert archive_links(root) == ["2026-11-25/"]
     assert recorded(root) == [("2026-11-25", ("world/harbour", "business/grain", "culture/choir"))]
     assert first.as_json()["digest"] == {

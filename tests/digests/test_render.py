@@ -257,7 +257,7 @@ def test_nothing_of_a_hostile_record_is_live(example: Rendered) -> None:
     assert not re.search(rb"(?mi)^bcc:", raw.partition(b"\r\n\r\n")[0])
     for part in message.iter_parts():
         assert set(part.keys()) <= {"Content-Type", "Content-Transfer-Encoding", "MIME-Version"}
-    assert message["Subject"] == "Harbour Courier digest: Wednesday 25 November 2026"
+    assert message["Subject"] == "Harbour Courier digest: Wednesday, November 25, 2026"
     (to,) = message["To"].addresses
     assert (to.display_name, to.addr_spec) == ("Hana Lowry", "hana.lowry@example.com")
     assert [part.get_content_type() for part in message.iter_parts()] == [

@@ -1,0 +1,127 @@
+"""The site's language: its CLDR locale, its direction, its message catalogue, and the
+dates and counts it writes.
+
+Catalogues are gettext `.po` files, `locale/<language>/LC_MESSAGES/syndicate.po`: ours
+ship in the wheel compiled (`.mo`, by the build hook); a source checkout compiles the
+`.po` when first asked. A site's own `locale/` folder overrides ours string by string.
+"""
+
+from __future__ import annotations
+
+import difflib
+import gettext
+import io
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date
+from babel.localedata import locale_identifiers
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import PoFileError, read_po
+
+DOMAIN = "syndicate"
+_PACKAGE = Path(__file__).resolve().parent.parent  # syndicate/
+_PACKAGED = _PACKAGE / "locale"
+_CHECKOUT = _PACKAGE.parent / "locale"
+
+
+class CatalogueError(ValueError):
+    """A site's .po file that cannot be read: the file, the line, why."""
+
+    def __init__(self, message: str, file: Path, line: int | None = None) -> None:
+        super().__init__(message)
+        self.file = file
+        self.line = line
+
+
+def default_locale_dir() -> Path:
+    return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
+
+
+def shipped_languages() -> frozenset[str]:
+    """The languages we ship a catalogue for (English is the source language)."""
+    folder = default_locale_dir()
+    found = {p.parent.parent.name for p in folder.glob(f"*/LC_MESSAGES/{DOMAIN}.[mp]o")}
+    return frozenset(found | {"en"})
+
+
+@cache
+def site_locale(tag: str) -> Locale:
+    """The CLDR locale of a language tag ('de', 'pt-BR', 'zh-Hans'); ValueError naming
+    close matches when CLDR does not know it."""
+    try:
+        return Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        pass
+    known = sorted({identifier.replace("_", "-") for identifier in locale_identifiers()})
+    close = difflib.get_close_matches(tag, known, n=4, cutoff=0.6)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise ValueError(f"{tag!r} is not a language that CLDR knows{hint}")
+
+
+def is_right_to_left(locale: Locale) -> bool:
+    return locale.character_order == "right-to-left"
+
+
+def catalogue(language: str, site_locale_dir: Path | None = None) -> gettext.NullTranslations:
+    """The messages for `language`: the site's catalogue first, then ours, then the
+    English of the templates themselves. A language without a catalogue is English."""
+    translations: gettext.NullTranslations = gettext.NullTranslations()
+    for folder in (default_locale_dir(), site_locale_dir):
+        if folder is None:
+            continue
+        found = _catalogue_in(folder, language)
+        if found is not None:
+            found.add_fallback(translations)
+            translations = found
+    return translations
+
+
+def _catalogue_in(folder: Path, language: str) -> gettext.GNUTranslations | None:
+    for name in _candidates(language):
+        messages = folder / name / "LC_MESSAGES"
+        compiled, source = messages / f"{DOMAIN}.mo", messages / f"{DOMAIN}.po"
+        if compiled.is_file():
+            with compiled.open("rb") as f:
+                return gettext.GNUTranslations(f)
+        if source.is_file():
+            return _compiled(source, source.stat().st_mtime_ns)
+    return None
+
+
+def _candidates(language: str) -> list[str]:
+    """'pt-BR' looks for pt_BR, then pt."""
+    parts = language.replace("-", "_").split("_")
+    return ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
+
+
+@cache
+def _compiled(source: Path, _mtime: int) -> gettext.GNUTranslations:
+    try:
+        with source.open("rb") as f:
+            parsed = read_po(f, abort_invalid=True)
+    except PoFileError as exc:
+        line = getattr(exc, "lineno", None)  # Babel counts from 0
+        message = str(exc).split(" on ", 1)[0]
+        raise CatalogueError(
+            f"not a gettext catalogue: {message}", source, None if line is None else line + 1
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise CatalogueError(f"cannot read it: {exc}", source) from None
+    buffer = io.BytesIO()
+    write_mo(buffer, parsed)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def long_date(moment: datetime, zone: ZoneInfo, locale: Locale) -> str:
+    """'Sunday, December 6, 2026', 'Sonntag, 6. Dezember 2026', '2026年12月6日日曜日'."""
+    return format_date(moment.astimezone(zone).date(), "full", locale=locale)
+
+
+def short_date(moment: datetime, zone: ZoneInfo, locale: Locale) -> str:
+    """'Dec 6, 2026', '06.12.2026'."""
+    return format_date(moment.astimezone(zone).date(), "medium", locale=locale)

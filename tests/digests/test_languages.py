@@ -1,0 +1,48 @@
+"""Digests in the site's language: the catalogue's words, CLDR's dates and plurals."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.dates import format_date
+
+from syndicate import api
+from syndicate._util.language import catalogue, site_locale
+from syndicate.digests.messages import html_for, text_for
+from syndicate.digests.plan import edition_headers
+from syndicate.digests.publish import preview_edition
+from syndicate.digests.render import renderer_for
+from tests.digests.test_render import GMAIL_CLIPS_AT, READER
+from tests.factories import NOW, copy_example_site
+
+
+def _site_in(tmp_path: Path, language: str) -> Path:
+    root = copy_example_site(tmp_path)
+    config = root / "syndicate.toml"
+    text = config.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^language\s*=.*\n", "", text)
+    config.write_text(text.replace("[site]\n", f'[site]\nlanguage = "{language}"\n', 1), "utf-8")
+    return root
+
+
+@pytest.mark.parametrize("language", ["de", "el", "ar", "ja"])
+def test_a_digest_speaks_the_sites_language(tmp_path: Path, language: str) -> None:
+    site = api.load_site(_site_in(tmp_path, language), {}, now=NOW)
+    report = preview_edition(site.config, site.articles, site.sections, now=NOW)
+    assert report.edition is not None
+    variant = renderer_for(site.config).render(report.edition, None)
+    page, text = html_for(variant, READER), text_for(variant, READER)
+    words = catalogue(language)
+    for english in ("Unsubscribe", "View in browser"):
+        assert words.gettext(english) != english and words.gettext(english) in page
+    assert words.gettext("Unsubscribe:") in text
+    count = len(report.edition.stories)
+    stories = words.ngettext("%(num)d story", "%(num)d stories", count) % {"num": count}
+    assert stories in text
+    day = format_date(report.edition.created_at.astimezone(site.config.settings.site.zone),
+                      "full", locale=site_locale(language))  # fmt: skip
+    assert day in text and day in edition_headers(site.config, report.edition).subject
+    assert f'lang="{language}"' in page
+    assert len(page.encode()) < GMAIL_CLIPS_AT
