@@ -21,7 +21,8 @@ FLAGS = [
 HARNESS = """<!doctype html><html><head><title>waiting</title></head>
 <body style="margin:0"><iframe id="page" src="{src}" style="border:0;width:{width}px;height:3000px"
 onload="var d=this.contentDocument.documentElement;
-document.title='measured:'+d.scrollWidth+'x'+d.clientWidth"></iframe></body></html>"""
+document.title='measured:'+d.scrollWidth+'x'+d.clientWidth+':'+
+getComputedStyle(this.contentDocument.body).direction"></iframe></body></html>"""
 
 # In CI (.ci/run installs it) a missing Chromium fails the tests instead.
 NEEDS_CHROMIUM = [
@@ -45,6 +46,14 @@ def run_chromium(
         f"--user-data-dir={folder / 'profile'}", *arguments, harness.as_uri(),
     ]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+
+
+def measured_direction(page: Path, width: int, folder: Path) -> str:
+    """The direction ('ltr', 'rtl') the browser computed for the page's body."""
+    done = run_chromium(page, width, folder, "--dump-dom")
+    match = re.search(r"measured:\d+x\d+:(\w+)", done.stdout)
+    assert match, done.stderr[-2000:]
+    return match.group(1)
 
 
 def measured_widths(page: Path, width: int, folder: Path) -> tuple[int, int]:

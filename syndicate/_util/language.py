@@ -66,6 +66,15 @@ def is_right_to_left(locale: Locale) -> bool:
     return locale.character_order == "right-to-left"
 
 
+def writing_direction(language: str) -> dict[str, str]:
+    """What templates need to lay a page out in the language's direction: `direction`
+    (the dir attribute), `start` and `end` (the sides a line begins and ends on: an
+    accent border and list bullets go on the start side)."""
+    if is_right_to_left(site_locale(language)):
+        return {"direction": "rtl", "start": "right", "end": "left"}
+    return {"direction": "ltr", "start": "left", "end": "right"}
+
+
 def catalogue(language: str, site_locale_dir: Path | None = None) -> gettext.NullTranslations:
     """The messages for `language`: the site's catalogue first, then ours, then the
     English of the templates themselves. A language without a catalogue is English."""

@@ -18,7 +18,7 @@ from mjml import mjml2html
 
 from syndicate._util.language import long_date as language_long_date
 from syndicate._util.language import short_date as language_short_date
-from syndicate._util.language import site_locale
+from syndicate._util.language import site_locale, writing_direction
 from syndicate._util.text import slugify
 from syndicate._util.urls import is_web_url
 from syndicate.config import LoadedConfig
@@ -155,6 +155,7 @@ class DigestRenderer:
             "host": site.host,
             "language": site.language,
             "postal_address": site.postal_address,
+            **writing_direction(site.language),
         }
 
     def _context(self, edition: DigestEdition) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syndicate._store.store import StateStore
+from syndicate._util.language import writing_direction
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import list_id
@@ -103,7 +104,12 @@ class Site:
 
     def context(self) -> dict[str, Any]:
         site = self.config.settings.site
-        return {"title": self.config.title, "url": site.base_url, "language": site.language}
+        return {
+            "title": self.config.title,
+            "url": site.base_url,
+            "language": site.language,
+            **writing_direction(site.language),
+        }
 
     def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
         html = self.pages.get_template(f"serve/{name}.html.j2").render(
