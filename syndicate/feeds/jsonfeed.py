@@ -50,4 +50,5 @@ def _item(article: Article, site: FeedSite) -> dict[str, object]:
     if article.authors:
         item["authors"] = [{"name": name} for name in article.authors]
     item["tags"] = [article.section, *article.tags]
+    item["language"] = article.language  # JSON Feed 1.1: the item's own
     return item

@@ -54,12 +54,14 @@ class _Links(BaseExtension):  # type: ignore[misc]
         return feed
 
 
-class _EntryLinks(BaseExtension):  # type: ignore[misc]
-    """Writes an Atom entry's links itself: feedgen 1.0 drops their rel, type and length,
-    which would turn an enclosure into a second alternate link."""
+class _AtomEntry(BaseExtension):  # type: ignore[misc]
+    """What feedgen 1.0 cannot say in an Atom entry: its links' rel, type and length (it
+    drops them, which would turn an enclosure into a second alternate link), and the
+    language the story is written in (xml:lang)."""
 
     def __init__(self) -> None:
         self.links: list[dict[str, str]] = []
+        self.language = ""
 
     def extend_atom(self, entry: Any) -> Any:
         # feedgen builds Atom elements without a namespace and declares it on output.
@@ -67,6 +69,8 @@ class _EntryLinks(BaseExtension):  # type: ignore[misc]
             entry.remove(old)
         for link in self.links:
             etree.SubElement(entry, "link", link)
+        if self.language:
+            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.language)
         return entry
 
 
@@ -151,8 +155,9 @@ def _add_entry(generator: FeedGenerator, article: Article, site: FeedSite) -> bo
     entry.guid(identifier, permalink=identifier == article.url)
     entry.title(article.title)
     entry.link(href=article.url, rel="alternate", type="text/html")
-    entry.register_extension("links", _EntryLinks, atom=True, rss=False)
-    entry.links.links = [{"href": article.url, "rel": "alternate", "type": "text/html"}]
+    entry.register_extension("atom_extra", _AtomEntry, atom=True, rss=False)
+    entry.atom_extra.links = [{"href": article.url, "rel": "alternate", "type": "text/html"}]
+    entry.atom_extra.language = article.language
     entry.register_extension("rss_item", _RssItem, atom=False, rss=True)
     entry.published(article.published)
     entry.updated(atom_updated(article))
@@ -173,7 +178,7 @@ def _add_entry(generator: FeedGenerator, article: Article, site: FeedSite) -> bo
     image = article.image
     kind = image_type(image.url)
     enclosure = {"href": image.url, "rel": "enclosure"} | ({"type": kind} if kind else {})
-    entry.links.links.append(enclosure)
+    entry.atom_extra.links.append(enclosure)
     if image.url.startswith("http:"):
         entry.enclosure(image.url, "0", kind or "application/octet-stream")
         return False

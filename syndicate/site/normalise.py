@@ -14,6 +14,7 @@ from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
 from syndicate._store.identities import Identities, Identity
+from syndicate._util.language import site_locale
 from syndicate._util.text import one_line, slugify
 from syndicate._util.urls import encode_url, is_web_url
 from syndicate.errors import Problem, RecordError
@@ -260,7 +261,21 @@ def _article(
         related=(),
         source=raw.source,
         first_seen=seen,
+        language=_language(raw, site.language, warnings),
     )
+
+
+def _language(raw: RawArticle, default: str, warnings: list[Problem]) -> str:
+    """The record's language where CLDR knows it; else the site's, with a warning."""
+    written = one_line(raw.language or "")
+    if not written:
+        return default
+    try:
+        site_locale(written)
+    except ValueError as exc:
+        warnings.append(problem_at(raw, "language", f"{exc}; using the site's ({default})"))
+        return default
+    return written
 
 
 def _utc(

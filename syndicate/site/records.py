@@ -79,6 +79,7 @@ class RawArticle:
     image_alt: str | None = None
     tags: tuple[str, ...] = ()
     related: tuple[RelatedRef, ...] = ()
+    language: str | None = None  # the record's own language tag, where it gives one
     # Line of each field in the file, so that later errors can point at it.
     field_lines: tuple[tuple[str, int], ...] = ()
     # An id made from the file's place when the record names none.
@@ -111,6 +112,8 @@ class Article:
     related: tuple[RelatedLink, ...]
     source: Source
     first_seen: datetime = field(compare=False)
+    # The language the story is written in: the record's own, else the site's.
+    language: str = "en"
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -126,6 +129,7 @@ class Article:
             "body": self.body,
             "image": None if self.image is None else {"url": self.image.url, "alt": self.image.alt},
             "tags": list(self.tags),
+            "language": self.language,
             "source": {"file": self.source.file, "line": self.source.line},
             "related": [{"title": r.title, "url": r.url, "id": r.id} for r in self.related],
         }

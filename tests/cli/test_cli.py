@@ -42,8 +42,9 @@ def test_articles_json_has_the_spec_shape(tmp_path: Path) -> None:
     one = records["world/one"]
     assert set(one) == {
         "id", "title", "section", "site", "url", "published", "updated", "authors",
-        "summary", "body", "image", "tags", "source", "related",
+        "summary", "body", "image", "tags", "source", "related", "language",
     }  # fmt: skip
+    assert one["language"] == "en"  # the site's: the record names none
     assert one["title"] == "Budget <b>&</b> Bonds"
     assert one["source"] == {"file": "articles/world/one.md", "line": 1}
     assert one["related"] == [

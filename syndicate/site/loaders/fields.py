@@ -33,6 +33,7 @@ KNOWN_KEYS = frozenset(
         "image_alt",
         "tags",
         "related",
+        "language",
     }
 )
 LineOf = Callable[[str], int | None]
@@ -122,6 +123,7 @@ def raw_article_from_mapping(
         image_alt=image_alt,
         tags=text_list("tags"),
         related=_related(data.get("related"), fail),
+        language=text("language"),
         field_lines=tuple(
             (str(key), line) for key in data if (line := line_of(str(key))) is not None
         ),
