@@ -28,3 +28,7 @@ class CatalogueHook(BuildHookInterface):  # type: ignore[type-arg]
             with compiled.open("wb") as f:
                 write_mo(f, catalogue)
             build_data["force_include"][str(compiled)] = f"syndicate/locale/{relative.as_posix()}"
+        # The list of every string in use: what a site's own catalogue is checked against.
+        build_data["force_include"][str(source / "syndicate.pot")] = (
+            "syndicate/locale/syndicate.pot"
+        )

@@ -18,7 +18,12 @@ from pydantic import (
 
 from syndicate._store.address import ENVIRONMENT_VARIABLE as STORE_VARIABLE
 from syndicate._store.address import StoreAddress, parse_address
-from syndicate._util.language import CatalogueError, catalogue, shipped_languages
+from syndicate._util.language import (
+    CatalogueError,
+    catalogue,
+    shipped_languages,
+    untranslated,
+)
 from syndicate._util.templating import template_environment
 from syndicate._util.tomlfile import describe_first_error, key_line, read_toml
 from syndicate.errors import ConfigError, Problem
@@ -152,6 +157,17 @@ def _language_warnings(language: str, paths: SitePaths, name: str | None) -> lis
     except CatalogueError as exc:
         raise ConfigError(str(exc), file=str(exc.file), line=exc.line) from None
     primary = language.replace("_", "-").split("-")[0].lower()
+    missing = untranslated(language, paths.locale)
+    if missing:
+        shown = "; ".join(repr(m) for m in missing[:3]) + ("; ..." if len(missing) > 3 else "")
+        return [
+            Problem(
+                f"the site's catalogue for {language!r} leaves {len(missing)} strings "
+                f"untranslated (English is used for them): {shown}",
+                file=name,
+                field="site.language",
+            )
+        ]
     if primary == "en" or primary in shipped_languages() or messages.info():
         return []
     return [

@@ -300,7 +300,7 @@ def test_a_site_catalogue_makes_a_language_ours_too(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     config = load_config(tmp_path, {})
-    assert config.warnings == ()
+    assert [w.field for w in config.warnings] == ["site.language"]  # only Related is there
     assert config.messages().gettext("Related") == "مطالب مرتبط"
 
 
@@ -313,3 +313,19 @@ def test_a_broken_site_catalogue_is_one_error_with_its_line(tmp_path: Path) -> N
         load_config(tmp_path, {})
     assert raised.value.problem.file == str(messages / "syndicate.po")
     assert raised.value.problem.line == 3
+
+
+def test_a_site_catalogue_that_leaves_strings_out_is_a_warning(tmp_path: Path) -> None:
+    write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\nlanguage = "fa"\n')
+    messages = tmp_path / "locale" / "fa" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "syndicate.po").write_text(
+        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Related"\nmsgstr "مطالب مرتبط"\n',
+        encoding="utf-8",
+    )
+    [warning] = load_config(tmp_path, {}).warnings
+    assert warning.field == "site.language"
+    assert "leaves" in warning.message and "untranslated (English is used for them)" in (
+        warning.message
+    )

@@ -48,6 +48,33 @@ def shipped_languages() -> frozenset[str]:
     return frozenset(found | {"en"})
 
 
+def untranslated(language: str, site_locale_dir: Path) -> list[str]:
+    """The strings in use (our .pot) that the site's own catalogue for `language`
+    leaves untranslated, where we ship none for it: each falls back to English."""
+    if _catalogue_in(default_locale_dir(), language) is not None:
+        return []  # ours is complete (tested); the site's only overrides it
+    site_catalogue = next(
+        (
+            path
+            for name in _candidates(language)
+            if (path := site_locale_dir / name / "LC_MESSAGES" / f"{DOMAIN}.po").is_file()
+        ),
+        None,
+    )
+    template = default_locale_dir() / f"{DOMAIN}.pot"
+    if site_catalogue is None or not template.is_file():
+        return []
+    with template.open("rb") as f:
+        wanted = {_key(m.id) for m in read_po(f) if m.id}
+    messages = _compiled(site_catalogue, site_catalogue.stat().st_mtime_ns)
+    return sorted(key for key in wanted if messages.gettext(key) == key)
+
+
+def _key(identifier: str | tuple[str, ...] | list[str]) -> str:
+    """A message's id; a plural's is its singular."""
+    return identifier if isinstance(identifier, str) else identifier[0]
+
+
 @cache
 def site_locale(tag: str) -> Locale:
     """The CLDR locale of a language tag ('de', 'pt-BR', 'zh-Hans'); ValueError naming

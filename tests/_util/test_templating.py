@@ -31,6 +31,7 @@ def test_the_wheel_ships_the_default_templates(tmp_path: Path) -> None:
         for p in (REPO / "locale").glob("*/LC_MESSAGES/syndicate.po")
     }
     assert len(catalogues) >= 18 and catalogues <= names  # compiled by hatch_build.py
+    assert "syndicate/locale/syndicate.pot" in names  # what a site's catalogue is held to
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "syndicate = syndicate.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
 
