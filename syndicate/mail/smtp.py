@@ -65,6 +65,15 @@ class SmtpConnection:
     async def deliver(self, sender: str, recipient: str, message: bytes, key: str) -> str:
         # The text part is 8bit: say so where the server takes it (RFC 6152).
         options = ["BODY=8BITMIME"] if self.client.supports_extension("8bitmime") else []
+        if not recipient.isascii():
+            if not self.client.supports_extension("smtputf8"):
+                # Never mangled into another address, never given up on: it waits for
+                # a server that takes internationalised mail (RFC 6531).
+                raise TemporaryFailure(
+                    f"{self.client.hostname} does not offer SMTPUTF8, which an address "
+                    "with non-ASCII characters before the @ needs (RFC 6531)"
+                )
+            options.append("SMTPUTF8")
         try:
             refused, reply = await self.client.sendmail(
                 sender, [recipient], message, mail_options=options

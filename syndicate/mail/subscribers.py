@@ -36,14 +36,15 @@ class RowError(ValueError):
 def normalise_email(value: str) -> str:
     """The address as stored, or ValueError saying what is wrong with it."""
     try:
-        checked = validate_email(value.strip(), check_deliverability=False)
+        checked = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=True)
     except EmailNotValidError as exc:
         raise ValueError(str(exc)) from None
-    if checked.ascii_email is None:
-        # A non-ASCII local part needs SMTPUTF8 from every server on the way.
-        raise ValueError("an address with non-ASCII characters before the @ is not supported")
     # Local parts may be case-sensitive by the letter of RFC 5321, never in practice:
     # one person is one row however they typed it.
+    if checked.ascii_email is None:
+        # An internationalised address (RFC 6531): its local part as written (NFC), its
+        # domain in ASCII; it is sent only through servers that offer SMTPUTF8.
+        return f"{checked.local_part.lower()}@{checked.ascii_domain.lower()}"
     return checked.ascii_email.lower()
 
 

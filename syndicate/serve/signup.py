@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
+from email.policy import default
 from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
@@ -99,7 +100,9 @@ def confirmation_message(
 ) -> bytes:
     site = config.settings.site
     token = confirm_token(key, email, list_id(config.settings.site.host))
-    message = EmailMessage()
+    # An internationalised address is written as it is, in a UTF-8 header (RFC 6532):
+    # the default policy would turn it into an encoded word that is no address.
+    message = EmailMessage(policy=default if email.isascii() else default.clone(utf8=True))
     sender = Address(header_text(config.title), addr_spec=envelope_sender(config))
     message["From"] = config.settings.digest.from_ or str(sender)
     message["To"] = email

@@ -104,12 +104,17 @@ def smtp_server(
     tls: ssl.SSLContext | None = None,
     implicit_tls: bool = False,
     login: tuple[str, str] | None = None,
+    smtputf8: bool = False,
 ) -> Iterator[tuple[int, Mailbox]]:
     """A running server: its port and its mailbox. `tls` offers STARTTLS (or, with
-    `implicit_tls`, TLS from the first byte); `login` requires AUTH with that pair."""
+    `implicit_tls`, TLS from the first byte); `login` requires AUTH with that pair;
+    `smtputf8` offers SMTPUTF8 (RFC 6531)."""
     mailbox = Mailbox()
     port = free_port()
-    options: dict[str, Any] = {"data_size_limit": 50 * 1024 * 1024}
+    options: dict[str, Any] = {
+        "data_size_limit": 50 * 1024 * 1024,
+        "enable_SMTPUTF8": smtputf8,
+    }
     if tls is not None and not implicit_tls:
         options.update(tls_context=tls, require_starttls=True)
     if tls is not None and implicit_tls:
