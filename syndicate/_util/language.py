@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import gettext
 import io
+import re
 from datetime import datetime
 from functools import cache
 from pathlib import Path
@@ -19,7 +20,8 @@ from zoneinfo import ZoneInfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date
 from babel.localedata import locale_identifiers
-from babel.messages.mofile import write_mo
+from babel.messages.catalog import Message
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import PoFileError, read_po
 
 DOMAIN = "syndicate"
@@ -66,7 +68,8 @@ def untranslated(language: str, site_locale_dir: Path) -> list[str]:
         return []
     with template.open("rb") as f:
         wanted = {_key(m.id) for m in read_po(f) if m.id}
-    messages = _compiled(site_catalogue, site_catalogue.stat().st_mtime_ns)
+    data = _compiled(site_catalogue, site_catalogue.stat().st_mtime_ns)
+    messages = gettext.GNUTranslations(io.BytesIO(data))
     return sorted(key for key in wanted if messages.gettext(key) == key)
 
 
@@ -117,40 +120,77 @@ def catalogue(language: str, site_locale_dir: Path | None = None) -> gettext.Nul
 
 
 def _catalogue_in(folder: Path, language: str) -> gettext.GNUTranslations | None:
+    """A fresh translations object (callers chain it to others: a shared one would be
+    chained again at each call) from the compiled bytes, which are cached."""
     for name in _candidates(language):
         messages = folder / name / "LC_MESSAGES"
         compiled, source = messages / f"{DOMAIN}.mo", messages / f"{DOMAIN}.po"
-        if compiled.is_file():
-            with compiled.open("rb") as f:
-                return gettext.GNUTranslations(f)
-        if source.is_file():
-            return _compiled(source, source.stat().st_mtime_ns)
+        found = compiled if compiled.is_file() else source if source.is_file() else None
+        if found is None:
+            continue
+        data = _compiled(found, found.stat().st_mtime_ns)
+        try:
+            return gettext.GNUTranslations(io.BytesIO(data))
+        except (OSError, ValueError, LookupError) as exc:  # a bad .mo, charset, plural
+            raise CatalogueError(f"not a gettext catalogue: {exc}", found) from None
     return None
 
 
 def _candidates(language: str) -> list[str]:
-    """'pt-BR' looks for pt_BR, then pt."""
+    """'pt-BR' looks for pt_BR, then pt; 'zh-hans' for zh_Hans, as CLDR writes it."""
     parts = language.replace("-", "_").split("_")
-    return ["_".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    written = [parts[0].lower(), *(p.upper() if len(p) == 2 else p.title() for p in parts[1:])]
+    return ["_".join(written[:n]) for n in range(len(written), 0, -1)]
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)[sd]")
+_MAX_CATALOGUE = 4 * 1024 * 1024  # bytes: ours are 5 KB
 
 
 @cache
-def _compiled(source: Path, _mtime: int) -> gettext.GNUTranslations:
+def _compiled(source: Path, _mtime: int) -> bytes:
+    """A catalogue's .mo bytes: a .mo as it is, a .po compiled, once each is checked:
+    every translation takes the values its English does, and nothing else."""
     try:
+        if source.stat().st_size > _MAX_CATALOGUE:
+            raise CatalogueError(f"larger than {_MAX_CATALOGUE // 1024 // 1024} MB", source)
         with source.open("rb") as f:
-            parsed = read_po(f, abort_invalid=True)
+            parsed = read_mo(f) if source.suffix == ".mo" else read_po(f, abort_invalid=True)
     except PoFileError as exc:
         line = getattr(exc, "lineno", None)  # Babel counts from 0
-        message = str(exc).split(" on ", 1)[0]
+        why = str(exc).split(" on ", 1)[0]
         raise CatalogueError(
-            f"not a gettext catalogue: {message}", source, None if line is None else line + 1
+            f"not a gettext catalogue: {why}", source, None if line is None else line + 1
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, ValueError, LookupError) as exc:
         raise CatalogueError(f"cannot read it: {exc}", source) from None
+    for entry in parsed:
+        if entry.id and entry.string:
+            _check_format(entry, source)
     buffer = io.BytesIO()
     write_mo(buffer, parsed)
-    buffer.seek(0)
-    return gettext.GNUTranslations(buffer)
+    return buffer.getvalue()
+
+
+def _check_format(message: Message, source: Path) -> None:
+    """A translation that would break where it lands: values it does not take, a bare
+    '%', a line break (a greeting stands on one line)."""
+    english = message.id if isinstance(message.id, str) else message.id[0]
+    wanted = set(_PLACEHOLDER.findall(english))
+    strings = message.string if isinstance(message.string, (tuple, list)) else [message.string]
+    for string in strings:
+        problem = None
+        if not string:
+            continue
+        if set(_PLACEHOLDER.findall(string)) != wanted:
+            problem = f"takes the values {sorted(wanted)}, as its English does"
+        elif _PLACEHOLDER.sub("", string).replace("%%", "").count("%"):
+            problem = "has a '%' that is no value (write %% for a percent sign)"
+        elif any(ord(c) < 32 for c in string):
+            problem = "has a line break or another control character"
+        if problem is not None:
+            raise CatalogueError(f"the translation of {english!r} {problem}", source,
+                                 message.lineno)  # fmt: skip
 
 
 def long_date(moment: datetime, zone: ZoneInfo, locale: Locale) -> str:

@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import jinja2
+from markupsafe import escape
 
 from syndicate._util.language import catalogue
 
@@ -46,9 +47,19 @@ def template_environment(
         keep_trailing_newline=True,
         extensions=["jinja2.ext.i18n"],
     )
-    environment.install_gettext_translations(  # type: ignore[attr-defined]  # the extension's
-        catalogue(language, site_locale_dir), newstyle=True
-    )
+    messages = catalogue(language, site_locale_dir)
+    if autoescape:
+        # A translation is text, like a record's title: 'Q&A' is escaped where it lands
+        # in HTML (newstyle gettext would take it as markup).
+        environment.install_gettext_callables(  # type: ignore[attr-defined]  # the extension's
+            lambda text: escape(messages.gettext(text)),
+            lambda singular, plural, n: escape(messages.ngettext(singular, plural, n)),
+            newstyle=True,
+        )
+    else:
+        environment.install_gettext_translations(  # type: ignore[attr-defined]
+            messages, newstyle=True
+        )
     environment.filters["toml"] = toml_string
     return environment
 

@@ -272,8 +272,11 @@ class _PlainPath:
             return None
         if sorted(slots) != sorted(_PLAIN_SLOTS):
             return None
-        if any(c in "".join(variant.greetings) for c in '&<>"'):
-            return None  # a greeting that HTML escapes: the general path does it
+        words = "".join(variant.greetings)
+        if not words.isascii() or any(c in words for c in '&<>"'):
+            # The plain path pads by characters and escapes only '; a greeting in
+            # another script, or one that HTML escapes, takes the general path.
+            return None
         quoted = _html_layout(variant.html)[2]
         return cls(
             (f"Message-ID: <{headers.edition_id}.".encode(), f"@{headers.host}>\r\n".encode()),

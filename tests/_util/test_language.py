@@ -56,7 +56,7 @@ def test_direction_comes_from_cldr(language: str, rtl: bool) -> None:
 
 def _po(folder: Path, language: str, entries: dict[str, str]) -> Path:
     messages = folder / language / "LC_MESSAGES"
-    messages.mkdir(parents=True)
+    messages.mkdir(parents=True, exist_ok=True)
     body = "".join(f'msgid "{k}"\nmsgstr "{v}"\n\n' for k, v in entries.items())
     path = messages / "syndicate.po"
     path.write_text(
@@ -87,3 +87,41 @@ def test_a_broken_site_catalogue_is_one_error_with_its_file(tmp_path: Path) -> N
         catalogue("zz", tmp_path)
     assert raised.value.file == path
     assert raised.value.line == 3
+
+
+def test_many_calls_build_no_chain_of_catalogues(tmp_path: Path) -> None:
+    _po(tmp_path, "de", {"Related": "Siehe auch"})
+    for _ in range(2_000):  # each call chained the cached one again, until RecursionError
+        messages = catalogue("de", tmp_path)
+    assert messages.gettext("Related") == "Siehe auch"
+    assert messages.gettext("Unsubscribe") == catalogue("de").gettext("Unsubscribe")
+    assert messages.gettext("no such string") == "no such string"
+
+
+@pytest.mark.parametrize(
+    ("translation", "why"),
+    [
+        ("Weitere %(seite)s", "takes the values"),
+        ("100% verwandt", "'%' that is no value"),
+        ("Siehe\\nauch", "line break"),
+    ],
+)
+def test_a_site_translation_that_would_break_where_it_lands_is_refused(
+    tmp_path: Path, translation: str, why: str
+) -> None:
+    _po(tmp_path, "xx", {"Related": translation})
+    with pytest.raises(CatalogueError, match=why) as raised:
+        catalogue("xx", tmp_path)
+    assert raised.value.line == 5
+
+
+def test_a_translation_is_text_where_it_lands_in_html(tmp_path: Path) -> None:
+    from syndicate._util.templating import template_environment
+
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "t.html").write_text('<p>{{ _("Related") }}</p>', "utf-8")
+    _po(tmp_path / "locale", "xx", {"Related": "Q&A <b>"})
+    html = template_environment(
+        tmp_path / "templates", autoescape=True, language="xx", site_locale_dir=tmp_path / "locale"
+    )
+    assert html.get_template("t.html").render() == "<p>Q&amp;A &lt;b&gt;</p>"

@@ -13,6 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from syndicate._util.language import catalogue
 from syndicate.digests import MessageTemplate, Recipient, build_message
 from syndicate.digests.messages import _base64_lines, _slot_bytes
 from syndicate.digests.render import GREETING_TOKEN, UNSUBSCRIBE_TOKEN
@@ -137,3 +138,15 @@ def test_an_edition_id_unfit_for_one_line_leaves_it_to_the_general_path(edition_
 def test_base64_in_one_call_is_base64_a_line_at_a_time(data: bytes) -> None:
     lines = [binascii.b2a_base64(data[i : i + 57]) for i in range(0, len(data), 57)]
     assert _base64_lines(data) == b"".join(lines).replace(b"\n", b"\r\n")
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "ru", "pt", "ar", "ja", "el", "ko"])
+def test_a_greeting_in_any_of_our_languages_gives_the_reference_bytes(language: str) -> None:
+    messages = catalogue(language)
+    greetings = (messages.gettext("Hello %(name)s,"), messages.gettext("Hello,"))
+    chosen = MessageTemplate.prepare(replace(variant(), greetings=greetings), HEADERS)
+    for reader in (
+        Recipient("ann@example.org", "Ann Lee", "https://a.example/u/1", "mailto:u@a.example"),
+        Recipient("bo@example.org", "", "https://a.example/u/2", "mailto:u@a.example"),
+    ):
+        assert chosen.fill(reader) == build_message(chosen.variant, HEADERS, reader)
