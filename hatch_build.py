@@ -4,6 +4,7 @@ gettext does, without compiling anything at run time."""
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,8 @@ class CatalogueHook(BuildHookInterface):  # type: ignore[type-arg]
         from babel.messages.pofile import read_po
 
         source = Path(self.root) / "locale"
-        target = Path(self.directory) / "catalogues"
+        # Compiled beside the build, not into the folder the wheel is written to.
+        target = Path(tempfile.mkdtemp(prefix="syndicate-catalogues-"))
         for po in sorted(source.glob("*/LC_MESSAGES/syndicate.po")):
             relative = po.relative_to(source).with_suffix(".mo")
             compiled = target / relative
