@@ -19,6 +19,12 @@ def _site_with_a_german_story(tmp_path: Path) -> Path:
         "published: 2026-11-20T09:00:00Z\n---\nNach drei Monaten fahren wieder Busse.\n",
         encoding="utf-8",
     )
+    root_locale = root / "articles" / "world" / "root.md"
+    root_locale.write_text(
+        "---\ntitle: A story in CLDR's root locale\nlanguage: root\n"
+        "published: 2026-11-18T09:00:00Z\n---\nText.\n",
+        encoding="utf-8",
+    )
     bad = root / "articles" / "world" / "mystery.md"
     bad.write_text(
         "---\ntitle: A story in no known tongue\nlanguage: xq-ZZ\n"
@@ -42,5 +48,9 @@ def test_a_story_in_another_language_says_so_in_atom_and_json(tmp_path: Path) ->
     assert by_title["Die Hafenbrücke ist wieder offen"] == "de"
     assert set(by_title.values()) == {"de", "en"}
     warnings = [w for w in built.site.warnings if w.field == "language"]
-    assert [w.file for w in warnings] == ["articles/world/mystery.md"]
-    assert "not a language that CLDR knows" in warnings[0].message
+    assert sorted(w.file for w in warnings) == [
+        "articles/world/mystery.md",
+        "articles/world/root.md",
+    ]
+    assert languages["A story in CLDR's root locale"] == "en"
+    assert any("not a language that CLDR knows" in w.message for w in warnings)
