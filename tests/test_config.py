@@ -292,13 +292,7 @@ def test_a_language_without_a_catalogue_is_a_warning(tmp_path: Path) -> None:
 
 def test_a_site_catalogue_makes_a_language_ours_too(tmp_path: Path) -> None:
     write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\nlanguage = "fa"\n')
-    messages = tmp_path / "locale" / "fa" / "LC_MESSAGES"
-    messages.mkdir(parents=True)
-    (messages / "syndicate.po").write_text(
-        'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
-        'msgid "Related"\nmsgstr "مطالب مرتبط"\n',
-        encoding="utf-8",
-    )
+    _persian_catalogue_of_one_string(tmp_path)
     config = load_config(tmp_path, {})
     assert [w.field for w in config.warnings] == ["site.language"]  # only Related is there
     assert config.messages().gettext("Related") == "مطالب مرتبط"
@@ -317,15 +311,19 @@ def test_a_broken_site_catalogue_is_one_error_with_its_line(tmp_path: Path) -> N
 
 def test_a_site_catalogue_that_leaves_strings_out_is_a_warning(tmp_path: Path) -> None:
     write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\nlanguage = "fa"\n')
-    messages = tmp_path / "locale" / "fa" / "LC_MESSAGES"
+    _persian_catalogue_of_one_string(tmp_path)
+    [warning] = load_config(tmp_path, {}).warnings
+    assert warning.field == "site.language"
+    assert "leaves" in warning.message and "untranslated (English is used for them)" in (
+        warning.message
+    )
+
+
+def _persian_catalogue_of_one_string(site: Path) -> None:
+    messages = site / "locale" / "fa" / "LC_MESSAGES"
     messages.mkdir(parents=True)
     (messages / "syndicate.po").write_text(
         'msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n\n'
         'msgid "Related"\nmsgstr "مطالب مرتبط"\n',
         encoding="utf-8",
-    )
-    [warning] = load_config(tmp_path, {}).warnings
-    assert warning.field == "site.language"
-    assert "leaves" in warning.message and "untranslated (English is used for them)" in (
-        warning.message
     )

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from lxml import etree
 
 from syndicate.validate.datatypes import Check, media_ranges, uri, yes_no
-from syndicate.validate.xmldoc import ATOM, XHTML, XmlChecks, children
+from syndicate.validate.xmldoc import ATOM, XHTML, XmlChecks, children, stray_text
 
 APP = "http://www.w3.org/2007/app"
 P = f"{{{APP}}}"
@@ -99,7 +99,7 @@ class AppChecks(XmlChecks):
 def service_rule(checks: XmlChecks, service: etree._Element) -> None:
     """Section 8.3.1: one or more workspaces."""
     _attributes(checks, service, {})
-    _no_text(checks, service)
+    checks.only_elements(service, _shown(service))
     if not children(service, APP, "workspace"):
         checks.flag(service, "missing-element", f"{_shown(service)} needs an <app:workspace>")
 
@@ -107,7 +107,7 @@ def service_rule(checks: XmlChecks, service: etree._Element) -> None:
 def workspace_rule(checks: XmlChecks, workspace: etree._Element) -> None:
     """Section 8.3.2: an atom:title, then collections."""
     _attributes(checks, workspace, {})
-    _no_text(checks, workspace)
+    checks.only_elements(workspace, _shown(workspace))
     _title(checks, workspace)
 
 
@@ -116,7 +116,7 @@ def collection_rule(checks: XmlChecks, collection: etree._Element) -> None:
     _attributes(checks, collection, {"href": IRI_REFERENCE})
     if collection.get("href") is None:
         checks.flag(collection, "missing-element", f"{_shown(collection)} needs an href attribute")
-    _no_text(checks, collection)
+    checks.only_elements(collection, _shown(collection))
     _title(checks, collection)
 
 
@@ -154,7 +154,7 @@ def categories_rule(checks: XmlChecks, categories: etree._Element) -> None:
                 "unknown-element",
                 f"{shown} with an href must be empty, not hold {_shown(first)}",
             )
-        if _stray_text(categories):
+        if stray_text(categories):
             checks.flag(categories, "unexpected-text", f"{shown} with an href must be empty")
         return
     for category in children(categories, ATOM, "category"):
@@ -222,22 +222,6 @@ def _value(
     if problem is not None:
         what = f"{_shown(element)} {attribute}" if attribute else _shown(element)
         checks.flag(element, problem[0], f"{what}: {problem[1]}")
-
-
-def _no_text(checks: XmlChecks, element: etree._Element) -> None:
-    stray = _stray_text(element)
-    if stray:
-        checks.flag(
-            element,
-            "unexpected-text",
-            f"{_shown(element)} holds elements, not text: {stray[:40]!r}",
-        )
-
-
-def _stray_text(element: etree._Element) -> str:
-    if (element.text or "").strip():
-        return (element.text or "").strip()
-    return next(((c.tail or "").strip() for c in element if (c.tail or "").strip()), "")
 
 
 def _shown(element: etree._Element) -> str:

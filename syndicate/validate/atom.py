@@ -19,7 +19,15 @@ from syndicate.validate.datatypes import (
 from syndicate.validate.extensions import check_extensions
 from syndicate.validate.structure import atom_shape, languages
 from syndicate.validate.values import has_markup, is_address, rfc3339_date
-from syndicate.validate.xmldoc import ATOM, XHTML, XML, XmlChecks, children, text_of
+from syndicate.validate.xmldoc import (
+    ATOM,
+    XHTML,
+    XML,
+    XmlChecks,
+    children,
+    stray_text,
+    text_of,
+)
 
 SCHEMA = Path(__file__).with_name("atom.rng")
 A = f"{{{ATOM}}}"
@@ -135,10 +143,7 @@ class AtomChecks(XmlChecks):
                 self.flag(inner[0], "unknown-element",
                           f'<content type="{kind}"> holds text, not elements')  # fmt: skip
         elif _is_xml_type(kind):
-            stray = (content.text or "").strip() or next(
-                ((e.tail or "").strip() for e in inner if (e.tail or "").strip()), ""
-            )
-            if stray or len(inner) > 1:
+            if stray_text(content) or len(inner) > 1:
                 self.flag(content, "unexpected-text",
                           f'<content type="{kind}"> holds one XML element and no text')  # fmt: skip
         elif kind != "xhtml" and "/" in kind:

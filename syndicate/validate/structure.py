@@ -70,7 +70,7 @@ def rss_shape(checks: XmlChecks) -> None:
                 shown = f"{{{namespace}}}{etree.QName(attribute).localname}"
                 checks.flag(element, "unknown-attribute", f"<{name}> takes no attribute {shown}")
         if name in RSS_CONTAINERS:
-            _stray_text(checks, element, f"<{name}>")
+            checks.only_elements(element, f"<{name}>")
 
 
 def rdf_shape(checks: XmlChecks) -> None:
@@ -89,7 +89,7 @@ def rdf_shape(checks: XmlChecks) -> None:
                         f"<rdf:{name.localname}> has no attribute {qualified.localname}",
                     )
         if name.namespace in (RDF, RSS10, RSS090) and name.localname in RDF_CONTAINERS:
-            _stray_text(checks, element, f"<{name.localname}>")
+            checks.only_elements(element, f"<{name.localname}>")
 
 
 ATOM_CONTAINERS = frozenset({"feed", "entry", "author", "contributor", "source"})
@@ -98,7 +98,7 @@ ATOM_CONTAINERS = frozenset({"feed", "entry", "author", "contributor", "source"}
 def atom_shape(checks: XmlChecks) -> None:
     """Text between the elements of an Atom feed, entry, person or source."""
     for element in checks.document.root.iter(*(f"{{{ATOM}}}{n}" for n in ATOM_CONTAINERS)):
-        _stray_text(checks, element, f"<{etree.QName(element).localname}>")
+        checks.only_elements(element, f"<{etree.QName(element).localname}>")
 
 
 def languages(checks: XmlChecks) -> None:
@@ -110,13 +110,6 @@ def languages(checks: XmlChecks) -> None:
             problem = language(value)
             if problem is not None:
                 checks.flag(element, problem[0], f"xml:lang: {problem[1]}")
-
-
-def _stray_text(checks: XmlChecks, element: etree._Element, shown: str) -> None:
-    pieces = [element.text or ""] + [child.tail or "" for child in element]
-    stray = next((piece.strip() for piece in pieces if piece.strip()), "")
-    if stray:
-        checks.flag(element, "unexpected-text", f"{shown} holds elements, not text: {stray[:40]!r}")
 
 
 # Robots directives a feed's channel may give in an XHTML <meta> (Yahoo's publisher

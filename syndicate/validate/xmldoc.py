@@ -277,6 +277,14 @@ class XmlChecks:
             self.flag(element, problem[0], f"{what}: {problem[1]}")
         return problem is not None
 
+    def only_elements(self, element: etree._Element, shown: str) -> None:
+        """Flags text beside the children of an element that holds only elements."""
+        stray = stray_text(element)
+        if stray:
+            self.flag(
+                element, "unexpected-text", f"{shown} holds elements, not text: {stray[:40]!r}"
+            )
+
     def foreign(self, element: etree._Element, own: frozenset[str | None]) -> None:
         """Elements of namespaces nobody knows, once per namespace."""
         seen: set[str] = set()
@@ -290,6 +298,12 @@ class XmlChecks:
 
 
 DateParser = Callable[[str], "datetime | str"]
+
+
+def stray_text(element: etree._Element) -> str:
+    """The first text beside an element's children (before, between or after them)."""
+    pieces = [element.text or "", *(child.tail or "" for child in element)]
+    return next((piece.strip() for piece in pieces if piece.strip()), "")
 
 
 def text_of(element: etree._Element) -> str:

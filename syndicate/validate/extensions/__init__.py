@@ -95,13 +95,7 @@ def _element(checks: XmlChecks, vocabulary: Vocabulary, element: etree._Element)
         checks.flag(element, "duplicate-element", f"{name} may appear only once here")
     _attributes(checks, spec, element, name)
     if spec.holds_elements:
-        stray = (element.text or "").strip() or next(
-            ((child.tail or "").strip() for child in element if (child.tail or "").strip()), ""
-        )
-        if stray:
-            checks.flag(
-                element, "unexpected-text", f"{name} holds elements, not text: {stray[:40]!r}"
-            )
+        checks.only_elements(element, name)
     elif spec.text is not None:
         _value(checks, element, spec.text, name)
     if spec.rule is not None:
