@@ -74,7 +74,9 @@ def edition_in_message_id(value: str) -> str | None:
 
 
 def address_hash(email: str) -> str:
-    return hashlib.sha256(email.casefold().encode("utf-8")).hexdigest()[:24]
+    # lower(), as addresses are stored: casefold() would give 'straße@' and 'strasse@',
+    # two subscribers, one hash.
+    return hashlib.sha256(email.lower().encode("utf-8")).hexdigest()[:24]
 
 
 def to_value(name: str, email: str) -> str:

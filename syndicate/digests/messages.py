@@ -139,7 +139,11 @@ def _build(variant: RenderedVariant, headers: EditionHeaders, recipient: Recipie
     message = EmailMessage(policy=SMTP)
     message["From"] = headers.sender
     per_recipient = header_values(headers, recipient)
-    message["To"] = per_recipient["To"]
+    to = per_recipient["To"]
+    international = isinstance(to, str) and not recipient.email.split("@", 1)[0].isascii()
+    # The email package writes no UTF-8 header under the SMTP policy, and under the
+    # SMTPUTF8 one it would write them all so: a slot, filled as the fast path fills To.
+    message["To"] = _TO_SLOT if international else to
     message["Subject"] = headers.subject
     message["Date"] = format_datetime(headers.date)
     message["Message-ID"] = per_recipient["Message-ID"]
@@ -151,7 +155,14 @@ def _build(variant: RenderedVariant, headers: EditionHeaders, recipient: Recipie
     message.set_content(text_for(variant, recipient), cte="8bit")
     message.add_alternative(html_for(variant, recipient), subtype="html", cte="base64")
     message.set_boundary(_boundary(headers, variant))
+    if international:
+        return message.as_bytes().replace(
+            f"To: {_TO_SLOT}\r\n".encode("ascii"), encode_header("To", str(to)), 1
+        )
     return message.as_bytes()
+
+
+_TO_SLOT = "syndicate-to-slot@invalid"
 
 
 def _boundary(headers: EditionHeaders, variant: RenderedVariant) -> str:
@@ -272,10 +283,10 @@ class _PlainPath:
             return None
         if sorted(slots) != sorted(_PLAIN_SLOTS):
             return None
-        words = "".join(variant.greetings)
-        if not words.isascii() or any(c in words for c in '&<>"'):
-            # The plain path pads by characters and escapes only '; a greeting in
-            # another script, or one that HTML escapes, takes the general path.
+        if any(c in "".join(variant.greetings) for c in '&<>"'):
+            # The plain path escapes only ': a greeting that HTML escapes otherwise
+            # takes the general path. (One in another script is fine: 'Guten Tag',
+            # '%(name)s 様' and 'مرحبًا' all come this way.)
             return None
         quoted = _html_layout(variant.html)[2]
         return cls(
@@ -311,7 +322,12 @@ class _PlainPath:
             f"List-Unsubscribe: <{url}>,\r\n <{mailto}>\r\n".encode(),
             hello.encode(),
             url.encode(),
-            _base64_lines((html_hello + " " * (-len(html_hello) % CHUNK)).encode()),
-            _base64_lines((html_url + " " * (-len(html_url) % CHUNK)).encode()),
+            _base64_lines(_padded(html_hello.encode())),
+            _base64_lines(_padded(html_url.encode())),
         )
         return [values[index] for index in self.order]
+
+
+def _padded(data: bytes) -> bytes:
+    """A value's bytes padded as `_pad` pads its text (no line breaks in it)."""
+    return data + b" " * (-len(data) % CHUNK)

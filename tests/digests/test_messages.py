@@ -298,3 +298,22 @@ def test_the_fast_to_value_is_what_the_email_package_makes(name: str, email: str
     except (ValueError, IndexError, HeaderParseError):
         return  # an address the email package refuses is refused on both paths
     assert to_value(name, email) == expected
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    st.sampled_from(["zoë", "josé.ñ", "用户", "δοκιμή", "o'brien"]),
+    st.text(st.characters(codec="utf-8"), max_size=30),
+)
+def test_an_international_address_is_filled_as_it_is_built(local: str, name: str) -> None:
+    reader = recipient(email=f"{local}@example.org", name=name)
+    raw = build_message(variant(), HEADERS, reader)
+    assert raw == template().fill(reader)
+    head = raw.partition(b"\r\n\r\n")[0]
+    if local.isascii():  # an ASCII address: an ASCII header, whatever the name
+        assert head.isascii()
+        return
+    # UTF-8 in the To field only (RFC 6532), the address whole in it.
+    to = re.search(rb"^To: .*?(?=\r\n[^ \t])", head, re.S | re.M)
+    assert to is not None and f"{local}@example.org".encode() in to.group()
+    assert head.replace(to.group(), b"").isascii()

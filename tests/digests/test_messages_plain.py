@@ -13,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from syndicate._util.language import catalogue
+from syndicate._util.language import catalogue, shipped_languages
 from syndicate.digests import MessageTemplate, Recipient, build_message
 from syndicate.digests.messages import _base64_lines, _slot_bytes
 from syndicate.digests.render import GREETING_TOKEN, UNSUBSCRIBE_TOKEN
@@ -140,13 +140,31 @@ def test_base64_in_one_call_is_base64_a_line_at_a_time(data: bytes) -> None:
     assert _base64_lines(data) == b"".join(lines).replace(b"\n", b"\r\n")
 
 
-@pytest.mark.parametrize("language", ["de", "fr", "ru", "pt", "ar", "ja", "el", "ko"])
-def test_a_greeting_in_any_of_our_languages_gives_the_reference_bytes(language: str) -> None:
+@pytest.mark.parametrize("language", sorted(shipped_languages()))
+def test_a_greeting_in_any_of_our_languages_takes_the_plain_path_to_the_same_bytes(
+    language: str,
+) -> None:
     messages = catalogue(language)
     greetings = (messages.gettext("Hello %(name)s,"), messages.gettext("Hello,"))
     chosen = MessageTemplate.prepare(replace(variant(), greetings=greetings), HEADERS)
+    # Every subscriber of a site in any of our languages costs what an English one does.
+    assert chosen.plain is not None
     for reader in (
         Recipient("ann@example.org", "Ann Lee", "https://a.example/u/1", "mailto:u@a.example"),
         Recipient("bo@example.org", "", "https://a.example/u/2", "mailto:u@a.example"),
+        Recipient("o@example.org", "Seán O'Brien", "https://a.example/u/3", "mailto:u@a"),
     ):
         assert chosen.fill(reader) == build_message(chosen.variant, HEADERS, reader)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    greeting=st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs")), max_size=20),
+    reader=recipients(SHORT_NAMES, SHORT_EMAILS, UNSUBSCRIBE_URLS, refused_mailto=False),
+)
+def test_a_greeting_in_any_script_gives_the_reference_bytes(
+    greeting: str, reader: Recipient
+) -> None:
+    greetings = (greeting.replace("%", "%%") + " %(name)s", greeting.replace("%", "%%"))
+    chosen = MessageTemplate.prepare(replace(variant(), greetings=greetings), HEADERS)
+    assert chosen.fill(reader) == build_message(chosen.variant, HEADERS, reader)

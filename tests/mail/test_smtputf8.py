@@ -10,6 +10,7 @@ from pathlib import Path
 
 from syndicate import api
 from syndicate.mail.subscribers import normalise_email
+from syndicate.validate.digest.message import validate_digest_message
 from tests.mail.smtp_server import smtp_server
 from tests.mail.smtp_site import (
     ENV,
@@ -45,6 +46,15 @@ def test_it_is_sent_where_the_server_offers_smtputf8(tmp_path: Path) -> None:
     assert message["To"].addresses[0].addr_spec == ZOE
     assert "Zoë Ångström" in str(message["To"])
     assert send_status(root, ZOE) == ["sent"]
+    # And `syndicate validate` takes the message as it arrived: UTF-8 in To is allowed.
+    checked = validate_digest_message(received.content, "zoe.eml")
+    assert [f.message for f in checked.findings if f.code == "bad-header"] == []
+    for broken in (
+        received.content.replace(b"Subject: ", "Subject: Zoë ".encode(), 1),
+        # UTF-8 in To is for an address that needs it, not for a name beside an ASCII one.
+        received.content.replace(ZOE.encode(), b"zoe@example.org", 1),
+    ):
+        assert "bad-header" in [f.code for f in validate_digest_message(broken, "x.eml").findings]
 
 
 def test_it_waits_where_the_server_does_not(tmp_path: Path) -> None:
@@ -67,9 +77,10 @@ def test_it_waits_where_the_server_does_not(tmp_path: Path) -> None:
 def test_the_sign_up_confirmation_keeps_the_address_whole(tmp_path: Path) -> None:
     from syndicate.config import load_config
     from syndicate.serve.signup import confirmation_message
+    from syndicate.serve.speech import speeches_for
 
     root = tmp_path / "site"
     news_site(root, 25)
     config = load_config(root, ENV)
-    message = confirmation_message(config, config.templates(autoescape=False), "k" * 32, ZOE, "")
+    message = confirmation_message(config, speeches_for(config)["en"], "k" * 32, ZOE, "")
     assert f"To: {ZOE}".encode() in message  # UTF-8 (RFC 6532), not an encoded word

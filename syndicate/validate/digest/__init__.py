@@ -11,7 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from syndicate.validate.digest.html import validate_digest_html
-from syndicate.validate.digest.message import validate_digest_message, validate_mjml
+from syndicate.validate.digest.message import validate_digest_message
+from syndicate.validate.digest.mjml import validate_mjml
 from syndicate.validate.digest.text import validate_digest_text
 from syndicate.validate.report import FileReport
 

@@ -1,4 +1,4 @@
-"""Digest checks of a message (.eml) and of MJML source.
+"""Digest checks of a message (.eml).
 
 A message is read three ways: its raw lines (line length, bytes in the header),
 the header fields the stdlib email package parses from it, and its text and HTML
@@ -17,14 +17,10 @@ from email.parser import BytesParser
 from email.policy import default as POLICY
 from typing import Any, TypeVar
 
-from mjml import mjml2html
-
 from syndicate.validate.digest.common import (
     MAX_LINE_BYTES,
     PLACEHOLDER_KINDS,
-    Lines,
     Sink,
-    decode,
     placeholders,
     show,
     url_problem,
@@ -69,6 +65,7 @@ class _Checker:
     flagged: set[int | None] = field(default_factory=set)  # header lines with a bad-header
     fields: dict[str, list[tuple[str, str]]] | None = None  # by lowercased name: name, value
     budget: int = MAX_FIELDS  # header values still to parse
+    utf8_to: bool = False  # To holds an internationalised address, in UTF-8 (RFC 6532)
 
     def bad_header(self, message: str, line: int | None) -> None:
         """One bad-header per header line: the first thing wrong with it."""
@@ -132,7 +129,8 @@ def _safely(checker: _Checker, what: str, check: Callable[[], T]) -> T | None:
 
 
 def _check_raw_lines(checker: _Checker) -> None:
-    sink, in_header, position = checker.sink, True, 0
+    sink, in_header, position, field_name = checker.sink, True, 0, ""
+    to_fields: list[list[tuple[int, bytes]]] = []  # each To field's lines, with numbers
     for number, whole in enumerate(checker.raw.split(b"\n"), 1):
         position += len(whole) + 1
         line = whole.removesuffix(b"\r")
@@ -148,16 +146,46 @@ def _check_raw_lines(checker: _Checker) -> None:
         elif b":" not in line or not _FIELD_NAME.fullmatch(line.partition(b":")[0]):
             checker.bad_header(f"not a header field: {show(_text(line))}", number)
         else:
-            name = line.partition(b":")[0].decode("ascii").lower()
-            checker.header.lines.setdefault(name, []).append(number)
-        if in_header and _NON_ASCII.search(line):
-            checker.bad_header(
-                "raw non-ASCII bytes in the header: RFC 5322 wants ASCII, and RFC 2047 "
-                "encoded words for other text",
-                number,
-            )
+            field_name = line.partition(b":")[0].decode("ascii").lower()
+            checker.header.lines.setdefault(field_name, []).append(number)
+            if field_name == "to":
+                to_fields.append([])
+        if in_header and line and field_name == "to":
+            to_fields[-1].append((number, line))  # judged whole, below
+        elif in_header and _NON_ASCII.search(line):
+            checker.bad_header(_RAW_NON_ASCII, number)
         elif in_header and _CONTROL.search(line):
             checker.bad_header("a control character in the header", number)
+    for lines in to_fields:
+        _check_to_lines(checker, lines)
+
+
+_RAW_NON_ASCII = (
+    "raw non-ASCII bytes in the header: RFC 5322 wants ASCII, and RFC 2047 encoded words "
+    "for other text"
+)
+
+
+def _check_to_lines(checker: _Checker, lines: list[tuple[int, bytes]]) -> None:
+    """A To field may be UTF-8 where its address needs it: a local part in another
+    script (RFC 6532), sent only through servers that offer SMTPUTF8 (RFC 6531)."""
+    raw = [line for _, line in lines]
+    try:
+        value = b"".join(raw).decode("utf-8").partition(":")[2].strip()
+    except UnicodeDecodeError:
+        value = ""
+    address = value[value.rfind("<") + 1 : value.rfind(">")] if value.endswith(">") else value
+    international = not address.partition("@")[0].isascii()
+    for number, line in lines:
+        if _NON_ASCII.search(line) and not international:
+            checker.bad_header(_RAW_NON_ASCII, number)
+        elif _CONTROL.search(line):
+            checker.bad_header("a control character in the header", number)
+    checker.utf8_to = checker.utf8_to or (international and any(map(_NON_ASCII.search, raw)))
+
+
+def _non_ascii_defect(defect: Exception) -> bool:
+    return isinstance(defect, email.errors.NonASCIILocalPartDefect) or "Non-ASCII" in str(defect)
 
 
 def _text(data: bytes) -> str:
@@ -191,8 +219,11 @@ def _check_headers(checker: _Checker, message: Message) -> None:
     for name in names.values():
         for line, value in checker.values(message, name):
             for defect in getattr(value, "defects", ()):
-                if not isinstance(defect, email.errors.ObsoleteHeaderDefect):
-                    checker.bad_header(f"{name}: {_describe(defect)}", line)
+                if isinstance(defect, email.errors.ObsoleteHeaderDefect):
+                    continue
+                if checker.utf8_to and name.lower() == "to" and _non_ascii_defect(defect):
+                    continue  # the UTF-8 the raw check took (the parser reads ASCII)
+                checker.bad_header(f"{name}: {_describe(defect)}", line)
             for _, kind, found in placeholders(str(value), fields=name.lower() == "subject"):
                 if kind != "token" and checker.sink.is_content(found):
                     continue
@@ -350,41 +381,3 @@ def _check_defects(checker: _Checker, message: Message) -> None:
                 checker.sink.add("bad-encoding", f"the body's base64: {_describe(defect)}")
             elif not isinstance(defect, _RAW_DEFECTS):
                 checker.bad_header(_describe(defect), None)
-
-
-# --- MJML ---------------------------------------------------------------------------
-
-_LEADING = re.compile(r"\A(?:\s|<!--.*?-->)*", re.S)
-_ROOT = re.compile(r"<mjml(?=[\s>/]|\Z)")
-_FIRST_TAG = re.compile(r"<([A-Za-z?!][^\s>/]*)")
-_POSITION = re.compile(r"at position (\d+):(\d+)")
-
-
-def validate_mjml(content: bytes, path: str) -> FileReport:
-    """MJML source: whether it compiles (with mjml-python, as digests are compiled).
-    Template placeholders are not looked for: rendered MJML holds the slot tokens."""
-    report = FileReport(path, "mjml")
-    sink = Sink(report)
-    text = decode(sink, content, None)
-    lines = Lines(text)
-    start = _LEADING.match(text)
-    offset = start.end() if start else 0
-    if not _ROOT.match(text, offset):
-        tag = _FIRST_TAG.match(text, offset)
-        what = f"the root is <{tag.group(1)[:40]}>" if tag else "no element"
-        sink.add("mjml-error", f"not MJML: {what}, not <mjml>", *lines.at(offset))
-    else:
-        try:
-            mjml2html(text)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except BaseException as exc:  # pyo3 raises a Rust panic as a BaseException
-            said = str(exc) or type(exc).__name__
-            position = _POSITION.search(said)
-            line, column = (None, None)
-            if position:  # a byte offset in the UTF-8 source
-                before = text.encode("utf-8")[: int(position.group(1))]
-                line, column = lines.at(len(before.decode("utf-8", errors="replace")))
-            sink.add("mjml-error", f"the MJML does not compile: {said}", line, column)
-    sink.finish()
-    return report
