@@ -5,7 +5,6 @@ Like the CLI commands, it never prints; unlike them, it never exits.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from syndicate.config import LoadedConfig, load_config
 from syndicate.digests.edition import DigestEdition, since_start
 from syndicate.digests.plan import PreparedEdition, plan_edition
 from syndicate.digests.publish import Preview, commit_edition, preview_edition
-from syndicate.digests.variants import ALL_SECTIONS
+from syndicate.digests.variants import ALL_SECTIONS, variant_label
 from syndicate.errors import ConfigError, Problem, SiteError
 from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_feeds
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
@@ -232,8 +231,7 @@ def _validate(
             # Each variant subscribers get, as a sample message (named for its sections).
             for key, sample in prepared.sends.samples(config).items():
                 if key != ALL_SECTIONS:
-                    label = "+".join(json.loads(key))
-                    digest.append((f"{folder}/sample.eml[{label}]", sample))
+                    digest.append((f"{folder}/sample.eml[{variant_label(key)}]", sample))
     return validate_outputs(changed, digest, records)
 
 

@@ -70,20 +70,22 @@ class LoadedConfig:
     def title(self) -> str:
         return self.settings.site.title or self.paths.root.resolve().name
 
-    def templates(self, *, autoescape: bool = True) -> jinja2.Environment:
-        """The site's templates (its own over ours), speaking the site's language (its
-        catalogue over ours)."""
+    def templates(
+        self, *, autoescape: bool = True, language: str | None = None
+    ) -> jinja2.Environment:
+        """The site's templates (its own over ours), speaking `language` (by default
+        the site's): its catalogue over ours."""
         return template_environment(
             self.paths.templates,
             autoescape=autoescape,
-            language=self.settings.site.language,
+            language=language or self.settings.site.language,
             site_locale_dir=self.paths.locale,
         )
 
-    def messages(self) -> gettext.NullTranslations:
-        """The site's message catalogue, for the words that code (not a template)
-        writes: subjects, notices."""
-        return catalogue(self.settings.site.language, self.paths.locale)
+    def messages(self, language: str | None = None) -> gettext.NullTranslations:
+        """The message catalogue of `language` (by default the site's), for the words
+        that code (not a template) writes: subjects, notices."""
+        return catalogue(language or self.settings.site.language, self.paths.locale)
 
     def require_real_links(self) -> None:
         """Refuse to mail anyone real while every link would point at localhost."""
@@ -137,7 +139,9 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
                 field="site.base_url",
             )
         )
-    warnings.extend(_language_warnings(settings.site.language, paths, name if text else None))
+    for language in settings.site.offered_languages:
+        key = "site.language" if language == settings.site.language else "site.languages"
+        warnings.extend(_language_warnings(language, paths, name if text else None, key))
     return LoadedConfig(
         settings,
         _secrets(environ),
@@ -148,7 +152,9 @@ def load_config(root: Path, environ: Mapping[str, str]) -> LoadedConfig:
     )
 
 
-def _language_warnings(language: str, paths: SitePaths, name: str | None) -> list[Problem]:
+def _language_warnings(
+    language: str, paths: SitePaths, name: str | None, key: str
+) -> list[Problem]:
     """A site's broken catalogue is an error with its line; a language that neither we
     nor the site have a catalogue for is a warning (its dates and plurals still follow
     CLDR)."""
@@ -165,7 +171,7 @@ def _language_warnings(language: str, paths: SitePaths, name: str | None) -> lis
                 f"the site's catalogue for {language!r} leaves {len(missing)} strings "
                 f"untranslated (English is used for them): {shown}",
                 file=name,
-                field="site.language",
+                field=key,
             )
         ]
     if primary == "en" or primary in shipped_languages() or messages.info():
@@ -175,7 +181,7 @@ def _language_warnings(language: str, paths: SitePaths, name: str | None) -> lis
             f"no catalogue for {language!r}: readers' words stay in English (dates and "
             f"plurals follow CLDR); add locale/{primary}/LC_MESSAGES/syndicate.po",
             file=name,
-            field="site.language",
+            field=key,
         )
     ]
 

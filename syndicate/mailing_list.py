@@ -51,8 +51,9 @@ def import_subscribers(
 ) -> tuple[ImportResult, list[Problem]]:
     """The good rows of `csv_file` into the site's subscribers; a problem for each bad
     one. Nobody who left is made active again, unless `resubscribe`."""
-    rows, problems = read_subscriber_csv(csv_file)
-    with _store_of(target, environ) as store:
+    config = load_config(target, environ)
+    rows, problems = read_subscriber_csv(csv_file, config.settings.site.offered_languages)
+    with StateStore(config.store) as store:
         return store.subscribers.upsert(rows, resubscribe=resubscribe), problems
 
 
@@ -63,20 +64,26 @@ def add_subscriber(
     *,
     name: str | None = None,
     sections: str | None = None,
+    language: str | None = None,
     resubscribe: bool = False,
 ) -> tuple[str, ImportResult]:
-    """Add a subscriber, or change the name and sections (those given) of one; returns
-    the address as stored, and what was done."""
+    """Add a subscriber, or change the name, sections and language (those given) of
+    one; returns the address as stored, and what was done."""
+    config = load_config(target, environ)
+    offered = config.settings.site.offered_languages
     try:
-        checked = check_row(email, name or "", sections or "")
+        checked = check_row(
+            email, name or "", sections or "", language=language or "", offered=offered
+        )
     except RowError as exc:
         raise ConfigError(str(exc), field=exc.field) from None
     row = replace(
         checked,
         name=None if name is None else checked.name,
         sections=None if sections is None else checked.sections,
+        language=None if language is None else checked.language,
     )
-    with _store_of(target, environ) as store:
+    with StateStore(config.store) as store:
         return row.email, store.subscribers.upsert([row], resubscribe=resubscribe)
 
 

@@ -71,6 +71,8 @@ class SiteSettings(_Table):
     sections: list[str] = Field(default_factory=list)
     url_pattern: str = "{base_url}{section}/{slug}/"
     language: str = "en"
+    # Languages subscribers may choose, besides `language` (SPEC section 10).
+    languages: list[str] = Field(default_factory=list)
     # Extensions beyond SPEC section 10.
     timezone: str = "UTC"
     section_aliases: dict[str, str] = Field(default_factory=dict)
@@ -128,10 +130,26 @@ class SiteSettings(_Table):
     @field_validator("language")
     @classmethod
     def _language_tag(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-            raise ValueError(f"not a language tag such as 'en' or 'pt-BR': {value!r}")
-        site_locale(value)  # CLDR must know it: its dates, plurals and direction
+        return _known_language(value)
+
+    @field_validator("languages")
+    @classmethod
+    def _language_tags(cls, value: list[str]) -> list[str]:
+        seen: dict[str, str] = {}
+        for tag in value:
+            canonical = str(site_locale(_known_language(tag)))
+            if canonical in seen:
+                raise ValueError(f"{seen[canonical]!r} and {tag!r} are the same language")
+            seen[canonical] = tag
         return value
+
+    @property
+    def offered_languages(self) -> tuple[str, ...]:
+        """The languages subscribers may choose: the site's own first (what a subscriber
+        who chose none gets), then the others of `languages`."""
+        own = str(site_locale(self.language))
+        others = [tag for tag in self.languages if str(site_locale(tag)) != own]
+        return (self.language, *others)
 
     @field_validator("timezone")
     @classmethod
@@ -149,6 +167,13 @@ class SiteSettings(_Table):
     @property
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or "localhost"
+
+
+def _known_language(value: str) -> str:
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
+        raise ValueError(f"not a language tag such as 'en' or 'pt-BR': {value!r}")
+    site_locale(value)  # CLDR must know it: its dates, plurals and direction
+    return value
 
 
 class ImportSettings(_Table):
@@ -170,9 +195,12 @@ class FeedSettings(_Table):
         return list(dict.fromkeys(value))
 
 
+DEFAULT_SUBJECT = "{site} digest: {date}"
+
+
 class DigestSettings(_Table):
     from_: str | None = Field(default=None, alias="from")
-    subject: str = "{site} digest: {date}"
+    subject: str = DEFAULT_SUBJECT  # the default is in each subscriber's language
     since: str = "last-edition"
     # Extension: printed in every digest's footer (anti-spam laws ask for one).
     postal_address: str = ""

@@ -327,3 +327,35 @@ def _persian_catalogue_of_one_string(site: Path) -> None:
         'msgid "Related"\nmsgstr "مطالب مرتبط"\n',
         encoding="utf-8",
     )
+
+
+def test_the_languages_subscribers_may_choose(tmp_path: Path) -> None:
+    write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\nlanguages = ["de", "EN"]\n')
+    site = load_config(tmp_path, {}).settings.site
+    assert site.offered_languages == ("en", "de")  # the site's own first, once
+    write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\n')
+    assert load_config(tmp_path, {}).settings.site.offered_languages == ("en",)
+
+
+@pytest.mark.parametrize(
+    ("languages", "message"),
+    [
+        ('["de-AT", "de-at"]', "'de-AT' and 'de-at' are the same language"),
+        ('["de", "xx-QQ"]', "not a language that CLDR knows"),
+        ('["deutsch"]', "not a language tag"),
+    ],
+)
+def test_a_bad_list_of_languages_is_one_error_naming_the_key(
+    tmp_path: Path, languages: str, message: str
+) -> None:
+    write_config(tmp_path, f"[site]\nlanguages = {languages}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(tmp_path, {})
+    assert raised.value.problem.field == "site.languages"
+    assert (raised.value.problem.line, message in raised.value.problem.message) == (2, True)
+
+
+def test_an_offered_language_without_a_catalogue_is_a_warning_of_its_own(tmp_path: Path) -> None:
+    write_config(tmp_path, '[site]\nbase_url = "https://a.example/"\nlanguages = ["fa"]\n')
+    [warning] = load_config(tmp_path, {}).warnings
+    assert warning.field == "site.languages" and "no catalogue for 'fa'" in warning.message

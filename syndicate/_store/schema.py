@@ -141,6 +141,10 @@ MIGRATIONS: tuple[str, ...] = (
         previous INTEGER NOT NULL
     ) WITHOUT ROWID;
     """,
+    # 9: the language a subscriber reads their digest in ('': the site's).
+    """
+    ALTER TABLE subscriber ADD COLUMN language TEXT NOT NULL DEFAULT '';
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

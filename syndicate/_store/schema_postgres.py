@@ -102,7 +102,9 @@ CREATE TABLE rate_count (
 """.replace(" TEXT", ' TEXT COLLATE "C"')
 
 # Migrations after BASE_VERSION, by the version they make: {9: "..."}.
-MIGRATIONS: dict[int, str] = {}
+MIGRATIONS: dict[int, str] = {
+    9: "ALTER TABLE subscriber ADD COLUMN language TEXT COLLATE \"C\" NOT NULL DEFAULT ''",
+}
 SCHEMA_VERSION = BASE_VERSION + len(MIGRATIONS)
 
 # Every table, in an order that respects their references (for copying and counting).

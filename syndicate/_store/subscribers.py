@@ -31,6 +31,7 @@ class Subscriber:
     status: Status
     created_at: datetime
     updated_at: datetime
+    language: str = ""  # '': the site's
 
     def as_json(self) -> dict[str, object]:
         return {
@@ -38,14 +39,15 @@ class Subscriber:
             "name": self.name,
             "sections": list(self.sections),
             "status": self.status,
+            "language": self.language,
             "created_at": self.created_at.isoformat(),
             "updated_at": self.updated_at.isoformat(),
         }
 
 
 # An active subscriber whose address is not suppressed, as an edition's plan reads
-# them: (id, the sections they chose as stored: JSON).
-Subscription = tuple[int, str]
+# them: (id, the sections they chose as stored: JSON, their language: '' the site's).
+Subscription = tuple[int, str, str]
 PAGE = 5000  # subscribers read at a time, for an edition's plan: memory stays flat
 
 
@@ -58,6 +60,7 @@ class SubscriberRow:
     sections: tuple[str, ...] | None = ()
     status: Status = "active"
     line: int | None = None
+    language: str | None = ""  # '': the site's; None: keep what is stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,9 +116,10 @@ class SubscriberBook:
     ) -> None:
         marks = ",".join("?" * len(chunk))
         known = {
-            email: (name, sections, status)
-            for email, name, sections, status in db.execute(
-                f"SELECT email, name, sections, status FROM subscriber WHERE email IN ({marks})",
+            email: (name, sections, status, language)
+            for email, name, sections, status, language in db.execute(
+                "SELECT email, name, sections, status, language FROM subscriber"
+                f" WHERE email IN ({marks})",
                 list(chunk),
             )
         }
@@ -129,27 +133,29 @@ class SubscriberBook:
                 if row.sections is not None
                 else (before[1] if before else "[]")
             )
+            language = row.language if row.language is not None else (before[3] if before else "")
             if before is None:
-                new.append((email, name, sections, row.status, stamp, stamp))
+                new.append((email, name, sections, row.status, language, stamp, stamp))
                 continue
             status = row.status
             if before[2] in ("unsubscribed", "bounced") and status == "active" and not resubscribe:
                 status = before[2]
                 counts[3] += 1
-            if before == (name, sections, status):
+            if before == (name, sections, status, language):
                 counts[2] += 1
                 continue
-            changed.append((name, sections, status, stamp, email))
+            changed.append((name, sections, status, language, stamp, email))
         if new:
             db.executemany(
-                "INSERT INTO subscriber (email, name, sections, status, created_at, updated_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
+                "INSERT INTO subscriber"
+                " (email, name, sections, status, language, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
                 new,
             )
         if changed:
             db.executemany(
-                "UPDATE subscriber SET name = ?, sections = ?, status = ?, updated_at = ?"
-                " WHERE email = ?",
+                "UPDATE subscriber SET name = ?, sections = ?, status = ?, language = ?,"
+                " updated_at = ? WHERE email = ?",
                 changed,
             )
         counts[0] += len(new)
@@ -179,17 +185,13 @@ class SubscriberBook:
             return True
 
     def all(self) -> list[Subscriber]:
-        rows = self.store.db.execute(
-            "SELECT id, email, name, sections, status, created_at, updated_at FROM subscriber"
-            " ORDER BY email"
-        )
+        rows = self.store.db.execute(_COLUMNS + " ORDER BY email")
         return [_subscriber(row) for row in rows]
 
     def find(self, email: str) -> Subscriber | None:
         """The subscriber with this address (as stored), if any."""
         row = self.store.db.execute(
-            "SELECT id, email, name, sections, status, created_at, updated_at FROM subscriber"
-            " WHERE email = ?",
+            _COLUMNS + " WHERE email = ?",
             (email,),
         ).fetchone()
         return None if row is None else _subscriber(row)
@@ -200,8 +202,7 @@ class SubscriberBook:
 
     def get(self, subscriber_id: int) -> Subscriber | None:
         row = self.store.db.execute(
-            "SELECT id, email, name, sections, status, created_at, updated_at FROM subscriber"
-            " WHERE id = ?",
+            _COLUMNS + " WHERE id = ?",
             (subscriber_id,),
         ).fetchone()
         return None if row is None else _subscriber(row)
@@ -217,12 +218,13 @@ class SubscriberBook:
         after = 0
         while True:
             rows = self.store.db.execute(
-                "SELECT b.id, b.sections FROM subscriber b WHERE b.status = 'active'"
+                "SELECT b.id, b.sections, b.language FROM subscriber b"
+                " WHERE b.status = 'active'"
                 " AND b.id > ? AND NOT EXISTS (SELECT 1 FROM suppression p"
                 " WHERE p.email = b.email) ORDER BY b.id LIMIT ?",
                 (after, PAGE),
             ).fetchall()
-            yield from ((int(sid), str(sections)) for sid, sections in rows)
+            yield from ((int(sid), str(sections), str(lang)) for sid, sections, lang in rows)
             if len(rows) < PAGE:
                 return
             after = rows[-1][0]
@@ -244,7 +246,12 @@ class SubscriberBook:
         return {row[0] for row in self.store.db.execute("SELECT email FROM suppression")}
 
 
-def _subscriber(row: tuple[int, str, str, str, str, str, str]) -> Subscriber:
+_COLUMNS = (
+    "SELECT id, email, name, sections, status, created_at, updated_at, language FROM subscriber"
+)
+
+
+def _subscriber(row: tuple[int, str, str, str, str, str, str, str]) -> Subscriber:
     return Subscriber(
         id=row[0],
         email=row[1],
@@ -253,6 +260,7 @@ def _subscriber(row: tuple[int, str, str, str, str, str, str]) -> Subscriber:
         status=cast(Status, row[4]),
         created_at=datetime.fromisoformat(row[5]),
         updated_at=datetime.fromisoformat(row[6]),
+        language=row[7],
     )
 
 

@@ -12,12 +12,14 @@ import difflib
 import gettext
 import io
 import re
+from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from babel import Locale, UnknownLocaleError
+from babel.core import get_global
 from babel.dates import format_date
 from babel.localedata import locale_identifiers
 from babel.messages.catalog import Message
@@ -82,14 +84,23 @@ def _key(identifier: str | tuple[str, ...] | list[str]) -> str:
 def site_locale(tag: str) -> Locale:
     """The CLDR locale of a language tag ('de', 'pt-BR', 'zh-Hans'); ValueError naming
     close matches when CLDR does not know it."""
-    try:
-        return Locale.parse(tag, sep="-")
-    except (UnknownLocaleError, ValueError):
-        pass
+    locale = _known_locale(tag)
+    if locale is not None:
+        return locale
     known = sorted({identifier.replace("_", "-") for identifier in locale_identifiers()})
     close = difflib.get_close_matches(tag, known, n=4, cutoff=0.6)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise ValueError(f"{tag!r} is not a language that CLDR knows{hint}")
+
+
+@lru_cache(maxsize=512)  # tags come from readers' browsers too: bounded
+def _known_locale(tag: str) -> Locale | None:
+    """The CLDR locale of a tag, or None; quick (no close matches), for tags that
+    readers' browsers send."""
+    try:
+        return Locale.parse(tag, sep="-")
+    except (UnknownLocaleError, ValueError):
+        return None
 
 
 def is_right_to_left(locale: Locale) -> bool:
@@ -201,3 +212,66 @@ def long_date(moment: datetime, zone: ZoneInfo, locale: Locale) -> str:
 def short_date(moment: datetime, zone: ZoneInfo, locale: Locale) -> str:
     """'Dec 6, 2026', '06.12.2026'."""
     return format_date(moment.astimezone(zone).date(), "medium", locale=locale)
+
+
+def matching_language(tag: str, offered: Sequence[str]) -> str | None:
+    """The one of `offered` (as spelt there) that a reader asking for `tag` gets: the
+    same language tag, else one of the same language and script (CLDR's likely one
+    where a tag names none), the same region first ('de-AT' gets 'de', 'zh-CN' gets
+    'zh-Hans' and never 'zh-Hant'); None: none."""
+    wanted = _known_locale(tag.strip().replace("_", "-"))
+    if wanted is None:
+        return None
+    best: tuple[int, str] | None = None
+    for candidate in offered:
+        locale = site_locale(candidate)
+        if locale.language != wanted.language or _script(locale) != _script(wanted):
+            continue
+        if str(locale) == str(wanted):
+            return candidate
+        # Rank: the same region, then no region, then another region.
+        rank = 0 if locale.territory == wanted.territory else 1 if not locale.territory else 2
+        if best is None or rank < best[0]:
+            best = (rank, candidate)
+    return None if best is None else best[1]
+
+
+def _script(locale: Locale) -> str:
+    """The locale's script, or the one CLDR takes as likely for it ('zh-TW': Hant)."""
+    if locale.script:
+        return str(locale.script)
+    likely = get_global("likely_subtags")
+    for key in (f"{locale.language}_{locale.territory}", locale.language):
+        found = likely.get(key)
+        if found:
+            parts = str(found).split("_")
+            return parts[1] if len(parts) > 2 else ""
+    return ""
+
+
+_MAX_ACCEPT = 40  # entries read of an Accept-Language header: browsers send a handful
+
+
+def preferred_language(accept_language: str, offered: Sequence[str]) -> str | None:
+    """The offered language that an Accept-Language header (RFC 9110) prefers most;
+    None: it asks for none of them (or says nothing readable)."""
+    ranked: list[tuple[float, int, str]] = []
+    for position, entry in enumerate(accept_language.split(",")[:_MAX_ACCEPT]):
+        tag, _, params = entry.strip().partition(";")
+        weight = 1.0
+        name, _, value = params.strip().partition("=")
+        if name.strip().lower() == "q":
+            try:
+                weight = float(value.strip())
+            except ValueError:
+                continue
+            if not 0 < weight <= 1:  # q=0: "not this one"; other values are not q-values
+                continue
+        tag = tag.strip()
+        if re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", tag):
+            ranked.append((-weight, position, tag))
+    for _, _, tag in sorted(ranked):
+        found = matching_language(tag, offered)
+        if found is not None:
+            return found
+    return None

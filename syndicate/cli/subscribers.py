@@ -23,7 +23,9 @@ DirOption = Annotated[
 
 @app.command("import")
 def import_(
-    csv_file: Annotated[Path, typer.Argument(help="Columns: email, name, sections, status.")],
+    csv_file: Annotated[
+        Path, typer.Argument(help="Columns: email, name, sections, status, language.")
+    ],
     site_dir: DirOption = Path("."),
     resubscribe: Annotated[
         bool, typer.Option(help="Make active again those who unsubscribed or bounced.")
@@ -67,13 +69,23 @@ def add(
         str | None,
         typer.Option(help="Sections, ';'-separated, such as World;Business (none: all)."),
     ] = None,
+    language: Annotated[
+        str | None,
+        typer.Option(help="The digest's language: one of site.languages ('': the site's)."),
+    ] = None,
     site_dir: DirOption = Path("."),
     resubscribe: Annotated[bool, typer.Option(help="Even if they unsubscribed before.")] = False,
 ) -> None:
-    """Add a subscriber, or change one's name and sections (those given)."""
+    """Add a subscriber, or change one's name, sections and language (those given)."""
     with reporting():
         address, result = mailing_list.add_subscriber(
-            site_dir, os.environ, email, name=name, sections=sections, resubscribe=resubscribe
+            site_dir,
+            os.environ,
+            email,
+            name=name,
+            sections=sections,
+            language=language,
+            resubscribe=resubscribe,
         )
     if result.kept_unsubscribed:
         out.print(Text(f"{address} unsubscribed before: kept so (--resubscribe to change)."))
@@ -119,11 +131,13 @@ def list_(
     if as_json:
         write_json([{**s.as_json(), "suppressed": held} for s, held in subscribers], indent=2)
         return
-    table = Table("email", "name", "sections", "status")
+    table = Table("email", "name", "sections", "language", "status")
     for subscriber, held in subscribers:
         status = subscriber.status + (" (suppressed)" if held else "")
         sections = "; ".join(subscriber.sections) or "all"
-        table.add_row(*(Text(v) for v in (subscriber.email, subscriber.name, sections, status)))
+        language = subscriber.language or "site's"
+        cells = (subscriber.email, subscriber.name, sections, language, status)
+        table.add_row(*(Text(v) for v in cells))
     out.print(table)
 
 
@@ -147,6 +161,7 @@ def show(
                 "name": subscriber.name,
                 "status": subscriber.status,
                 "sections": list(subscriber.sections),
+                "language": subscriber.language,
                 "created": subscriber.created_at.isoformat(),
                 "updated": subscriber.updated_at.isoformat(),
                 "events": [event.as_json() for event in events],
@@ -156,7 +171,10 @@ def show(
         return
     sections = "; ".join(subscriber.sections) or "all"
     out.print(Text(f"{subscriber.email} ({subscriber.name or 'no name'}): {subscriber.status}"))
-    out.print(Text(f"sections: {sections}; since {subscriber.created_at:%Y-%m-%d}"))
+    language = subscriber.language or "the site's"
+    out.print(
+        Text(f"sections: {sections}; language: {language}; since {subscriber.created_at:%Y-%m-%d}")
+    )
     table = Table("at", "kind", "status", "edition", "diagnostic")
     for event in events:
         cells = (

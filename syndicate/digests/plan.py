@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.headerregistry import Address
 
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import Subscription
+from syndicate._util.language import matching_language
 from syndicate.config import LoadedConfig
 from syndicate.digests.edition import (
     DigestEdition,
@@ -38,16 +40,19 @@ from syndicate.digests.render import (
 )
 from syndicate.digests.variants import variant_key
 from syndicate.errors import Problem
+from syndicate.settings import DEFAULT_SUBJECT
 from syndicate.site.records import Article
 
 
-def edition_headers(config: LoadedConfig, edition: DigestEdition) -> EditionHeaders:
+def edition_headers(
+    config: LoadedConfig, edition: DigestEdition, language: str | None = None
+) -> EditionHeaders:
+    """The headers of an edition's messages in `language` (by default the site's)."""
     site = digest_site(config)
-    date_label = long_date(edition.created_at, site.zone, site.language)
+    spoken = language or site.language
+    date_label = long_date(edition.created_at, site.zone, spoken)
     title = header_text(site.title)
-    subject = config.settings.digest.subject.format(
-        site=title, date=date_label, edition=edition.edition_id
-    )
+    subject = digest_subject(config, title, date_label, edition.edition_id, language)
     sender = config.settings.digest.from_ or str(
         Address(display_name=title, addr_spec=digest_address(site.host))
     )
@@ -61,6 +66,23 @@ def edition_headers(config: LoadedConfig, edition: DigestEdition) -> EditionHead
         host=site.host,
         edition_id=edition.edition_id,
     )
+
+
+def digest_subject(
+    config: LoadedConfig, title: str, date_label: str, edition_id: str, language: str | None
+) -> str:
+    """digest.subject filled in; the default one in `language` (a site that sets its
+    own subject has written it in its own words)."""
+    template = config.settings.digest.subject
+    # The default's English, even written out in syndicate.toml (SPEC's example has
+    # it), is the default: each reader gets it in their language.
+    if template == DEFAULT_SUBJECT:
+        translated = config.messages(language).gettext("%(site)s digest: %(date)s")
+        try:
+            return translated % {"site": title, "date": date_label}
+        except (KeyError, ValueError, TypeError):  # a site's catalogue may be broken
+            pass
+    return template.format(site=title, date=date_label, edition=edition_id)
 
 
 def sample_reader(config: LoadedConfig) -> Recipient:
@@ -133,17 +155,24 @@ class Sends:
 
 @dataclass(frozen=True)
 class PlannedSends:
-    """Who gets an edition, and in which variant (the sections they chose)."""
+    """Who gets an edition, and in which variant (the sections they chose, in the
+    language they chose)."""
 
     variants: dict[str, RenderedVariant]  # by variant key
     sends: Sends
     suppressed: int  # active subscribers whose address is suppressed
-    headers: EditionHeaders
+    headers: EditionHeaders  # in the site's language
+    headers_in: dict[str, EditionHeaders] = field(default_factory=dict)  # other languages
+
+    def headers_of(self, variant: RenderedVariant) -> EditionHeaders:
+        return self.headers if variant.language is None else self.headers_in[variant.language]
 
     def samples(self, config: LoadedConfig) -> dict[str, bytes]:
         """A sample message of each variant, for the checks before anything goes out."""
         reader = sample_reader(config)
-        return {key: build_message(v, self.headers, reader) for key, v in self.variants.items()}
+        return {
+            key: build_message(v, self.headers_of(v), reader) for key, v in self.variants.items()
+        }
 
 
 @dataclass(frozen=True)
@@ -187,56 +216,116 @@ def prepare_edition(
         "sample.eml": sample,
     }
     sends = None
+    warnings = unresolved_related(edition)
     if subscriptions is not None:
-        sends = plan_sends(renderer, edition, headers, variant, subscriptions, suppressed)
-    warnings = tuple(unresolved_related(edition))
-    return PreparedEdition(edition, files, warnings, config.title, sends)
+        languages = EditionLanguages(config, edition, renderer, headers)
+        sends = plan_sends(languages, edition, variant, subscriptions, suppressed)
+        warnings += languages.warnings()
+    return PreparedEdition(edition, files, tuple(warnings), config.title, sends)
+
+
+class EditionLanguages:
+    """An edition's renderer and headers in each language that its subscribers read,
+    each made the first time a subscriber needs it (None: the site's language)."""
+
+    def __init__(
+        self,
+        config: LoadedConfig,
+        edition: DigestEdition,
+        renderer: DigestRenderer,
+        headers: EditionHeaders,
+    ) -> None:
+        self.config = config
+        self.edition = edition
+        self.offered = config.settings.site.offered_languages
+        self.renderers: dict[str | None, DigestRenderer] = {None: renderer}
+        self.site_headers = headers
+        self.headers: dict[str, EditionHeaders] = {}
+        # A stored language: the one it gets (None: the site's), and whether the site
+        # still offers it.
+        self.resolved: dict[str, tuple[str | None, bool]] = {"": (None, True)}
+        self.unoffered: Counter[str] = Counter()  # subscribers' languages no longer offered
+
+    def of(self, stored: str) -> str | None:
+        """The language a subscriber's stored choice gets: one of the site's others,
+        or None (the site's own: their choice, none, or one no longer offered)."""
+        if stored not in self.resolved:
+            found = matching_language(stored, self.offered)
+            language = None if found in (None, self.offered[0]) else found
+            self.resolved[stored] = (language, found is not None)
+        language, offered = self.resolved[stored]
+        if not offered:
+            self.unoffered[stored] += 1
+        return language
+
+    def renderer(self, language: str | None) -> DigestRenderer:
+        if language not in self.renderers:
+            self.renderers[language] = renderer_for(self.config, language)
+            if language is not None:
+                self.headers[language] = edition_headers(self.config, self.edition, language)
+        return self.renderers[language]
+
+    def warnings(self) -> list[Problem]:
+        own = self.offered[0]
+        return [
+            Problem(
+                f"{count} subscriber{'s' if count > 1 else ''} chose {language!r}, which "
+                f"site.languages does not list: they get the digest in {own!r}",
+                field="site.languages",
+            )
+            for language, count in sorted(self.unoffered.items())
+        ]
 
 
 def plan_sends(
-    renderer: DigestRenderer,
+    languages: EditionLanguages,
     edition: DigestEdition,
-    headers: EditionHeaders,
     everything: RenderedVariant,
     subscriptions: Iterable[Subscription],
     suppressed: int,
 ) -> PlannedSends:
     """Each subscriber's variant: the edition's sections they chose (all, when they
-    chose none); a subscriber whose sections have no story this time gets none. Read
-    as a stream: memory holds the variants and an id per recipient, not subscribers."""
+    chose none) in their language; a subscriber whose sections have no story this time
+    gets none. Read as a stream: memory holds the variants and an id per recipient,
+    not subscribers."""
     in_edition = {block.name.casefold(): block.name for block in edition.sections}
     variants: dict[str, RenderedVariant] = {variant_key(None): everything}
-    keys: dict[str, str | None] = {}  # by the sections as stored: few distinct ones
+    # By the sections and language as stored: few distinct ones.
+    keys: dict[tuple[str, str | None], str | None] = {}
     sends = Sends()
-    for subscriber_id, stored in subscriptions:
-        if stored not in keys:
-            keys[stored] = _variant_of(renderer, edition, in_edition, stored, variants)
-        key = keys[stored]
+    for subscriber_id, stored, stored_language in subscriptions:
+        choice = (stored, languages.of(stored_language))
+        if choice not in keys:
+            keys[choice] = _variant_of(languages, edition, in_edition, choice, variants)
+        key = keys[choice]
         if key is not None:
             sends.add(subscriber_id, key)
     used = sends.keys()
     # The all-sections variant was rendered for the sample message; keep it only if sent.
     kept = {key: variant for key, variant in variants.items() if key in used}
-    return PlannedSends(kept, sends, suppressed, headers)
+    return PlannedSends(kept, sends, suppressed, languages.site_headers, languages.headers)
 
 
 def _variant_of(
-    renderer: DigestRenderer,
+    languages: EditionLanguages,
     edition: DigestEdition,
     in_edition: dict[str, str],
-    stored: str,
+    choice: tuple[str, str | None],
     variants: dict[str, RenderedVariant],
 ) -> str | None:
-    """The variant key for a subscriber's sections (as stored: JSON), rendering the
-    variant the first time it is needed; None: none of their sections is in it."""
+    """The variant key for a subscriber's sections (as stored: JSON) and language,
+    rendering the variant the first time it is needed; None: none of their sections
+    is in it."""
+    stored, language = choice
     chosen_sections = tuple(json.loads(stored))
     chosen = {in_edition[s.casefold()] for s in chosen_sections if s.casefold() in in_edition}
     if chosen_sections and not chosen:
         return None
     sections = None if not chosen_sections or len(chosen) == len(in_edition) else chosen
-    key = variant_key(None if sections is None else frozenset(sections))
+    key = variant_key(None if sections is None else frozenset(sections), language)
     if key not in variants:
-        variants[key] = renderer.render(edition, frozenset(sections or ()))
+        renderer = languages.renderer(language)
+        variants[key] = renderer.render(edition, None if sections is None else frozenset(sections))
     return key
 
 

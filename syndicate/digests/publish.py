@@ -109,7 +109,9 @@ def commit_edition(config: LoadedConfig, prepared: PreparedEdition | None) -> Ed
         if plan is None:
             store.editions.record(record)
         else:
-            rendered = {key: dump_variant(v, plan.headers) for key, v in plan.variants.items()}
+            rendered = {
+                key: dump_variant(v, plan.headers_of(v)) for key, v in plan.variants.items()
+            }
             store.editions.record(record, rendered, plan.sends)
     return EditionReport(edition, folder, prepared.warnings, plan)
 

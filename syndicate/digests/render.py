@@ -7,7 +7,7 @@ tokens that messages.py fills in for each subscriber.
 from __future__ import annotations
 
 import gettext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
@@ -52,8 +52,9 @@ class RenderedVariant:
     text: str
     preheader: str
     story_count: int
-    # The greeting in the site's language: with the subscriber's name, and without one.
+    # The greeting in the variant's language: with the subscriber's name, and without.
     greetings: tuple[str, str] = ("Hello %(name)s,", "Hello,")
+    language: str | None = None  # None: the site's
 
 
 def digest_site(config: LoadedConfig) -> DigestSite:
@@ -68,12 +69,16 @@ def digest_site(config: LoadedConfig) -> DigestSite:
     )
 
 
-def renderer_for(config: LoadedConfig) -> DigestRenderer:
+def renderer_for(config: LoadedConfig, language: str | None = None) -> DigestRenderer:
+    """The site's renderer, or (with `language`, one of site.languages) the renderer of
+    the variants that subscribers who chose that language get."""
+    site = digest_site(config)
     return DigestRenderer(
-        digest_site(config),
-        config.templates(autoescape=True),
-        config.templates(autoescape=False),
-        config.messages(),
+        site if language is None else replace(site, language=language),
+        config.templates(autoescape=True, language=language),
+        config.templates(autoescape=False, language=language),
+        config.messages(language),
+        variant_language=language,
     )
 
 
@@ -100,6 +105,7 @@ class DigestRenderer:
     text_templates: jinja2.Environment
     messages: gettext.NullTranslations = field(default_factory=gettext.NullTranslations)
     compiles: int = field(default=0)
+    variant_language: str | None = None  # what its variants say they are in (None: the site's)
 
     def render(
         self, edition: DigestEdition, sections: frozenset[str] | None, *, web: bool = False
@@ -127,6 +133,7 @@ class DigestRenderer:
             preheader=context["edition"]["preheader"],
             story_count=len(variant.stories),
             greetings=self._greetings(),
+            language=self.variant_language,
         )
 
     def _greetings(self) -> tuple[str, str]:
@@ -167,7 +174,7 @@ class DigestRenderer:
                 "date_label": long_date(edition.created_at, self.site.zone, self.site.language),
                 "web_url": edition_url(self.site, edition.edition_id),
                 "archive_url": f"{self.site.url}digests/",
-                "preheader": preheader(stories),
+                "preheader": preheader(stories, self.messages),
                 "story_count": len(stories),
             },
             "sections": [
@@ -225,11 +232,17 @@ def _no_tokens(text: str) -> str:
     return text
 
 
-def preheader(stories: tuple[Article, ...]) -> str:
+def preheader(stories: tuple[Article, ...], messages: gettext.NullTranslations) -> str:
+    """The line an inbox shows beside the subject: the count, then the first titles."""
     if not stories:
         return ""
-    count = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}: "
-    return shorten(count + "; ".join(_no_tokens(story.title) for story in stories[:3]), 140)
+    count = messages.ngettext("%(num)d story", "%(num)d stories", len(stories))
+    try:
+        counted = count % {"num": len(stories)}
+    except (KeyError, ValueError, TypeError):  # a site's catalogue may be broken
+        counted = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}"
+    titles = "; ".join(_no_tokens(story.title) for story in stories[:3])
+    return shorten(f"{counted}: {titles}", 140)
 
 
 def unresolved_related(edition: DigestEdition) -> list[Problem]:

@@ -1,4 +1,5 @@
-"""Message variants: an edition as subscribers who chose the same sections get it.
+"""Message variants: an edition as subscribers who chose the same sections and the same
+language get it.
 
 Each is rendered once (MJML compiled once a variant, never once a subscriber) and kept
 with the edition's queued sends as JSON, from which the senders fill in each message.
@@ -17,8 +18,20 @@ from syndicate.digests.render import RenderedVariant
 ALL_SECTIONS = "*"
 
 
-def variant_key(sections: frozenset[str] | None) -> str:
-    return ALL_SECTIONS if sections is None else json.dumps(sorted(sections))
+def variant_key(sections: frozenset[str] | None, language: str | None = None) -> str:
+    """'*' or the sections as a JSON list; in another language than the site's, the
+    language first: 'de|*', 'de|["World"]'."""
+    key = ALL_SECTIONS if sections is None else json.dumps(sorted(sections))
+    return key if language is None else f"{language}|{key}"
+
+
+def variant_label(key: str) -> str:
+    """A variant key as people read it: 'World+Business', 'de:all', 'de:World'."""
+    # A sections key starts with '[' or '*'; a language key with its tag, which holds
+    # no '|' (a section name may).
+    language, sections = ("", key) if key[:1] in "[*" else key.split("|", 1)
+    shown = "all" if sections == ALL_SECTIONS else "+".join(json.loads(sections))
+    return f"{language}:{shown}" if language else shown
 
 
 def dump_variant(variant: RenderedVariant, headers: EditionHeaders) -> str:

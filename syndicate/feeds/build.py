@@ -170,7 +170,7 @@ def _site_extras(
     scopes: list[FeedScope], site: FeedSite, templates: jinja2.Environment
 ) -> Iterator[PlannedFeed]:
     yield _always(partial(build_opml, scopes, site))
-    yield _always(partial(stylesheet_file, templates))
+    yield _always(partial(stylesheet_file, site, templates))
 
 
 def _build_page(page: FeedPage, site: FeedSite, stylesheet: str) -> FeedFile:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import jinja2
 from lxml import etree
 
+from syndicate._util.language import writing_direction
+from syndicate._util.templating import default_templates_dir
 from syndicate.feeds.model import MEDIA_TYPES, FeedFile, FeedScope, FeedSite
 
 KIND_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
@@ -62,10 +65,15 @@ def build_link_tags(scope: FeedScope, site: FeedSite, environment: jinja2.Enviro
     return FeedFile(path, text.encode("utf-8"), "text/html", is_feed=False)
 
 
-def stylesheet_file(environment: jinja2.Environment) -> FeedFile:
-    """feed.xsl, from the site's templates or ours, as it is (not rendered)."""
+def stylesheet_file(site: FeedSite, environment: jinja2.Environment) -> FeedFile:
+    """feed.xsl: ours in the site's language; a site's own (templates/feeds/feed.xsl)
+    as it is, since it was written as XSLT, not as a template."""
     loader = environment.loader
     if loader is None:  # every environment of templating.py has one
         raise TypeError("a template environment without a loader")
-    source, _, _ = loader.get_source(environment, "feeds/feed.xsl")
-    return FeedFile("feed.xsl", source.encode("utf-8"), "text/xsl", is_feed=False)
+    source, filename, _ = loader.get_source(environment, "feeds/feed.xsl")
+    if filename is None or not Path(filename).is_relative_to(default_templates_dir()):
+        return FeedFile("feed.xsl", source.encode("utf-8"), "text/xsl", is_feed=False)
+    page = {"language": site.language, **writing_direction(site.language)}
+    text = environment.get_template("feeds/feed.xsl").render(site=page)
+    return FeedFile("feed.xsl", text.encode("utf-8"), "text/xsl", is_feed=False)

@@ -17,11 +17,12 @@ from email_validator import EmailNotValidError, validate_email
 
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import STATUSES, SubscriberRow
+from syndicate._util.language import matching_language
 from syndicate._util.text import one_line
 from syndicate.config import LoadedConfig
 from syndicate.errors import Problem, SubscriberFileError
 
-CSV_COLUMNS = ("email", "name", "sections", "status")
+CSV_COLUMNS = ("email", "name", "sections", "status", "language")
 MAX_NAME = 100  # a name is for a greeting: a longer one is a mistake or an attack
 
 
@@ -49,9 +50,17 @@ def normalise_email(value: str) -> str:
 
 
 def check_row(
-    email: str, name: str = "", sections: str | Sequence[str] = "", status: str = "active"
+    email: str,
+    name: str = "",
+    sections: str | Sequence[str] = "",
+    status: str = "active",
+    language: str = "",
+    *,
+    offered: Sequence[str] = (),
 ) -> SubscriberRow:
-    """A row's values checked and cleaned; RowError names what is wrong, and where."""
+    """A row's values checked and cleaned; RowError names what is wrong, and where. A
+    language must be one of the site's `offered` ones (or a variant of one: 'de-AT'
+    gets 'de'); none: the site's."""
     try:
         address = normalise_email(email)
     except ValueError as exc:
@@ -64,10 +73,29 @@ def check_row(
     state = (status or "active").strip().lower()
     if state not in STATUSES:
         raise RowError("status", f"{status!r} is not one of {', '.join(STATUSES)}")
-    return SubscriberRow(address, cleaned, picked, state)
+    return SubscriberRow(
+        address, cleaned, picked, state, language=check_language(language, offered)
+    )
 
 
-def read_subscriber_csv(path: Path) -> tuple[list[SubscriberRow], list[Problem]]:
+def check_language(language: str, offered: Sequence[str]) -> str:
+    """A subscriber's language as stored: the offered language it asks for; '' for
+    none (the site's). RowError when the site does not offer it."""
+    wanted = one_line(language)
+    if not wanted:
+        return ""
+    found = matching_language(wanted, offered)
+    if found is None:
+        raise RowError(
+            "language",
+            f"{wanted!r} is not one of the site's languages ({', '.join(offered)})",
+        )
+    return found
+
+
+def read_subscriber_csv(
+    path: Path, offered: Sequence[str]
+) -> tuple[list[SubscriberRow], list[Problem]]:
     """The good rows of a subscribers CSV and a problem for each bad one; a file that
     is no subscriber list at all (not UTF-8, no email column) is SubscriberFileError."""
     try:
@@ -106,11 +134,15 @@ def read_subscriber_csv(path: Path) -> tuple[list[SubscriberRow], list[Problem]]
                 record.get("name") or "",
                 record.get("sections") or "",
                 record.get("status") or "active",
+                record.get("language") or "",
+                offered=offered,
             )
         except RowError as exc:
             problems.append(Problem(str(exc), str(path), start, exc.field))
             continue
-        rows.append(SubscriberRow(row.email, row.name, row.sections, row.status, start))
+        # A file without the column says nothing of languages: what is stored stays.
+        language = row.language if "language" in fields else None
+        rows.append(replace(row, line=start, language=language))
     return rows, problems
 
 
@@ -121,7 +153,7 @@ def sync_subscriber_file(config: LoadedConfig) -> tuple[Problem, ...]:
     if not path.is_file():
         return ()
     try:
-        rows, problems = read_subscriber_csv(path)
+        rows, problems = read_subscriber_csv(path, config.settings.site.offered_languages)
     except SubscriberFileError as exc:
         # The feeds and the subscribers already known still go out.
         return (replace(exc.problem, message=f"{exc.problem.message}; not imported"),)

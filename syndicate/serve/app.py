@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import gettext
 import logging
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
-import jinja2
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
@@ -20,7 +18,6 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syndicate._store.store import StateStore
-from syndicate._util.language import writing_direction
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import list_id
@@ -35,6 +32,7 @@ from syndicate.serve.signup import (
     record_pending,
     send_confirmation,
 )
+from syndicate.serve.speech import Speech, speech_of, speeches_for
 from syndicate.serve.webhooks import PROVIDERS, HttpsFetch, webhook
 
 log = logging.getLogger("syndicate.serve")
@@ -92,34 +90,28 @@ class SecurityHeaders:
 class Site:
     config: LoadedConfig
     key: str
-    pages: jinja2.Environment
-    texts: jinja2.Environment
     limits: SignupLimits
-    messages: gettext.NullTranslations
+    speeches: dict[str, Speech]  # by language, the site's own first
 
     @property
     def base(self) -> str:
         """The base URL's path: links and forms stay on whatever host serves them."""
         return urlsplit(self.config.settings.site.base_url).path or "/"
 
-    def context(self) -> dict[str, Any]:
-        site = self.config.settings.site
-        return {
-            "title": self.config.title,
-            "url": site.base_url,
-            "language": site.language,
-            **writing_direction(site.language),
-        }
-
-    def page(self, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        html = self.pages.get_template(f"serve/{name}.html.j2").render(
-            site=self.context(), **values
+    def page(self, speech: Speech, name: str, status: int = 200, **values: Any) -> HTMLResponse:
+        """One of serve's pages, in `speech`'s language."""
+        site = {"title": self.config.title, "url": self.config.settings.site.base_url}
+        html = speech.pages.get_template(f"serve/{name}.html.j2").render(
+            site=site | speech.context(), **values
         )
-        return HTMLResponse(html, status_code=status, headers={"cache-control": "no-store"})
+        headers = {"cache-control": "no-store", "content-language": speech.language}
+        if len(self.speeches) > 1:
+            headers["vary"] = "Accept-Language"
+        return HTMLResponse(html, status_code=status, headers=headers)
 
-    def notice(self, heading: str, text: str, status: int) -> HTMLResponse:
-        """A page of one heading and one sentence, both already in the site's language."""
-        return self.page("notice", status, heading=heading, text=text)
+    def notice(self, speech: Speech, heading: str, text: str, status: int) -> HTMLResponse:
+        """A page of one heading and one sentence, both already in `speech`'s language."""
+        return self.page(speech, "notice", status, heading=heading, text=text)
 
 
 def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
@@ -128,14 +120,7 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
     key, note = signing_key(config)
     if note is not None:
         log.warning(note.message)
-    site = Site(
-        config,
-        key,
-        config.templates(autoescape=True),
-        config.templates(autoescape=False),
-        SignupLimits(config.store),
-        config.messages(),
-    )
+    site = Site(config, key, SignupLimits(config.store), speeches_for(config))
     for folder in (config.paths.feeds, config.paths.digests):
         folder.mkdir(parents=True, exist_ok=True)
     fetcher = fetch or HttpsFetch()
@@ -191,6 +176,7 @@ async def _index(site: Site, request: Request) -> Response:
                 url = f"{site.base}feeds/{scope}{name}"
                 feeds.append({"url": url, "type": media_type, "title": f"{label} ({kind})"})
     return site.page(
+        speech_of(site.speeches, request),
         "index",
         feeds=feeds,
         archive_url=f"{site.base}digests/",
@@ -199,13 +185,15 @@ async def _index(site: Site, request: Request) -> Response:
 
 
 async def _unsubscribe(site: Site, request: Request) -> Response:
+    speech = speech_of(site.speeches, request)
     token = request.path_params["token"]
     who = read_unsubscribe_token(site.key, token, list_id(site.config.settings.site.host))
     if who is None:
         return site.notice(
-            translated(site, "This link does not work"),
+            speech,
+            translated(speech, "This link does not work"),
             translated(
-                site,
+                speech,
                 "It was changed or is not one of ours. Use the link in a digest you received.",
             ),
             400,
@@ -214,64 +202,81 @@ async def _unsubscribe(site: Site, request: Request) -> Response:
         subscriber = store.subscribers.named_by(who)
     if subscriber is None:  # deleted since (`remove --forget`): nothing is sent to them
         return site.notice(
-            translated(site, "You are unsubscribed"),
-            translated(site, "No digests go to you from %(site)s.") % {"site": site.config.title},
+            speech,
+            translated(speech, "You are unsubscribed"),
+            translated(speech, "No digests go to you from %(site)s.") % {"site": site.config.title},
             200,
         )
     action = f"{site.base}unsubscribe/{token}"
     if request.method in READS:
-        return site.page("unsubscribe", email=subscriber.email, done=False, action=action)
+        return site.page(speech, "unsubscribe", email=subscriber.email, done=False, action=action)
     form = await _form(request)
     if form is None:
-        return site.notice(
-            translated(site, "Too much"), translated(site, "That request is too large."), 413
-        )
+        return _too_large(site, speech)
     with StateStore(site.config.store) as store:
         store.subscribers.set_status(subscriber.email, "unsubscribed")
     # RFC 8058: a one-click POST from a mail client gets a 200, whatever it holds.
-    return site.page("unsubscribe", email=subscriber.email, done=True, action=action)
+    return site.page(speech, "unsubscribe", email=subscriber.email, done=True, action=action)
 
 
 async def _subscribe(site: Site, request: Request) -> Response:
+    speech = speech_of(site.speeches, request)
     sections = list(site.config.settings.site.sections)
-    action = f"{site.base}subscribe"
+    # A menu only where there is a choice; the browser's language comes chosen.
+    languages = [
+        {"tag": tag, "name": other.name, "selected": other is speech}
+        for tag, other in site.speeches.items()
+    ]
+    shown: dict[str, Any] = {
+        "sections": sections,
+        "languages": languages if len(languages) > 1 else [],
+        "action": f"{site.base}subscribe",
+    }
     if request.method in READS:
-        return site.page("subscribe", sent=False, sections=sections, action=action)
+        return site.page(speech, "subscribe", sent=False, **shown)
     form = await _form(request)
     if form is None:
-        return site.notice(
-            translated(site, "Too much"), translated(site, "That request is too large."), 413
-        )
+        return _too_large(site, speech)
     client = request.client.host if request.client else "unknown"
     if not site.limits.allow(f"client:{client}", site.limits.per_client):
         return site.notice(
-            translated(site, "Too many requests"),
-            translated(site, "Please try again in an hour."),
+            speech,
+            translated(speech, "Too many requests"),
+            translated(speech, "Please try again in an hour."),
             429,
         )
     chosen = [s for s in form.getlist("sections") if isinstance(s, str) and s in sections]
     try:
-        row = check_row(str(form.get("email") or ""), str(form.get("name") or ""), chosen)
+        row = check_row(
+            str(form.get("email") or ""),
+            str(form.get("name") or ""),
+            chosen,
+            language=_language_asked(site, speech, form.get("language")),
+            offered=list(site.speeches),
+        )
     except RowError as exc:
-        return site.notice(translated(site, "Please check the form"), str(exc), 400)
+        return site.notice(speech, translated(speech, "Please check the form"), str(exc), 400)
+    reader = site.speeches.get(row.language or "", speech)
     task = None
     allowed = site.limits.allow(f"address:{row.email}", site.limits.per_address)
-    if allowed and record_pending(site.config, row.email, row.name or "", row.sections or ()):
-        message = confirmation_message(site.config, site.texts, site.key, row.email, row.name or "")
+    if allowed and record_pending(site.config, row):
+        message = confirmation_message(site.config, reader, site.key, row.email, row.name or "")
         task = BackgroundTask(send_confirmation, site.config, row.email, message)
-    response = site.page("subscribe", sent=True, sections=sections, action=action)
+    response = site.page(reader, "subscribe", sent=True, **shown)
     response.background = task
     return response
 
 
 async def _confirm(site: Site, request: Request) -> Response:
+    speech = speech_of(site.speeches, request)
     token = request.path_params["token"]
     email = read_confirm_token(site.key, token, list_id(site.config.settings.site.host))
     if email is None:
         return site.notice(
-            translated(site, "This link does not work"),
+            speech,
+            translated(speech, "This link does not work"),
             translated(
-                site,
+                speech,
                 "It was changed, is not one of ours, or is more than a week old. Sign up again.",
             ),
             400,
@@ -279,19 +284,38 @@ async def _confirm(site: Site, request: Request) -> Response:
     action = f"{site.base}confirm/{token}"
     if request.method in READS:
         # A button, not the link itself: mail scanners open links, people press buttons.
-        return site.page("confirm", email=email, done=False, action=action)
+        return site.page(speech, "confirm", email=email, done=False, action=action)
     if not confirm(site.config, email):
         return site.notice(
-            translated(site, "This link does not work"),
-            translated(site, "Sign up again, please."),
+            speech,
+            translated(speech, "This link does not work"),
+            translated(speech, "Sign up again, please."),
             400,
         )
-    return site.page("confirm", email=email, done=True, action=action)
+    return site.page(speech, "confirm", email=email, done=True, action=action)
 
 
-def translated(site: Site, message: str) -> str:
-    """`message` in the site's language (`make messages` extracts these calls)."""
-    return site.messages.gettext(message)
+def _language_asked(site: Site, speech: Speech, chosen: object) -> str:
+    """The language a sign-up asks for: the form's choice; without one (a site of one
+    language shows no menu) the browser's, where it is not the site's own; '' for the
+    site's, so that a subscriber who chose nothing follows the site's language."""
+    if isinstance(chosen, str) and chosen:
+        return chosen
+    return "" if speech.language == next(iter(site.speeches)) else speech.language
+
+
+def _too_large(site: Site, speech: Speech) -> Response:
+    return site.notice(
+        speech,
+        translated(speech, "Too much"),
+        translated(speech, "That request is too large."),
+        413,
+    )
+
+
+def translated(speech: Speech, message: str) -> str:
+    """`message` in `speech`'s language (`make messages` extracts these calls)."""
+    return speech.messages.gettext(message)
 
 
 async def _form(request: Request) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -19,7 +19,6 @@ from email.policy import default
 from email.utils import format_datetime, make_msgid
 
 import aiosmtplib
-import jinja2
 
 from syndicate._store.address import StoreAddress
 from syndicate._store.store import StateStore
@@ -34,6 +33,7 @@ from syndicate.mail.backends import (
 )
 from syndicate.mail.deliver import envelope_sender, make_backend
 from syndicate.mail.tokens import confirm_token
+from syndicate.serve.speech import Speech
 
 log = logging.getLogger(__name__)
 
@@ -66,18 +66,20 @@ class SignupLimits:
             return store.rate_counts.allow(key, limit, self.window)
 
 
-def record_pending(config: LoadedConfig, email: str, name: str, sections: tuple[str, ...]) -> bool:
-    """Note a sign-up; whether a confirmation should go out (not to someone already
-    subscribed, nor to an address whose server refused us for good)."""
+def record_pending(config: LoadedConfig, row: SubscriberRow) -> bool:
+    """Note a sign-up (a checked row: address, name, sections, language); whether a
+    confirmation should go out (not to someone already subscribed, nor to an address
+    whose server refused us for good)."""
     with StateStore(config.store) as store:
         book = store.subscribers
-        if book.is_suppressed(email):
+        if book.is_suppressed(row.email):
             return False
-        known = book.find(email)
+        known = book.find(row.email)
         if known is not None and known.status == "active":
             return False
-        if known is None:
-            book.upsert([SubscriberRow(email, name, sections, "pending")])
+        # Pending, unsubscribed or bounced: what they ask for now is what they get once
+        # they confirm (the status changes only then).
+        book.upsert([replace(row, status="pending" if known is None else known.status)])
         return True
 
 
@@ -96,8 +98,9 @@ def confirm(config: LoadedConfig, email: str) -> bool:
 
 
 def confirmation_message(
-    config: LoadedConfig, texts: jinja2.Environment, key: str, email: str, name: str
+    config: LoadedConfig, speech: Speech, key: str, email: str, name: str
 ) -> bytes:
+    """The mail that asks to confirm a sign-up, in the language the reader chose."""
     site = config.settings.site
     token = confirm_token(key, email, list_id(config.settings.site.host))
     # An internationalised address is written as it is, in a UTF-8 header (RFC 6532):
@@ -106,12 +109,16 @@ def confirmation_message(
     sender = Address(header_text(config.title), addr_spec=envelope_sender(config))
     message["From"] = config.settings.digest.from_ or str(sender)
     message["To"] = email
-    subject = config.messages().gettext("Confirm your subscription to %(site)s")
-    message["Subject"] = header_text(subject % {"site": config.title})
+    subject = speech.messages.gettext("Confirm your subscription to %(site)s")
+    try:
+        subject %= {"site": config.title}
+    except (KeyError, ValueError, TypeError):  # a site's catalogue may be broken
+        subject = f"Confirm your subscription to {config.title}"
+    message["Subject"] = header_text(subject)
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=site.host)
     message["Auto-Submitted"] = "auto-generated"
-    body = texts.get_template("serve/confirm.txt.j2").render(
+    body = speech.texts.get_template("serve/confirm.txt.j2").render(
         site={"title": config.title, "url": site.base_url},
         name=header_text(name),
         confirm_url=f"{site.base_url}confirm/{token}",

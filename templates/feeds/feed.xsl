@@ -1,6 +1,7 @@
 <?xml version="1.0" encoding="UTF-8"?>
 <!-- Shows an RSS 2.0 or Atom 1.0 feed opened in a browser as a readable page.
-     Feed readers ignore it. A site's own templates/feeds/feed.xsl replaces it. -->
+     Feed readers ignore it. A site's own templates/feeds/feed.xsl replaces it (and is
+     copied as it is; this one is a Jinja template, in the site's language). -->
 <xsl:stylesheet version="1.0"
     xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
     xmlns:atom="http://www.w3.org/2005/Atom"
@@ -9,11 +10,11 @@
               doctype-system="about:legacy-compat"/>
 
   <xsl:template match="/">
-    <html>
+    <html lang="{{ site.language }}" dir="{{ site.direction }}">
       <head>
         <meta charset="utf-8"/>
         <meta name="viewport" content="width=device-width, initial-scale=1"/>
-        <title><xsl:value-of select="(rss/channel/title | atom:feed/atom:title)[1]"/> (feed)</title>
+        <title><xsl:value-of select="(rss/channel/title | atom:feed/atom:title)[1]"/> ({{ _("feed") }})</title>
         <style>
           body { font: 16px/1.5 Georgia, "Times New Roman", serif; margin: 0; color: #1d1d1f; background: #fafaf7; }
           main { max-width: 42rem; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
@@ -30,8 +31,7 @@
       </head>
       <body>
         <main>
-          <p class="about">This is a web feed. Copy its address into a feed reader to follow
-            new stories as they are published.</p>
+          <p class="about">{{ _("This is a web feed. Copy its address into a feed reader to follow new stories as they are published.") }}</p>
           <xsl:apply-templates select="rss/channel | atom:feed"/>
         </main>
       </body>

@@ -152,3 +152,23 @@ def test_an_import_in_chunks_counts_as_one_row_at_a_time(
         gone = book.find("gone@example.com")
         assert gone is not None and gone.status == "unsubscribed"
         assert book.upsert(rows[:1200]).updated == 1  # r5's name back; nothing else
+
+
+def test_subscribers_from_before_languages_read_the_sites(tmp_path: Path) -> None:
+    path = tmp_path / "state.db"
+    with sqlite3.connect(path) as db:
+        for migration in MIGRATIONS[:8]:
+            db.executescript(migration)
+        db.execute(
+            "INSERT INTO subscriber (email, status, created_at, updated_at)"
+            " VALUES ('a@example.com', 'active', ?, ?)",
+            (NOW.isoformat(),) * 2,
+        )
+        db.execute("PRAGMA user_version = 8")
+    with StateStore(path) as store:
+        [subscriber] = store.subscribers.all()
+        assert subscriber.language == ""
+        assert list(store.subscribers.subscriptions()) == [(subscriber.id, "[]", "")]
+        store.subscribers.upsert([SubscriberRow("a@example.com", language="de")])
+        store.subscribers.upsert([SubscriberRow("a@example.com", name="A", language=None)])
+        assert store.subscribers.all()[0].language == "de"

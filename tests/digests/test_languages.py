@@ -41,8 +41,23 @@ def test_a_digest_speaks_the_sites_language(tmp_path: Path, language: str) -> No
     count = len(report.edition.stories)
     stories = words.ngettext("%(num)d story", "%(num)d stories", count) % {"num": count}
     assert stories in text
+    assert variant.preheader.startswith(f"{stories}: ")  # what an inbox shows by the subject
     day = format_date(report.edition.created_at.astimezone(site.config.settings.site.zone),
                       "full", locale=site_locale(language))  # fmt: skip
     assert day in text and day in edition_headers(site.config, report.edition).subject
     assert f'lang="{language}"' in page
     assert len(page.encode()) < GMAIL_CLIPS_AT
+
+
+def test_the_default_subject_is_translated_and_a_sites_own_is_not(tmp_path: Path) -> None:
+    # The example site writes the default out: it is still the default.
+    root = _site_in(tmp_path, "de")
+    site = api.load_site(root, {}, now=NOW)
+    report = preview_edition(site.config, site.articles, site.sections, now=NOW)
+    assert edition_headers(site.config, report.edition).subject.startswith("Newsletter von ")
+    config = root / "syndicate.toml"
+    text = config.read_text("utf-8").replace("{site} digest: {date}", "{site}: Ausgabe {edition}")
+    config.write_text(text, "utf-8")
+    site = api.load_site(root, {}, now=NOW)
+    subject = edition_headers(site.config, report.edition).subject
+    assert subject == f"{site.config.title}: Ausgabe {report.edition.edition_id}"

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from syndicate._util.language import catalogue
 from syndicate._util.templating import template_environment
 from syndicate.feeds import build_feeds
 from tests.factories import article
@@ -61,3 +62,29 @@ def test_a_site_template_replaces_the_stylesheet(tmp_path: Path) -> None:
         for f in build_feeds([article("A")], ["World"], feed_site(), template_environment(tmp_path))
     }
     assert files["feed.xsl"] == b"<!-- ours -->"
+
+
+def test_our_stylesheet_speaks_the_sites_language() -> None:
+    files = {
+        f.path: f.content
+        for f in build_feeds(
+            [article("A")],
+            ["World"],
+            feed_site(language="ar"),
+            template_environment(None, language="ar"),
+        )
+    }
+    page = files["feed.xsl"].decode()
+    assert '<html lang="ar" dir="rtl">' in page
+    assert catalogue("ar").gettext("feed") in page and "This is a web feed" not in page
+    etree.XSLT(etree.fromstring(files["feed.xsl"]))  # still XSLT
+
+
+def test_a_sites_own_stylesheet_is_copied_not_rendered(tmp_path: Path) -> None:
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "feed.xsl").write_text("<!-- {{ not jinja }} {% raw %} -->")
+    files = {
+        f.path: f.content
+        for f in build_feeds([article("A")], ["World"], feed_site(), template_environment(tmp_path))
+    }
+    assert files["feed.xsl"] == b"<!-- {{ not jinja }} {% raw %} -->"

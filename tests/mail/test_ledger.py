@@ -263,8 +263,8 @@ def compiles_of_publish(root: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[in
     renderers: list[DigestRenderer] = []
     real = digest_plan.renderer_for
 
-    def counted(config: Any) -> DigestRenderer:
-        renderers.append(real(config))
+    def counted(config: Any, language: str | None = None) -> DigestRenderer:
+        renderers.append(real(config, language))
         return renderers[-1]
 
     with monkeypatch.context() as patch:

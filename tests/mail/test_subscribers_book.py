@@ -293,7 +293,8 @@ def test_list_json_shape(tmp_path: Path) -> None:
     assert [row["email"] for row in rows] == ["ana@example.com", "bo@example.com"]
     for row in rows:
         assert set(row) == {
-            "email", "name", "sections", "status", "created_at", "updated_at", "suppressed",
+            "email", "name", "sections", "status", "language", "created_at", "updated_at",
+            "suppressed",
         }  # fmt: skip
         for stamp in (row["created_at"], row["updated_at"]):
             assert datetime.fromisoformat(stamp).utcoffset() is not None

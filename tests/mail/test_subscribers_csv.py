@@ -57,7 +57,7 @@ def test_a_file_that_is_not_utf8_is_one_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "latin1.csv"
     path.write_bytes("email,name\njose@example.com,José\n".encode("latin-1"))
     with pytest.raises(SubscriberFileError, match="not UTF-8"):
-        read_subscriber_csv(path)
+        read_subscriber_csv(path, ("en",))
     code, _, err = invoke("subscribers", "import", str(path), "--dir", str(tmp_path))
     assert code in (1, 2)
     assert err.count("error:") == 1 and "not UTF-8" in err
@@ -150,7 +150,7 @@ def test_the_reader_takes_any_text_and_every_row_it_accepts_is_a_real_address(
     path = tmp_path / "any.csv"
     path.write_text(text, "utf-8", newline="")
     try:
-        rows, problems = read_subscriber_csv(path)
+        rows, problems = read_subscriber_csv(path, ("en",))
     except SubscriberFileError as exc:
         assert "no 'email' column" in exc.message
         return
@@ -186,6 +186,6 @@ def test_the_reader_refuses_undecodable_bytes_with_a_record_error(
     path = tmp_path / "any.csv"
     path.write_bytes(data)
     try:
-        read_subscriber_csv(path)
+        read_subscriber_csv(path, ("en",))
     except SubscriberFileError as exc:
         assert exc.message.startswith(("not UTF-8", "no 'email' column"))

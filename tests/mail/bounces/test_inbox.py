@@ -187,7 +187,9 @@ def test_a_subscriber_is_shown_with_what_came_back_about_them(tmp_path: Path) ->
     assert (event["kind"], event["status"], event["source"], event["edition"]) == (
         "hard", "5.1.1", path, "2026-12-06",
     )  # fmt: skip
-    assert set(shown) == {"email", "name", "status", "sections", "created", "updated", "events"}
+    assert set(shown) == {
+        *("email", "name", "status", "sections", "language", "created", "updated", "events")
+    }
     code, _, err = invoke("subscribers", "show", "no.one@example.com", "--dir", str(root))
     assert code == 1 and "no such subscriber" in err
 
