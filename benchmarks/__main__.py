@@ -48,6 +48,9 @@ JOBS = [
     Job("stage_digest", 10_000, ["--kind", "compile"]),
     Job("stage_digest", 100_000, ["--kind", "compile"], big=True),
     Job("stage_digest", 10_000, ["--kind", "messages"]),
+    # The same subscribers reading the site's language, de, ja and ar in turn.
+    Job("stage_digest", 10_000, ["--kind", "compile", "--languages", "de,ja,ar"]),
+    Job("stage_digest", 10_000, ["--kind", "messages", "--languages", "de,ja,ar"]),
     Job("stage_digest", 100_000, ["--kind", "messages"], big=True),
     # 5k subscribers by default, for time; the memory target compares 100k with 10k.
     Job("stage_dispatch", 5_000, ["--backend", "outbox"]),
@@ -122,13 +125,15 @@ def notes(result: dict[str, object]) -> str:
     if stage.startswith("republish"):
         bar = "under 5%" if stage == "republish-unchanged" else "a small fraction"
         return f"{number(r['fraction']) * 100:.1f}% of a full build (target {bar})"
-    if stage == "digest-compile":
-        return (
+    languages = r.get("languages")
+    spoken = f"in site's, {', '.join(map(str, languages))}: " if isinstance(languages, list) else ""
+    if stage.startswith("digest-compile"):
+        return spoken + (
             f"{r['compiles']} MJML compiles for {r['variants']} variants and {r['size']} "
             f"subscribers (+web copy); {r['compile_ms']} ms each"
         )
-    if stage == "digest-messages":
-        return (
+    if stage.startswith("digest-messages"):
+        return spoken + (
             f"naive EmailMessage: {r['naive_rate']}/s (ours {r['vs_naive']}x); "
             f"{r['message_kb']} KB each"
         )

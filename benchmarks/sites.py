@@ -50,21 +50,31 @@ def write_site(root: Path, articles: int, seed: int = 7) -> Path:
     return root
 
 
-def subscriber_rows(count: int, seed: int = 11) -> list[SubscriberRow]:
+def subscriber_rows(
+    count: int, seed: int = 11, languages: tuple[str, ...] = ()
+) -> list[SubscriberRow]:
     """`count` active subscribers: a third take every section (they chose none), the
-    rest a random non-empty set of the six, so an edition has many variants."""
+    rest a random non-empty set of the six, so an edition has many variants. With
+    `languages`, they read the site's language and those in turn."""
     rng = random.Random(seed)
     rows = []
+    spoken = ("", *languages)
     for n in range(count):
         chosen: tuple[str, ...] = ()
         if rng.random() >= 1 / 3:
             chosen = tuple(rng.sample(SECTIONS, rng.randint(1, len(SECTIONS))))
-        rows.append(SubscriberRow(f"reader{n}@example.com", f"Reader {n}", chosen, "active"))
+        address, name = f"reader{n}@example.com", f"Reader {n}"
+        language = spoken[n % len(spoken)]
+        rows.append(SubscriberRow(address, name, chosen, "active", language=language))
     return rows
 
 
 def add_subscribers(
-    root: Path, count: int, seed: int = 11, environ: dict[str, str] | None = None
+    root: Path,
+    count: int,
+    seed: int = 11,
+    environ: dict[str, str] | None = None,
+    languages: tuple[str, ...] = (),
 ) -> None:
     """Put `count` subscribers into the site's state store (the one `environ` names:
     SYNDICATE_DATABASE_URL), as an import would."""
@@ -72,4 +82,4 @@ def add_subscribers(
     from syndicate.config import load_config
 
     with StateStore(load_config(root, environ or {}).store) as store:
-        store.subscribers.upsert(subscriber_rows(count, seed))
+        store.subscribers.upsert(subscriber_rows(count, seed, languages))

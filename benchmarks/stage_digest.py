@@ -23,6 +23,7 @@ the email package's header folding instead, tens of times dearer.
 from __future__ import annotations
 
 import itertools
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ from benchmarks.sites import add_subscribers
 from syndicate._store.store import StateStore
 from syndicate.api import load_site
 from syndicate.config import LoadedConfig
+from syndicate.digests import plan as digest_plan
 from syndicate.digests import render
 from syndicate.digests.headers import Recipient, list_id
 from syndicate.digests.messages import MessageTemplate, _slot_bytes
@@ -55,6 +57,7 @@ from syndicate.digests.plan import PlannedSends, PreparedEdition, next_edition, 
 from syndicate.digests.render import (
     GREETING_TOKEN,
     UNSUBSCRIBE_TOKEN,
+    DigestRenderer,
     RenderedVariant,
     renderer_for,
 )
@@ -71,20 +74,32 @@ PAIR_RUNS = 7
 
 
 def plan(site: LoadedSite) -> tuple[PreparedEdition, int]:
-    """`plan_edition`, step by step, so that the renderer's compiles can be counted."""
+    """`plan_edition`, step by step, so that the renderers' compiles (the site's
+    language's, and each other language's) can be counted."""
     config = site.config
     renderer = renderer_for(config)
-    with StateStore(config.store) as store:
-        edition = next_edition(
-            config, site.articles, site.sections, store, since=None, force=False, now=site.moment
-        )
-        assert edition is not None
-        book = store.subscribers
-        subscriptions = book.subscriptions()
-        prepared = prepare_edition(
-            config, renderer, edition, subscriptions, book.suppressed_active()
-        )
-    return prepared, renderer.compiles
+    renderers = [renderer]
+
+    def counted(config: LoadedConfig, language: str | None = None) -> DigestRenderer:
+        renderers.append(renderer_for(config, language))
+        return renderers[-1]
+
+    vars(digest_plan)["renderer_for"] = counted  # what plan.py calls, by its name there
+    try:
+        with StateStore(config.store) as store:
+            edition = next_edition(
+                config, site.articles, site.sections, store, since=None, force=False,
+                now=site.moment,
+            )  # fmt: skip
+            assert edition is not None
+            book = store.subscribers
+            subscriptions = book.subscriptions()
+            prepared = prepare_edition(
+                config, renderer, edition, subscriptions, book.suppressed_active()
+            )
+    finally:
+        vars(digest_plan)["renderer_for"] = renderer_for
+    return prepared, sum(r.compiles for r in renderers)
 
 
 def captured_mjml(site: LoadedSite) -> list[str]:
@@ -161,7 +176,7 @@ def naive_message(variant: RenderedVariant, sends: PlannedSends, reader: Recipie
     html, text = variant.html, variant.text
     for token, value in values.items():
         html, text = html.replace(token, value), text.replace(token, value)
-    headers = sends.headers
+    headers = sends.headers_of(variant)
     message = EmailMessage(policy=SMTP)
     message["From"] = headers.sender
     message["To"] = f"{reader.name} <{reader.email}>"
@@ -181,7 +196,7 @@ def bench_messages(site: LoadedSite, size: int, runs: int, profiling: bool) -> d
     sends = prepared.sends
     assert sends is not None
     templates = {
-        key: MessageTemplate.prepare(variant, sends.headers)
+        key: MessageTemplate.prepare(variant, sends.headers_of(variant))
         for key, variant in sends.variants.items()
     }
     readers = recipients_of(site.config, sends)
@@ -237,16 +252,25 @@ def bench_messages(site: LoadedSite, size: int, runs: int, profiling: bool) -> d
 def main() -> None:
     arguments = parser(__doc__)
     arguments.add_argument("--kind", choices=("compile", "messages"), required=True)
+    arguments.add_argument(
+        "--languages",
+        default="",
+        help="comma-separated: site.languages, read in turn with the site's by subscribers",
+    )
     args = arguments.parse_args()
+    languages = tuple(tag for tag in args.languages.split(",") if tag)
     bench: Callable[[LoadedSite, int, int, bool], dict[str, object]]
     bench = bench_compile if args.kind == "compile" else bench_messages
     with tempfile.TemporaryDirectory() as folder:
-        root = site_copy(SITE_ARTICLES, Path(folder))
+        config = f"languages = {json.dumps(list(languages))}\n" if languages else ""
+        root = site_copy(SITE_ARTICLES, Path(folder), config)
         start = time.perf_counter()
-        add_subscribers(root, args.size)
+        add_subscribers(root, args.size, languages=languages)
         log(f"{args.size} subscribers added in {time.perf_counter() - start:.1f}s (setup)")
         site = load_site(root, ENV)
         result = bench(site, args.size, args.runs, args.profile)
+    if languages:  # a row of its own: digest-messages-4lang beside digest-messages
+        result |= {"stage": f"{result['stage']}-{len(languages) + 1}lang", "languages": languages}
     emit(result)
 
 

@@ -109,7 +109,7 @@ def queue_edition(root: Path, size: int) -> list[Job]:
         "mailto:unsubscribe@bench.example?subject=unsubscribe%20" + "x" * 80,
     )
     built = {
-        key: MessageTemplate.prepare(variant, plan.headers).fill(sample)
+        key: MessageTemplate.prepare(variant, plan.headers_of(variant)).fill(sample)
         for key, variant in plan.variants.items()
     }
     with StateStore(config.store) as store:
