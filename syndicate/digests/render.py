@@ -196,6 +196,10 @@ class DigestRenderer:
             "summary": _no_tokens(story.summary),
             "authors": [_no_tokens(name) for name in story.authors],
             "date_label": short_date(story.published, self.site.zone, self.site.language),
+            # A story in another language than the edition's is marked so, in its own
+            # direction (an English story in an Arabic edition runs left to right).
+            "language": story.language,
+            "direction": writing_direction(story.language)["direction"],
             "image": None
             if story.image is None
             else {"url": story.image.url, "alt": story.image.alt},

@@ -61,3 +61,22 @@ def test_the_default_subject_is_translated_and_a_sites_own_is_not(tmp_path: Path
     site = api.load_site(root, {}, now=NOW)
     subject = edition_headers(site.config, report.edition).subject
     assert subject == f"{site.config.title}: Ausgabe {report.edition.edition_id}"
+
+
+def test_a_story_in_another_language_than_the_edition_is_marked_so(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)  # English stories
+    config = root / "syndicate.toml"
+    config.write_text(
+        config.read_text("utf-8").replace("[site]\n", '[site]\nlanguages = ["ar"]\n', 1)
+    )
+    site = api.load_site(root, {}, now=NOW)
+    report = preview_edition(site.config, site.articles, site.sections, now=NOW)
+    arabic = html_for(renderer_for(site.config, "ar").render(report.edition, None), READER)
+    stories = len(report.edition.stories)
+    marked = '<div lang="en" dir="ltr"'
+    assert arabic.count(marked) == stories  # each story runs left to right
+    assert '<html lang="ar" dir="rtl"' in arabic
+    english = html_for(renderer_for(site.config).render(report.edition, None), READER)
+    assert marked not in english  # in the edition's own language: unmarked
+    # Names and dates are isolated: a Latin name beside a date stays in its order.
+    assert "<bdi>Rafe Ocholla</bdi>" in english
