@@ -255,7 +255,8 @@ async def _subscribe(site: Site, request: Request) -> Response:
             offered=list(site.speeches),
         )
     except RowError as exc:
-        return site.notice(speech, translated(speech, "Please check the form"), str(exc), 400)
+        heading = translated(speech, "Please check the form")
+        return site.notice(speech, heading, _form_problem(speech, exc.field), 400)
     reader = site.speeches.get(row.language or "", speech)
     task = None
     allowed = site.limits.allow(f"address:{row.email}", site.limits.per_address)
@@ -302,6 +303,18 @@ def _language_asked(site: Site, speech: Speech, chosen: object) -> str:
     if isinstance(chosen, str) and chosen:
         return chosen
     return "" if speech.language == next(iter(site.speeches)) else speech.language
+
+
+def _form_problem(speech: Speech, field: str) -> str:
+    """What is wrong with a sign-up, in the reader's language (the checks' own words,
+    which name values and rules, are for the operator's logs and commands)."""
+    if field == "email":
+        return translated(speech, "That is not an email address we can send to.")
+    if field == "name":
+        return translated(speech, "That name is too long.")
+    if field == "language":
+        return translated(speech, "Please choose one of the languages offered.")
+    return translated(speech, "Something in the form cannot be taken.")
 
 
 def _too_large(site: Site, speech: Speech) -> Response:

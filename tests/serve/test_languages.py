@@ -89,8 +89,18 @@ def test_a_language_the_site_does_not_offer_is_refused(
 ) -> None:
     answer = browser.post("/subscribe", data={"email": "max@example.org", "language": "fr"})
     assert answer.status_code == 400
-    assert "'fr' is not one of the site's languages (en, de, he)" in html.unescape(answer.text)
+    assert "Please choose one of the languages offered." in html.unescape(answer.text)
     assert not [m for m in messages(bilingual) if str(m["To"]) == "max@example.org"]
+
+
+def test_a_form_problem_is_told_in_the_readers_language(browser: TestClient) -> None:
+    answer = browser.post(
+        "/subscribe", data={"email": "not an address"}, headers={"Accept-Language": "de"}
+    )
+    assert answer.status_code == 400
+    words = html.unescape(answer.text)
+    assert GERMAN.gettext("That is not an email address we can send to.") in words
+    assert GERMAN.gettext("Please check the form") in words
 
 
 def test_a_site_of_one_language_shows_no_menu_and_does_not_vary(client: TestClient) -> None:
