@@ -57,6 +57,7 @@ JOBS = [
     Job("stage_dispatch", 10_000, ["--backend", "outbox"], big=True),
     Job("stage_dispatch", 100_000, ["--backend", "outbox"], big=True),
     Job("stage_dispatch", 5_000, ["--backend", "smtp"]),
+    Job("stage_dispatch", 5_000, ["--backend", "smtp", "--dkim"]),  # RSA-2048, each message
     Job("stage_dispatch", 10_000, ["--backend", "smtp"], big=True),
     Job("stage_dispatch", 100_000, ["--backend", "smtp"], big=True),
     Job("stage_validate", 1_000, ["--entries", "10"]),
@@ -139,6 +140,11 @@ def notes(result: dict[str, object]) -> str:
         )
     if stage == "outbox":
         return f"{r['message_kb']} KB messages"
+    if stage == "smtp-dkim":
+        return (
+            f"signed {r['vs_unsigned']}x our unsigned rate (target 0.8); "
+            f"{r['connections']} connections; sink busy {r['sink_cpu']}"
+        )
     if stage == "smtp":
         return (
             f"bare asyncio client {r['asyncio_rate']}/s (ratio {r['vs_asyncio']}); "

@@ -46,6 +46,7 @@ class Secrets:
     smtp_password: SecretStr | None = None
     secret_key: SecretStr | None = None
     dkim_key_path: Path | None = None
+    dkim_ed25519_key_path: Path | None = None  # signed beside the RSA key
     bounce_password: SecretStr | None = None  # of the [bounces] mailbox
     sendgrid_key: SecretStr | None = None  # SendGrid's webhook public key (base64 DER)
     mailgun_key: SecretStr | None = None  # Mailgun's webhook signing key
@@ -229,10 +230,12 @@ def _secrets(environ: Mapping[str, str]) -> Secrets:
         return SecretStr(value) if value else None
 
     dkim = environ.get("SYNDICATE_DKIM_KEY")
+    ed25519 = environ.get("SYNDICATE_DKIM_ED25519_KEY")
     return Secrets(
         smtp_password=secret("SYNDICATE_SMTP_PASSWORD"),
         secret_key=secret("SYNDICATE_SECRET_KEY"),
         dkim_key_path=Path(dkim) if dkim else None,
+        dkim_ed25519_key_path=Path(ed25519) if ed25519 else None,
         bounce_password=secret("SYNDICATE_BOUNCE_PASSWORD"),
         sendgrid_key=secret("SYNDICATE_SENDGRID_WEBHOOK_KEY"),
         mailgun_key=secret("SYNDICATE_MAILGUN_SIGNING_KEY"),

@@ -274,6 +274,8 @@ class DkimSettings(_Table):
 
     selector: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
     domain: str = Field(default="", pattern=r"^[A-Za-z0-9.-]*$")
+    # With SYNDICATE_DKIM_ED25519_KEY: an Ed25519 signature (RFC 8463) beside the RSA one.
+    ed25519_selector: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$")
 
 
 MAILBOX_SCHEMES = ("imaps", "imap", "pop3s", "pop3")

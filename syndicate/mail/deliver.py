@@ -17,7 +17,7 @@ from syndicate.config import LoadedConfig
 from syndicate.digests.headers import Recipient, digest_address, list_id
 from syndicate.errors import Problem
 from syndicate.mail.backends import Backend, BatchBackend
-from syndicate.mail.dkim import dkim_signer
+from syndicate.mail.dkim import signer_for
 from syndicate.mail.outbox import Outbox
 from syndicate.mail.outbox_run import OutboxRun
 from syndicate.mail.smtp import SmtpBackend
@@ -121,11 +121,7 @@ def deliver(
         if store.ledger.pending_count() == 0:
             return DeliveryReport(backend_name, ())
     recipient, note = recipients(config)
-    dkim = config.settings.dkim
-    key_path = config.secrets.dkim_key_path
-    sign = None
-    if key_path is not None and dkim.selector and dkim.domain:
-        sign = dkim_signer(key_path, dkim.selector, dkim.domain)
+    sign = signer_for(config)
     backend, retry = make_backend(config), retry or RetryPolicy()
     owner = worker_id or f"{socket.gethostname()}:{config.paths.root.resolve()}"
     with (
