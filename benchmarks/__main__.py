@@ -142,7 +142,8 @@ def notes(result: dict[str, object]) -> str:
         return f"{r['message_kb']} KB messages"
     if stage == "smtp-dkim":
         return (
-            f"signed {r['vs_unsigned']}x our unsigned rate (target 0.8); "
+            f"signed {r['vs_unsigned']}x our unsigned rate (target 0.8); CPU "
+            f"{r['cpu_ms_signed']} against {r['cpu_ms_unsigned']} ms a message; "
             f"{r['connections']} connections; sink busy {r['sink_cpu']}"
         )
     if stage == "smtp":

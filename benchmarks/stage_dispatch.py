@@ -310,7 +310,8 @@ def bench_smtp(
         environ = ENV | {"SYNDICATE_SMTP_PORT": str(port)}
         signing = dkim_environ(root.parent) if dkim else {}
         ours = Runs(root, environ | signing, size)
-        unsigned = Runs(root, environ, size) if dkim else None
+        # Unsigned: no key, whatever the shell that runs the bench has set.
+        unsigned = Runs(root, environ | {"SYNDICATE_DKIM_KEY": ""}, size) if dkim else None
         sink_seconds = 0.0
 
         def watched() -> float:
@@ -338,13 +339,20 @@ def bench_smtp(
         sink.terminate()
         sink.wait()
     seconds, bare = medians["ours"], medians["asyncio"]
-    signed = {}
-    if dkim:
+    signed: dict[str, object] = {}
+    if unsigned is not None:
+        # Wall time follows whichever is busiest, sender or sink: the sender's CPU a
+        # message (all its threads), signed against unsigned, says what signing costs.
+        cpu = statistics.median(r["cpu_seconds"] for r in ours.results)
+        cpu_unsigned = statistics.median(r["cpu_seconds"] for r in unsigned.results)
+        vs_unsigned = round(medians["unsigned"] / seconds, 3)
         signed = {
-            "vs_unsigned": round(medians["unsigned"] / seconds, 3),
+            "vs_unsigned": vs_unsigned,
+            "cpu_ms_signed": round(cpu / size * 1000, 3),
+            "cpu_ms_unsigned": round(cpu_unsigned / size * 1000, 3),
             "target": "vs_unsigned >= 0.8",
+            "met": vs_unsigned >= 0.8,
         }
-        signed["met"] = signed["vs_unsigned"] >= 0.8  # type: ignore[operator]
     return (
         row("smtp-dkim" if dkim else "smtp", size, seconds, medians["aiosmtplib"], ours.peak)
         | {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ SIGNED_HEADERS = (
 # relaxed headers (a relay may refold them), simple body: ours is CRLF lines of base64
 # and 8bit text that relays leave alone, and canonicalising it costs nothing.
 CANONICALIZATION = dkim.CanonicalizationPolicy.from_c_value(b"relaxed/simple")
+_LINE_END = re.compile(rb"\r?\n")
 MIN_RSA_BITS = 1024  # RFC 8301: verifiers must refuse less; 2048 is what to use
 
 
@@ -82,12 +84,21 @@ def signer_for(config: LoadedConfig) -> Callable[[bytes], bytes] | None:
     settings, secrets = config.settings.dkim, config.secrets
     rsa_path, ed25519_path = secrets.dkim_key_path, secrets.dkim_ed25519_key_path
     with_rsa = rsa_path is not None and settings.selector and settings.domain
-    with_ed25519 = ed25519_path is not None and settings.ed25519_selector
+    if (ed25519_path is None) != (not settings.ed25519_selector):
+        # Half of it set up is a mistake: say so rather than sign with RSA alone.
+        missing = "dkim.ed25519_selector" if ed25519_path else "SYNDICATE_DKIM_ED25519_KEY"
+        raise ConfigError(f"an Ed25519 signature needs {missing} too", field=missing)
+    with_ed25519 = ed25519_path is not None
     if with_ed25519 and not with_rsa:
         # Gmail and most receivers verify RSA only: Ed25519 alone would be unsigned.
         raise ConfigError(
             "an Ed25519 signature goes beside an RSA one: set SYNDICATE_DKIM_KEY, "
             "dkim.selector and dkim.domain too",
+            field="dkim.ed25519_selector",
+        )
+    if with_ed25519 and settings.ed25519_selector == settings.selector:
+        raise ConfigError(
+            "the Ed25519 key needs a selector of its own (its DNS record differs)",
             field="dkim.ed25519_selector",
         )
     if rsa_path is None or not with_rsa:
@@ -106,6 +117,9 @@ def dkim_signer(
     include = list(SIGNED_HEADERS)
 
     def sign(message: bytes) -> bytes:
+        if message.count(b"\n") != message.count(b"\r\n"):  # a bare LF: two C scans
+            # What goes over SMTP is CRLF lines: sign those, and send those.
+            message = _LINE_END.sub(b"\r\n", message)
         head, separator, body = message.partition(b"\r\n\r\n")
         headers, _ = dkim.rfc822_parse(head + b"\r\n\r\n")
         canonical = CANONICALIZATION.canonicalize_headers(headers)
@@ -129,9 +143,9 @@ def _signature(
     body_hash: bytes,
     stamp: bytes,
 ) -> bytes:
-    """One DKIM-Signature field, as dkimpy writes it: folded with a placeholder b= on
-    lines of its own, so that putting the signature there changes no other tag's
-    folding (which relaxed canonicalisation would otherwise hash differently)."""
+    """One DKIM-Signature field, as dkimpy's `gen_header` writes it: folded with a
+    placeholder b= (dkimpy folds itself for receivers that mishandle long lines), the
+    b= value emptied for the hash, then the signature put in and folded again."""
     fields = [
         (b"v", b"1"),
         (b"a", key.algorithm),

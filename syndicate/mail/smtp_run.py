@@ -77,11 +77,7 @@ class SmtpRun(LedgerWalk[Backend]):
         ledger: GroupCommit,
         done: list[Outcome],
     ) -> Connection | None:
-        message = self._filled(job)
-        if self.sign is not None:
-            # OpenSSL lets go of the GIL while it signs: the other connections go on
-            # sending meanwhile, and a second core signs too.
-            message = await asyncio.to_thread(self.sign, message)
+        message = self._message(job)
         for attempt in range(self.retry.attempts):
             try:
                 if connection is None or limit.interval:

@@ -173,17 +173,13 @@ class LedgerWalk(ABC, Generic[B]):
         return delay / 2 + random.uniform(0, delay / 2)  # jitter: retries do not march
 
     def _message(self, job: SendJob) -> bytes:
-        message = self._filled(job)
-        return self.sign(message) if self.sign is not None else message
-
-    def _filled(self, job: SendJob) -> bytes:
-        """The job's message, unsigned: its variant's template filled for its recipient."""
         key = (job.edition_id, job.variant)
         template = self._templates.get(key)
         if template is None:
             variant, headers = load_variant(self.ledger.variant(*key))
             template = self._templates[key] = MessageTemplate.prepare(variant, headers)
-        return template.fill(self.recipient_for(job))
+        message = template.fill(self.recipient_for(job))
+        return self.sign(message) if self.sign is not None else message
 
     def _done(self, outcome: str) -> None:
         self._handled[outcome] += 1

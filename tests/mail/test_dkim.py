@@ -9,6 +9,7 @@ import base64
 import os
 import shutil
 import subprocess
+from dataclasses import dataclass
 from pathlib import Path
 
 import dkim
@@ -104,48 +105,85 @@ def keys() -> tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]:
     )
 
 
-@needs_mail_dkim
-def test_each_message_verifies_with_dkimpy_and_mail_dkim(
-    tmp_path: Path, keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]
-) -> None:
+@dataclass(frozen=True)
+class Published:
+    """A publish over SMTP signed with both keys: what arrived, and the DNS records."""
+
+    received: list[bytes]
+    records: dict[bytes, bytes]
+    rsa_record: bytes
+
+    def dns(self, name: bytes, timeout: int = 5) -> bytes | None:
+        return self.records.get(name)
+
+    def tampered(self) -> list[bytes]:
+        """The first message with one letter of its body, or of its Subject, changed."""
+        content = self.received[0]
+        body = content.index(b"\r\n\r\n") + 4
+        return [
+            content[:body] + content[body:].replace(b"Hello", b"Jello", 1),
+            content.replace(b"Subject: ", b"Subject: X", 1),
+        ]
+
+
+@pytest.fixture(scope="module")
+def published(
+    tmp_path_factory: pytest.TempPathFactory,
+    keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey],
+) -> Published:
     rsa_key, ed_key = keys
-    records = {
-        f"s1._domainkey.{HOST}.".encode(): rsa_record(rsa_key),
-        f"e1._domainkey.{HOST}.".encode(): ed25519_record(ed_key),
-    }
-
-    def dns(name: bytes, timeout: int = 5) -> bytes | None:
-        return records.get(name)
-
+    folder = tmp_path_factory.mktemp("dkim")
     people = crowd(8, statuses=False, suppress=False)
     with smtp_server() as (port, mailbox):
         dkim_table = f'\n[dkim]\nselector = "s1"\ndomain = "{HOST}"\ned25519_selector = "e1"\n'
-        root = news_site(tmp_path / "site", port, extra=dkim_table)
+        root = news_site(folder / "site", port, extra=dkim_table)
         write_subscribers(root, people)
         environ = {
             **ENV,
-            "SYNDICATE_DKIM_KEY": str(pem(rsa_key, tmp_path / "rsa.pem")),
-            "SYNDICATE_DKIM_ED25519_KEY": str(pem(ed_key, tmp_path / "ed.pem")),
+            "SYNDICATE_DKIM_KEY": str(pem(rsa_key, folder / "rsa.pem")),
+            "SYNDICATE_DKIM_ED25519_KEY": str(pem(ed_key, folder / "ed.pem")),
         }
         report = api.publish(root, environ)
         arrived_once(mailbox, people)
         received = [r.content for r in mailbox.received]
     assert tally(report)["sent"] == len(received) > 0
-    for content in received:
+    records = {
+        f"s1._domainkey.{HOST}.".encode(): rsa_record(rsa_key),
+        f"e1._domainkey.{HOST}.".encode(): ed25519_record(ed_key),
+    }
+    return Published(received, records, rsa_record(rsa_key))
+
+
+def test_each_message_verifies_with_dkimpy(published: Published) -> None:
+    for content in published.received:
         assert content.count(b"DKIM-Signature:") == 2
         assert b"a=rsa-sha256; c=relaxed/simple" in content
+        assert b"a=ed25519-sha256; c=relaxed/simple" in content
         for index in (0, 1):  # the RSA signature, then the Ed25519 one
-            assert verifies(content, index, dns)
-        assert "rsa-sha256 pass" in mail_dkim(content, rsa_record(rsa_key))
+            assert verifies(content, index, published.dns)
     # One changed letter of the body, or of a signed header: neither signature holds.
-    content = received[0]
-    body = content.index(b"\r\n\r\n") + 4
-    for changed in (
-        content[:body] + content[body:].replace(b"Hello", b"Jello", 1),
-        content.replace(b"Subject: ", b"Subject: X", 1),
-    ):
-        assert not any(verifies(changed, i, dns) for i in (0, 1))
-        assert "rsa-sha256 fail" in mail_dkim(changed, rsa_record(rsa_key))
+    for changed in published.tampered():
+        assert not any(verifies(changed, i, published.dns) for i in (0, 1))
+
+
+@needs_mail_dkim
+def test_each_message_verifies_with_mail_dkim(published: Published) -> None:
+    # Debian's Mail::DKIM (1.20230212) knows no Ed25519: only RSA is asked of it.
+    for content in published.received:
+        assert "rsa-sha256 pass" in mail_dkim(content, published.rsa_record)
+    for changed in published.tampered():
+        assert "rsa-sha256 fail" in mail_dkim(changed, published.rsa_record)
+
+
+def test_a_message_with_bare_line_feeds_is_signed_as_it_is_sent(
+    tmp_path: Path, keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]
+) -> None:
+    rsa_key, _ = keys
+    key = read_key(pem(rsa_key, tmp_path / "rsa.pem"), "s1", rsa.RSAPrivateKey)
+    sign = dkim_signer(HOST, [key], clock=lambda: 1_796_000_000)
+    signed = sign(b"From: a@news.example.com\nSubject: x\n\nHello\nthere\n")
+    assert b"\r\n\r\nHello\r\nthere\r\n" in signed  # CRLF, as SMTP carries it
+    assert dkim.verify(signed, dnsfunc=lambda name, timeout=5: rsa_record(rsa_key))
 
 
 def test_a_header_folded_differently_by_a_relay_still_verifies(
@@ -204,4 +242,29 @@ def test_ed25519_alone_is_refused(
     with pytest.raises(ConfigError) as raised:
         signer_for(load_config(tmp_path, environ))
     assert raised.value.problem.field == "dkim.ed25519_selector"
+    (tmp_path / "syndicate.toml").write_text(f'[dkim]\ndomain = "{HOST}"\n', "utf-8")
     assert signer_for(load_config(tmp_path, {})) is None  # no keys: nothing signed
+
+
+@pytest.mark.parametrize(
+    ("table", "with_key", "field"),
+    [
+        ('selector = "s1"\ned25519_selector = "e1"', False, "SYNDICATE_DKIM_ED25519_KEY"),
+        ('selector = "s1"', True, "dkim.ed25519_selector"),
+        ('selector = "s1"\ned25519_selector = "s1"', True, "dkim.ed25519_selector"),
+    ],
+)
+def test_half_an_ed25519_setup_is_an_error(
+    tmp_path: Path,
+    keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey],
+    table: str,
+    with_key: bool,
+    field: str,
+) -> None:
+    (tmp_path / "syndicate.toml").write_text(f'[dkim]\ndomain = "{HOST}"\n{table}\n', "utf-8")
+    environ = {"SYNDICATE_DKIM_KEY": str(pem(keys[0], tmp_path / "rsa.pem"))}
+    if with_key:
+        environ["SYNDICATE_DKIM_ED25519_KEY"] = str(pem(keys[1], tmp_path / "ed.pem"))
+    with pytest.raises(ConfigError) as raised:
+        signer_for(load_config(tmp_path, environ))
+    assert raised.value.problem.field == field
