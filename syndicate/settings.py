@@ -21,7 +21,7 @@ from pydantic import (
 )
 
 from syndicate._store.address import DEFAULT_URL as DEFAULT_STORE_URL
-from syndicate._util.language import site_locale
+from syndicate._util.language import language_tag, site_locale
 from syndicate._util.text import one_line, slugify
 from syndicate._util.urls import encode_url, is_web_url
 
@@ -130,14 +130,14 @@ class SiteSettings(_Table):
     @field_validator("language")
     @classmethod
     def _language_tag(cls, value: str) -> str:
-        return _known_language(value)
+        return language_tag(value)
 
     @field_validator("languages")
     @classmethod
     def _language_tags(cls, value: list[str]) -> list[str]:
         seen: dict[str, str] = {}
         for tag in value:
-            canonical = str(site_locale(_known_language(tag)))
+            canonical = str(site_locale(language_tag(tag)))
             if canonical in seen:
                 raise ValueError(f"{seen[canonical]!r} and {tag!r} are the same language")
             seen[canonical] = tag
@@ -167,13 +167,6 @@ class SiteSettings(_Table):
     @property
     def host(self) -> str:
         return urlsplit(self.base_url).hostname or "localhost"
-
-
-def _known_language(value: str) -> str:
-    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*", value):
-        raise ValueError(f"not a language tag such as 'en' or 'pt-BR': {value!r}")
-    site_locale(value)  # CLDR must know it: its dates, plurals and direction
-    return value
 
 
 class ImportSettings(_Table):

@@ -103,6 +103,18 @@ def _known_locale(tag: str) -> Locale | None:
         return None
 
 
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
+
+
+def language_tag(value: str) -> str:
+    """`value` where it is a language tag CLDR knows ('de', 'pt-BR'); ValueError saying
+    why not, with close matches (CLDR also knows 'root', which is no language)."""
+    if not _LANGUAGE_TAG.fullmatch(value):
+        raise ValueError(f"not a language tag such as 'de' or 'pt-BR': {value!r}")
+    site_locale(value)  # its dates, plurals and direction come from CLDR
+    return value
+
+
 def is_right_to_left(locale: Locale) -> bool:
     return locale.character_order == "right-to-left"
 
@@ -204,14 +216,15 @@ def _check_format(message: Message, source: Path) -> None:
                                  message.lineno)  # fmt: skip
 
 
-def long_date(moment: datetime, zone: ZoneInfo, locale: Locale) -> str:
-    """'Sunday, December 6, 2026', 'Sonntag, 6. Dezember 2026', '2026年12月6日日曜日'."""
-    return format_date(moment.astimezone(zone).date(), "full", locale=locale)
+def long_date(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """An edition's date, CLDR's full one in `language` and `zone`: 'Sunday, December
+    6, 2026', 'Sonntag, 6. Dezember 2026', '2026年12月6日日曜日'."""
+    return format_date(moment.astimezone(zone).date(), "full", locale=site_locale(language))
 
 
-def short_date(moment: datetime, zone: ZoneInfo, locale: Locale) -> str:
-    """'Dec 6, 2026', '06.12.2026'."""
-    return format_date(moment.astimezone(zone).date(), "medium", locale=locale)
+def short_date(moment: datetime, zone: ZoneInfo, language: str) -> str:
+    """A story's date, CLDR's medium one: 'Dec 6, 2026', '06.12.2026'."""
+    return format_date(moment.astimezone(zone).date(), "medium", locale=site_locale(language))
 
 
 def matching_language(tag: str, offered: Sequence[str]) -> str | None:

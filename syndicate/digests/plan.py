@@ -13,7 +13,7 @@ from email.headerregistry import Address
 
 from syndicate._store.store import StateStore
 from syndicate._store.subscribers import Subscription
-from syndicate._util.language import matching_language
+from syndicate._util.language import long_date, matching_language
 from syndicate.config import LoadedConfig
 from syndicate.digests.edition import (
     DigestEdition,
@@ -34,7 +34,6 @@ from syndicate.digests.render import (
     DigestRenderer,
     RenderedVariant,
     digest_site,
-    long_date,
     renderer_for,
     unresolved_related,
 )
@@ -76,12 +75,9 @@ def digest_subject(
     template = config.settings.digest.subject
     # The default's English, even written out in syndicate.toml (SPEC's example has
     # it), is the default: each reader gets it in their language.
-    if template == DEFAULT_SUBJECT:
+    if template == DEFAULT_SUBJECT:  # catalogues are checked on loading: it formats
         translated = config.messages(language).gettext("%(site)s digest: %(date)s")
-        try:
-            return translated % {"site": title, "date": date_label}
-        except (KeyError, ValueError, TypeError):  # a site's catalogue may be broken
-            pass
+        return translated % {"site": title, "date": date_label}
     return template.format(site=title, date=date_label, edition=edition_id)
 
 

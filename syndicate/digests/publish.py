@@ -12,6 +12,7 @@ from pathlib import Path
 from syndicate._store.editions import EditionRecord
 from syndicate._store.store import StateStore
 from syndicate._util.files import replace_file
+from syndicate._util.language import long_date
 from syndicate.config import LoadedConfig
 from syndicate.digests.edition import DigestEdition
 from syndicate.digests.plan import PlannedSends, PreparedEdition, next_edition, prepare_edition
@@ -19,7 +20,6 @@ from syndicate.digests.render import (
     DigestRenderer,
     digest_site,
     edition_url,
-    long_date,
     renderer_for,
 )
 from syndicate.digests.variants import dump_variant

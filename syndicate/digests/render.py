@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass, field, replace
-from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -16,9 +15,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from mjml import mjml2html
 
-from syndicate._util.language import long_date as language_long_date
-from syndicate._util.language import short_date as language_short_date
-from syndicate._util.language import site_locale, writing_direction
+from syndicate._util.language import long_date, short_date, writing_direction
 from syndicate._util.text import slugify
 from syndicate._util.urls import is_web_url
 from syndicate.config import LoadedConfig
@@ -82,16 +79,6 @@ def renderer_for(config: LoadedConfig, language: str | None = None) -> DigestRen
     )
 
 
-def long_date(moment: datetime, zone: ZoneInfo, language: str) -> str:
-    """The edition's date in the site's language (CLDR's full date)."""
-    return language_long_date(moment, zone, site_locale(language))
-
-
-def short_date(moment: datetime, zone: ZoneInfo, language: str) -> str:
-    """A story's date in the site's language (CLDR's medium date)."""
-    return language_short_date(moment, zone, site_locale(language))
-
-
 def edition_url(site: DigestSite, edition_id: str) -> str:
     return f"{site.url}digests/{edition_id}/"
 
@@ -137,15 +124,11 @@ class DigestRenderer:
         )
 
     def _greetings(self) -> tuple[str, str]:
-        """The catalogue's greetings; English where a site's translation does not take
-        a name as a greeting must ('%' left bare, another placeholder)."""
+        """The catalogue's greetings: the one to fill with a name, and the one without
+        (already formatted: '%%' is '%'). Every catalogue was checked on loading to take
+        exactly the values its English does."""
         named, plain = self.messages.gettext("Hello %(name)s,"), self.messages.gettext("Hello,")
-        try:
-            named % {"name": "x"}
-            plain % {}
-        except (KeyError, ValueError, TypeError):
-            return ("Hello %(name)s,", "Hello,")
-        return named, plain
+        return named, plain % {}
 
     def render_archive(self, editions: list[dict[str, Any]]) -> str:
         try:
@@ -241,10 +224,7 @@ def preheader(stories: tuple[Article, ...], messages: gettext.NullTranslations) 
     if not stories:
         return ""
     count = messages.ngettext("%(num)d story", "%(num)d stories", len(stories))
-    try:
-        counted = count % {"num": len(stories)}
-    except (KeyError, ValueError, TypeError):  # a site's catalogue may be broken
-        counted = f"{len(stories)} {'story' if len(stories) == 1 else 'stories'}"
+    counted = count % {"num": len(stories)}  # catalogues are checked on loading
     titles = "; ".join(_no_tokens(story.title) for story in stories[:3])
     return shorten(f"{counted}: {titles}", 140)
 

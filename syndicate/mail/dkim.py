@@ -1,6 +1,6 @@
 """DKIM signatures (RFC 6376): dkimpy's header parsing and canonicalisation, with the
 signing done by OpenSSL through the `cryptography` package (dkimpy's own RSA is pure
-Python: 7.7 ms a message, against about 0.3 ms here). RSA-SHA256 with the key of
+Python: 8.7 ms a message here, against 1.0 ms, most of it OpenSSL's RSA). RSA-SHA256 with the key of
 SYNDICATE_DKIM_KEY and, beside it where SYNDICATE_DKIM_ED25519_KEY is set, Ed25519-SHA256
 (RFC 8463); each a PEM file."""
 

@@ -110,11 +110,7 @@ def confirmation_message(
     message["From"] = config.settings.digest.from_ or str(sender)
     message["To"] = email
     subject = speech.messages.gettext("Confirm your subscription to %(site)s")
-    try:
-        subject %= {"site": config.title}
-    except (KeyError, ValueError, TypeError):  # a site's catalogue may be broken
-        subject = f"Confirm your subscription to {config.title}"
-    message["Subject"] = header_text(subject)
+    message["Subject"] = header_text(subject % {"site": config.title})
     message["Date"] = format_datetime(datetime.now(UTC))
     message["Message-ID"] = make_msgid(domain=site.host)
     message["Auto-Submitted"] = "auto-generated"

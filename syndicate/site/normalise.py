@@ -14,7 +14,7 @@ from urllib.parse import quote, urljoin
 from zoneinfo import ZoneInfo
 
 from syndicate._store.identities import Identities, Identity
-from syndicate._util.language import site_locale
+from syndicate._util.language import language_tag
 from syndicate._util.text import one_line, slugify
 from syndicate._util.urls import encode_url, is_web_url
 from syndicate.errors import Problem, RecordError
@@ -265,18 +265,13 @@ def _article(
     )
 
 
-_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*")
-
-
 def _language(raw: RawArticle, default: str, warnings: list[Problem]) -> str:
     """The record's language where CLDR knows it; else the site's, with a warning."""
     written = one_line(raw.language or "")
     if not written:
         return default
     try:
-        if not _LANGUAGE_TAG.fullmatch(written):  # CLDR also knows 'root', no language
-            raise ValueError(f"not a language tag such as 'de' or 'pt-BR': {written!r}")
-        site_locale(written)
+        language_tag(written)
     except ValueError as exc:
         warnings.append(problem_at(raw, "language", f"{exc}; using the site's ({default})"))
         return default

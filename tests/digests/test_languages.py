@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -80,3 +81,20 @@ def test_a_story_in_another_language_than_the_edition_is_marked_so(tmp_path: Pat
     assert marked not in english  # in the edition's own language: unmarked
     # Names and dates are isolated: a Latin name beside a date stays in its order.
     assert "<bdi>Rafe Ocholla</bdi>" in english
+
+
+def test_a_sites_greeting_with_a_percent_sign_reads_as_one(tmp_path: Path) -> None:
+    root = copy_example_site(tmp_path)
+    messages = root / "locale" / "en" / "LC_MESSAGES"
+    messages.mkdir(parents=True)
+    (messages / "syndicate.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "Hello,"\nmsgstr "Hello, 100%% reader,"\n',
+        "utf-8",
+    )
+    site = api.load_site(root, {}, now=NOW)
+    report = preview_edition(site.config, site.articles, site.sections, now=NOW)
+    variant = renderer_for(site.config).render(report.edition, None)
+    nameless = replace(READER, name="")
+    assert "Hello, 100% reader," in text_for(variant, nameless)
+    assert "100%% reader" not in html_for(variant, nameless)
