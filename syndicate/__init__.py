@@ -8,8 +8,9 @@ site folder and the environment and return reports. Everything else is machinery
 
     import syndicate
 
-    report = syndicate.publish(Path("site"), os.environ)
-    print(report.as_json())
+    if __name__ == "__main__":  # builds start worker processes, which import it again
+        report = syndicate.publish(Path("site"), os.environ)
+        print(report.as_json())
 """
 
 from syndicate import api, mailing_list
@@ -26,6 +27,7 @@ from syndicate.errors import (
     StateError,
     SubscriberFileError,
     SyndicateError,
+    WorkerError,
 )
 from syndicate.mail.bounces.inbox import BounceRun
 from syndicate.mail.deliver import DeliveryReport
@@ -58,6 +60,7 @@ __all__ = [
     "Severity",
     "SiteError",
     "StateError",
+    "WorkerError",
     "SubscriberFileError",
     "SyndicateError",
     "ValidationRun",

@@ -5,7 +5,8 @@ Like the CLI commands, it never prints; unlike them, it never exits.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,14 +20,15 @@ from syndicate._store.address import ENVIRONMENT_VARIABLE, parse_address
 from syndicate._store.copy import CopiedStore, copy_store
 from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
+from syndicate._util.workers import Workers, WorkersBroken
 from syndicate._version import __version__
 from syndicate.config import LoadedConfig, load_config
 from syndicate.digests.edition import DigestEdition, since_start
 from syndicate.digests.plan import PreparedEdition, plan_edition
 from syndicate.digests.publish import Preview, commit_edition, preview_edition
 from syndicate.digests.variants import ALL_SECTIONS, variant_label
-from syndicate.errors import ConfigError, Problem, SiteError
-from syndicate.feeds import FeedSite, build_feeds, feed_site, plan_extras, plan_feeds
+from syndicate.errors import ConfigError, Problem, SiteError, WorkerError
+from syndicate.feeds import FeedSite, feed_site, plan_extras, plan_feeds
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
 from syndicate.mail.deliver import DeliveryReport, deliver
@@ -39,6 +41,7 @@ from syndicate.reports import PublishReport
 from syndicate.site.load import LoadedSite, OnFile, count_record_files, load_site, locate_records
 from syndicate.validate import FileReport, validate_outputs
 from syndicate.validate.paths import ValidationRun, validate_paths
+from syndicate.validate.staged import StagedFeed, validate_staged_feeds
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -71,12 +74,18 @@ def build(
     on_file: OnFile | None = None,
     *,
     wait: bool = False,
+    jobs: int | None = None,
 ) -> BuiltSite:
     """Load, normalise and build every feed into the staging folder; publish nothing.
-    One build or publish runs at a time: another one fails at once, unless `wait`."""
+    One build or publish runs at a time: another one fails at once, unless `wait`.
+    `jobs`: worker processes (0: one per core; by default `[build] jobs`)."""
     config = load_config(locate_records(_site_folder(target)).site_root, environ)
-    with site_lock(config.paths.lock, config.store, wait=wait), cache_reads_frozen():
-        return _build(target, environ, on_file)
+    with (
+        site_lock(config.paths.lock, config.store, wait=wait),
+        cache_reads_frozen(),
+        _workers(config, jobs) as workers,
+    ):
+        return _build(target, environ, on_file, workers)
 
 
 def _site_folder(target: Path) -> Path:
@@ -90,16 +99,32 @@ def _site_folder(target: Path) -> Path:
     return target
 
 
+# What worker processes run: imported once in their fork server.
+_WORKER_MODULES = ("syndicate.site.loaders", "syndicate.feeds.publish", "syndicate.validate.staged")
+
+
+@contextmanager
+def _workers(config: LoadedConfig, jobs: int | None) -> Iterator[Workers]:
+    """The worker processes of one build or publish (`jobs`, else `[build] jobs`)."""
+    count = config.settings.build.jobs if jobs is None else jobs
+    with Workers(count, preload=_WORKER_MODULES) as workers:
+        try:
+            yield workers
+        except WorkersBroken as exc:
+            raise WorkerError(str(exc)) from None
+
+
 def _build(
     target: Path,
     environ: Mapping[str, str],
     on_file: OnFile | None,
+    workers: Workers,
     *,
     to_publish: bool = False,
 ) -> BuiltSite:
     """Everything built into the staging folder; to publish, only the files whose
     published version has another key (the others are already in feeds/)."""
-    site = load_site(target, environ, on_file=on_file, make=reuse_site)
+    site = load_site(target, environ, on_file=on_file, make=reuse_site, workers=workers)
     config = site.config
     templates = config.templates(autoescape=True)
     feeds = feed_site(config)
@@ -107,8 +132,9 @@ def _build(
     with StateStore(config.store) as store:
         positions = store.feed_positions
         if not to_publish:
-            files = build_feeds(site.articles, site.sections, feeds, templates, positions.place)
-            return BuiltSite(site, stage_feeds(files, folder))
+            articles, sections = site.articles, site.sections
+            files = plan_feeds(articles, sections, feeds, templates, positions.place, None)
+            return BuiltSite(site, stage_feeds(files, folder, workers=workers))
         published = PublishedKeys(config.paths.caches.feed_keys, config.paths.feeds)
         unchanged = published.all_reusable(whole_key(site.cache_key, feeds, positions.summary()))
         if unchanged is not None:
@@ -126,7 +152,7 @@ def _build(
                 positions.place,
                 fingerprinter(site.fingerprints),
             )
-            staged = stage_feeds(planned, folder, published.reusable)
+            staged = stage_feeds(planned, folder, published.reusable, workers)
         # With the positions that planning recorded: what the next run will find.
         staged.whole = whole_key(site.cache_key, feeds, positions.summary())
     return BuiltSite(site, staged, published)
@@ -143,6 +169,7 @@ def publish(
     progress: SendProgress | None = None,
     send: bool = True,
     wait: bool = False,
+    jobs: int | None = None,
 ) -> PublishReport:
     """Build, validate, publish the feeds that changed (telling the WebSub hubs), then
     make the digest edition that is due: its files, the archive page, its record, its
@@ -150,18 +177,23 @@ def publish(
 
     Nothing is published when validation finds an error (or, with `strict`, a
     warning) in what was built: the report says why and `blocked` is set. One build
-    or publish runs at a time: another one fails at once, unless `wait`."""
+    or publish runs at a time: another one fails at once, unless `wait`. `jobs`:
+    worker processes for the build (0: one per core; by default `[build] jobs`)."""
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
     config = load_config(locate_records(_site_folder(target)).site_root, environ)
     config.require_real_links()  # with --no-send too: the queued messages hold the links
-    with site_lock(config.paths.lock, config.store, wait=wait), cache_reads_frozen():
-        built = _build(target, environ, on_file, to_publish=True)
+    with (
+        site_lock(config.paths.lock, config.store, wait=wait),
+        cache_reads_frozen(),
+        _workers(config, jobs) as workers,
+    ):
+        built = _build(target, environ, on_file, workers, to_publish=True)
         site = built.site
         config = site.config
         listed = sync_subscriber_file(config)
         prepared = _due_edition(site, since=since, force=force)
-        checked = tuple(_validate(built.feeds, config, prepared))
+        checked = tuple(_validate(built.feeds, config, prepared, workers))
         if not all(report.passes(strict=strict) for report in checked):
             return PublishReport(site, PublishedFeeds(), listed, validation=checked, blocked=True)
         # Feeds no longer built are removed only after a clean run: a run that lost
@@ -207,20 +239,21 @@ def _due_edition(site: LoadedSite, *, since: str | None, force: bool) -> Prepare
 
 
 def _validate(
-    staged: StagedFeeds, config: LoadedConfig, prepared: PreparedEdition | None
+    staged: StagedFeeds,
+    config: LoadedConfig,
+    prepared: PreparedEdition | None,
+    workers: Workers,
 ) -> list[FileReport]:
     """The feed documents that differ from those published (the others passed when
     they were published), and the edition due, named as they will be written."""
     paths = config.paths
     feeds_name = _shown(paths.feeds, paths.root)
-    changed = []
-    for path in staged.feed_paths:
-        if not staged.built(path):
-            continue  # the published file, which passed when it was published
-        content = (staged.folder / path).read_bytes()
-        published = paths.feeds / path
-        if not published.is_file() or published.read_bytes() != content:
-            changed.append((f"{feeds_name}/{path}", content))
+    built = [
+        StagedFeed(f"{feeds_name}/{path}", staged.folder / path, paths.feeds / path)
+        for path in staged.feed_paths
+        if staged.built(path)  # else the published file, which passed when it was published
+    ]
+    feeds = validate_staged_feeds(built, workers)
     digest: list[tuple[str, bytes]] = []
     records: tuple[str, ...] = ()
     if prepared is not None:
@@ -232,7 +265,7 @@ def _validate(
             for key, sample in prepared.sends.samples(config).items():
                 if key != ALL_SECTIONS:
                     digest.append((f"{folder}/sample.eml[{variant_label(key)}]", sample))
-    return validate_outputs(changed, digest, records)
+    return feeds + validate_outputs((), digest, records)
 
 
 def _shown(path: Path, root: Path) -> str:

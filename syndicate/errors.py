@@ -93,6 +93,13 @@ class PublishError(SyndicateError):
     exit_status = 1
 
 
+class WorkerError(SyndicateError, RuntimeError):
+    """A worker process of a build ended before its work was done; nothing was
+    published."""
+
+    exit_status = 1
+
+
 class DigestError(SyndicateError):
     """A digest cannot be rendered (a template error, MJML that does not compile)."""
 

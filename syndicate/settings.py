@@ -249,6 +249,12 @@ class DispatchSettings(_Table):
     lease_seconds: int = Field(default=60, ge=5, le=3600)
 
 
+class BuildSettings(_Table):
+    # Worker processes that parse records and build feed documents (0: one per core,
+    # 1: all in the command's own process). The files are the same bytes either way.
+    jobs: int = Field(default=0, ge=0, le=256)
+
+
 class StateSettings(_Table):
     """Where the state store lives (SYNDICATE_DATABASE_URL wins): _store/address.py."""
 
@@ -346,4 +352,5 @@ class Settings(_Table):
     smtp: SmtpSettings = Field(default_factory=SmtpSettings)
     dkim: DkimSettings = Field(default_factory=DkimSettings)
     bounces: BounceSettings = Field(default_factory=BounceSettings)
+    build: BuildSettings = Field(default_factory=BuildSettings)
     state: StateSettings = Field(default_factory=StateSettings)

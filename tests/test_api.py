@@ -158,15 +158,15 @@ def _settled_site(tmp_path: Path) -> Path:
 
 
 def _page_builds(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    import syndicate.feeds.build as feeds
+    from syndicate.feeds.build import PageBuild
 
-    real, built = feeds._build_page, []
+    real, built = PageBuild.__call__, []
 
-    def counting(page: Any, *args: Any) -> Any:
-        built.append(page.path)
-        return real(page, *args)
+    def counting(build: PageBuild) -> Any:
+        built.append(build.page.path)
+        return real(build)
 
-    monkeypatch.setattr(feeds, "_build_page", counting)
+    monkeypatch.setattr(PageBuild, "__call__", counting)
     return built
 
 

@@ -28,6 +28,7 @@ from syndicate._cache.files import (
 from syndicate._cache.records import RecordCache
 from syndicate._store.store import StateStore
 from syndicate._util.keys import code_stamp, key_of
+from syndicate._util.workers import Workers
 from syndicate.config import LoadedConfig
 from syndicate.errors import Problem
 from syndicate.site.load import (
@@ -138,6 +139,7 @@ def reuse_site(
     store: StateStore,
     moment: datetime,
     on_file: OnFile | None,
+    workers: Workers,
 ) -> MadeSite:
     """The site's articles: the last run's site taken whole when nothing it was made
     from changed (a MakeSite of site/load.py); else the records of unchanged files
@@ -146,7 +148,8 @@ def reuse_site(
     stamps = list(zip(found.names, found.stamps, strict=True))
     # A file changed just now proves nothing by its stamp: no site cache this run.
     stamped = all(stamp is not None for _, stamp in stamps)
-    settings = config.settings.model_dump_json()
+    # Not [build]: how many processes make the site changes none of its bytes.
+    settings = config.settings.model_dump_json(exclude={"build"})
     inputs = (code_stamp(), settings, stamps, found.errors, found.warnings)
     caches = config.paths.caches
     path = caches.site
@@ -161,7 +164,7 @@ def reuse_site(
             return MadeSite(cached.value, _stored_body(cached, again), key)
     imports = config.settings.import_.model_dump_json()
     records = RecordCache(caches.records, imports)
-    loaded = load_records(location, config, on_file, records, found)
+    loaded = load_records(location, config, on_file, records, found, workers)
     basis = key_of(code_stamp(), settings)
     previous = read_previous(path, basis)
     drafts = Drafts(loaded.origins, previous.drafts)

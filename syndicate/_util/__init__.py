@@ -1,2 +1,2 @@
 """Helpers of every stage: text, URLs, TOML files, templates, keys, file stamps, files
-written whole. Nothing here imports the rest of syndicate."""
+written whole, worker processes. Nothing here imports the rest of syndicate."""

@@ -97,13 +97,31 @@ WaitFlag = Annotated[
 ]
 
 
+JobsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        min=0,
+        max=256,
+        help="Worker processes that parse records and build feeds (0: one per core; "
+        "default: [build] jobs, else 0).",
+    ),
+]
+
+
 @app.command()
-def build(site_dir: SiteDir = Path("."), quiet: QuietFlag = False, wait: WaitFlag = False) -> None:
+def build(
+    site_dir: SiteDir = Path("."),
+    quiet: QuietFlag = False,
+    wait: WaitFlag = False,
+    jobs: JobsOption = None,
+) -> None:
     """Load and build the feeds into .syndicate/build/, publishing nothing."""
     with reporting():
         built = _with_progress(
             site_dir,
-            lambda on_file: api.build(site_dir, os.environ, on_file, wait=wait),
+            lambda on_file: api.build(site_dir, os.environ, on_file, wait=wait, jobs=jobs),
             show=not quiet,
         )
     print_problems(built.site.errors, "error", "red")
@@ -137,6 +155,7 @@ def publish(
         ),
     ] = True,
     wait: WaitFlag = False,
+    jobs: JobsOption = None,
 ) -> None:
     """Load, build, validate and publish the feeds that changed, then make the digest
     edition due and send it. Nothing is published when validation finds an error."""
@@ -155,6 +174,7 @@ def publish(
                     progress=bar,
                     send=send,
                     wait=wait,
+                    jobs=jobs,
                 ),
                 show=not (as_json or quiet),
             )

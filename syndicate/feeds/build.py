@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from urllib.parse import quote
 
@@ -139,7 +139,7 @@ def plan_feeds(
                 yield PlannedFeed(
                     page.path,
                     "" if fingerprint is None else _page_key(common, page, fingerprint),
-                    partial(_build_page, page, site, stylesheet),
+                    PageBuild(page, site, stylesheet),
                 )
         yield _always(partial(build_link_tags, scope, site, templates))
     yield from _site_extras(scopes, site, templates)
@@ -173,10 +173,29 @@ def _site_extras(
     yield _always(partial(stylesheet_file, site, templates))
 
 
-def _build_page(page: FeedPage, site: FeedSite, stylesheet: str) -> FeedFile:
-    if page.kind == "json":
-        return FeedFile(page.path, build_json(page, site), MEDIA_TYPES["json"])
-    return FeedFile(page.path, build_xml(page, site, stylesheet), MEDIA_TYPES[page.kind])
+@dataclass(frozen=True, slots=True)
+class PageBuild:
+    """One feed document to build (call it): all it is made from, so that a worker
+    process can build it too, given it `portable()`."""
+
+    page: FeedPage
+    site: FeedSite
+    stylesheet: str
+
+    def __call__(self) -> FeedFile:
+        page, site = self.page, self.site
+        if page.kind == "json":
+            return FeedFile(page.path, build_json(page, site), MEDIA_TYPES["json"])
+        document = build_xml(page, site, self.stylesheet)
+        return FeedFile(page.path, document, MEDIA_TYPES[page.kind])
+
+    def portable(self, scopes: dict[str, FeedScope]) -> PageBuild:
+        """The same build without its scope's articles (a document needs only its own
+        entries): what is sent to a worker. `scopes` keeps each bare scope, so that the
+        builds of one batch share it."""
+        scope = self.page.scope
+        bare = scopes.setdefault(scope.key, replace(scope, articles=()))
+        return PageBuild(replace(self.page, scope=bare), self.site, self.stylesheet)
 
 
 def _page_key(common: str, page: FeedPage, fingerprint: Callable[[Article], bytes]) -> str:

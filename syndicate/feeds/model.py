@@ -74,6 +74,7 @@ class FeedPage:
     archive: bool
     prev_archive: str | None  # path of the next-older archive page
     current: str  # path of the subscription feed
+    number: int = 0  # k for archive page k; 0 for the subscription feed
 
 
 @dataclass(frozen=True, slots=True)

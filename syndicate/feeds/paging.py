@@ -68,5 +68,6 @@ def paginate(
             archive=True,
             prev_archive=scope.archive_path(kind, previous) if previous is not None else None,
             current=current,
+            number=page,
         )
         previous, start = page, end

@@ -16,11 +16,13 @@ import secrets
 import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path, PurePosixPath
 
+from syndicate._util.workers import Workers
 from syndicate.errors import PublishError
-from syndicate.feeds.build import PlannedFeed
-from syndicate.feeds.model import FeedFile
+from syndicate.feeds.build import PageBuild, PlannedFeed
+from syndicate.feeds.model import FeedFile, FeedScope
 
 # The names of the temporary files beside each target: `.<name>.<token>.tmp` or `.old`.
 _LEFTOVER = re.compile(r"\..+\.[0-9a-f]{12}\.(?:tmp|old)")
@@ -60,14 +62,19 @@ def stage_feeds(
     files: Iterable[FeedFile | PlannedFeed],
     folder: Path,
     reusable: Callable[[str, str], bool] | None = None,
+    workers: Workers | None = None,
 ) -> StagedFeeds:
     """Write every built file into `folder` (emptied first): what `syndicate build` leaves.
 
     A planned file for which `reusable(path, key)` holds is not built nor written:
-    the published file is already those bytes."""
+    the published file is already those bytes. With `workers` of more than one job,
+    the feed documents are built and written by worker processes, once the plan is
+    read (the paths keep the plan's order)."""
     if folder.exists():
         shutil.rmtree(folder)
     staged = StagedFeeds(folder)
+    pages: list[PageBuild] = []  # feed documents for the workers
+    parallel = workers is not None and workers.jobs > 1
     for item in files:
         staged.paths.append(item.path)
         if item.is_feed:
@@ -78,11 +85,37 @@ def stage_feeds(
                 if reusable is not None and reusable(item.path, item.key):
                     staged.reused.add(item.path)
                     continue
+            if parallel and isinstance(item.build, PageBuild):
+                pages.append(item.build)
+                continue
             item = item.build()
-        target = folder / _safe_relative(item.path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(item.content)
+        _write_into(folder, item)
+    if workers is not None and pages:
+        _build_pages(pages, folder, workers)
     return staged
+
+
+def _build_pages(pages: list[PageBuild], folder: Path, workers: Workers) -> None:
+    """Build and write `pages` in batches, each batch the same pages of a scope in every
+    format (their entries are the same articles: sent to a worker once, not thrice)."""
+    pages.sort(key=lambda build: (build.page.scope.key, build.page.number))
+    scopes: dict[str, FeedScope] = {}
+    portable = [build.portable(scopes) for build in pages]
+    entries = sum(len(build.page.entries) for build in pages)
+    for _ in workers.batches(partial(_write_pages, str(folder)), portable, units=entries):
+        pass
+
+
+def _write_pages(folder: str, pages: list[PageBuild]) -> None:
+    """What a worker does: build each page and write it into the staging folder."""
+    for build in pages:
+        _write_into(Path(folder), build())
+
+
+def _write_into(folder: Path, built: FeedFile) -> None:
+    target = folder / _safe_relative(built.path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(built.content)
 
 
 def publish_staged(

@@ -17,8 +17,9 @@ from typing import Protocol
 
 from syndicate._store.identities import in_memory
 from syndicate._store.store import StateStore
+from syndicate._util.workers import Workers, WorkersBroken
 from syndicate.config import LoadedConfig, load_config
-from syndicate.errors import Problem, SiteError
+from syndicate.errors import Problem, SiteError, WorkerError
 from syndicate.paths import SitePaths
 from syndicate.site.loaders import (
     RECORD_SUFFIXES,
@@ -145,6 +146,7 @@ class MakeSite(Protocol):
         store: StateStore,
         moment: datetime,
         on_file: OnFile | None,
+        workers: Workers,
     ) -> MadeSite: ...
 
 
@@ -155,11 +157,21 @@ def load_site(
     now: datetime | None = None,
     on_file: OnFile | None = None,
     make: MakeSite | None = None,
+    workers: Workers | None = None,
 ) -> LoadedSite:
     """Config, records and state of the site at `target`, loaded and normalised; the
-    records of a whole site made by `make` where given (see the module's note)."""
+    records of a whole site made by `make` where given (see the module's note).
+
+    Record files are parsed in `workers`, else in as many processes as `[build] jobs`
+    asks for."""
     location = locate_records(target)
     config = load_config(location.site_root, environ)
+    if workers is None:
+        with Workers(config.settings.build.jobs, preload=[__name__]) as own:
+            try:
+                return load_site(target, environ, now=now, on_file=on_file, make=make, workers=own)
+            except WorkersBroken as exc:
+                raise WorkerError(str(exc)) from None
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     if location.keeps_state:
         with StateStore(config.store) as store:
@@ -169,15 +181,15 @@ def load_site(
             if last is not None and moment <= last.created_at:
                 moment = last.created_at + timedelta(seconds=1)
             if make is not None and location.files is None:
-                made = make(location, config, store, moment, on_file)
+                made = make(location, config, store, moment, on_file, workers)
             else:
-                loaded = load_records(location, config, on_file)
+                loaded = load_records(location, config, on_file, workers=workers)
                 identities = partial(store.identities.settle, now=moment)
                 made = made_site(
                     loaded, normalise(loaded.records, config.settings.site, identities)
                 )
     else:
-        loaded = load_records(location, config, on_file)
+        loaded = load_records(location, config, on_file, workers=workers)
         made = made_site(loaded, normalise(loaded.records, config.settings.site, in_memory(moment)))
     notes = [Problem(location.note)] if location.note else []
     head, body, cache_key = made.head, made.body, made.key
@@ -210,6 +222,7 @@ def load_records(
     on_file: OnFile | None,
     cache: RecordReuse | None = None,
     found: RecordFiles | None = None,
+    workers: Workers | None = None,
 ) -> LoadResult:
     """The records at `location`, as the site's settings have them read."""
     imports = config.settings.import_
@@ -221,6 +234,7 @@ def load_records(
         display_root=location.site_root,
         cache=cache,
         found=found,
+        workers=workers,
     )
 
 

@@ -40,7 +40,7 @@ def reference(
         pages.append(
             FeedPage(
                 scope, kind, scope.archive_path(kind, number), newest_first(members), True,
-                previous, current,
+                previous, current, number,
             )
         )  # fmt: skip
     return pages

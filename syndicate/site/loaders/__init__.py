@@ -6,13 +6,15 @@ A bad record is an error naming its file, line and field; the others still load.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Protocol
 
 from syndicate._util.stamps import FileStamp, file_stamp
 from syndicate._util.text import decode
+from syndicate._util.workers import Workers
 from syndicate.errors import Problem, RecordError
 from syndicate.site.loaders.files import (
     RECORD_SUFFIXES,
@@ -81,6 +83,7 @@ def load_articles(
     display_root: Path | None = None,
     cache: RecordReuse | None = None,
     found: RecordFiles | None = None,
+    workers: Workers | None = None,
 ) -> LoadResult:
     """Load every record file under `articles_dir` (recursively), or just `files`.
 
@@ -88,30 +91,42 @@ def load_articles(
     the parent of `articles_dir`), so that messages read `articles/world/x.md`.
     A file whose stamp is in `cache` is not read again. `found`: the files under
     `articles_dir` when the caller has looked for them already (with the same
-    `display_root`), with the stamps they had then.
+    `display_root`), with the stamps they had then. `workers`: processes to parse in
+    (by default, this one).
     """
     result = LoadResult()
     shown_from = display_root or articles_dir.parent
     if files is not None:
         stamped = (file_stamp(path) if cache is not None else None for path in files)
         names = (relative_name(path, shown_from) for path in files)
-        listed = zip(map(str, files), names, stamped, strict=True)
+        listed = list(zip(map(str, files), names, stamped, strict=True))
     else:
         found = found if found is not None else find_record_files(articles_dir, display_root)
         result.errors.extend(found.errors)
         result.warnings.extend(found.warnings)
-        listed = zip(found.paths, found.names, found.stamps, strict=True)
+        listed = list(zip(found.paths, found.names, found.stamps, strict=True))
     inside = os.path.join(articles_dir, "")
-    for text, name, stamp in listed:
-        loaded = cache.get(name, stamp) if cache is not None and stamp is not None else None
+
+    def relative(text: str) -> str:
+        if text.startswith(inside):
+            return text[len(inside) :].replace(os.sep, "/")
+        return relative_name(Path(text), articles_dir)
+
+    known = [
+        cache.get(name, stamp) if cache is not None and stamp is not None else None
+        for _, name, stamp in listed
+    ]
+    # The files no cache holds, parsed in turn (in worker processes when there are
+    # enough of them) and taken back in the order of the files.
+    missing = [
+        (text, name, relative(text))
+        for (text, name, _), records in zip(listed, known, strict=True)
+        if records is None
+    ]
+    parsed = _parsed(missing, rules, workers or Workers(1))
+    for (text, name, stamp), loaded in zip(listed, known, strict=True):
         if loaded is None:
-            path = Path(text)
-            relative = (
-                text[len(inside) :].replace(os.sep, "/")
-                if text.startswith(inside)
-                else relative_name(path, articles_dir)
-            )
-            loaded = _load_records(path, name, relative, rules)
+            loaded = next(parsed)
             if cache is not None and stamp is not None:
                 cache.put(name, stamp, loaded)
         result.records.extend(loaded.records)
@@ -125,6 +140,21 @@ def load_articles(
     if cache is not None:
         cache.save()
     return result
+
+
+# A record file to parse: its path, its name in messages, its path under articles/.
+_ToParse = tuple[str, str, str]
+
+
+def _parsed(files: list[_ToParse], rules: ScrapeRules, workers: Workers) -> Iterator[FileRecords]:
+    """Each file's records, in the order of `files`."""
+    for batch in workers.batches(partial(_load_batch, rules), files):
+        yield from batch
+
+
+def _load_batch(rules: ScrapeRules, files: list[_ToParse]) -> list[FileRecords]:
+    """What a worker does: parse a batch of files."""
+    return [_load_records(Path(text), name, relative, rules) for text, name, relative in files]
 
 
 def _load_records(path: Path, name: str, relative: str, rules: ScrapeRules) -> FileRecords:
