@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote, unquote, urlsplit
 
 from syndicate._util.urls import encode_url, is_web_url
@@ -97,6 +98,7 @@ IMAGE_TYPES = {
 }  # fmt: skip
 
 
+@lru_cache(maxsize=4096)  # a story's image is looked up in each feed that carries it
 def image_type(url: str) -> str | None:
     """The media type of an image URL by its extension; None where it is not known."""
     path = urlsplit(url).path.lower()
@@ -116,6 +118,7 @@ def entry_id(article: Article, host: str) -> str:
     return f"tag:{tag_authority(host)},{TAG_DATE}:{quote(article.id, safe='/-._~')}"
 
 
+@lru_cache(maxsize=64)
 def tag_authority(host: str) -> str:
     """The host as RFC 4151 writes a tag's authority: a DNS name in ASCII, so an
     internationalised one in its IDNA form (xn--), never percent-encoded."""

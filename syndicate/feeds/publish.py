@@ -24,6 +24,8 @@ from syndicate.errors import PublishError
 from syndicate.feeds.build import PageBuild, PlannedFeed
 from syndicate.feeds.model import FeedFile, FeedScope
 
+# Feed entries built in about a millisecond (the workers' unit of work).
+_ENTRIES_A_UNIT = 6
 # The names of the temporary files beside each target: `.<name>.<token>.tmp` or `.old`.
 _LEFTOVER = re.compile(r"\..+\.[0-9a-f]{12}\.(?:tmp|old)")
 
@@ -101,8 +103,8 @@ def _build_pages(pages: list[PageBuild], folder: Path, workers: Workers) -> None
     pages.sort(key=lambda build: (build.page.scope.key, build.page.number))
     scopes: dict[str, FeedScope] = {}
     portable = [build.portable(scopes) for build in pages]
-    entries = sum(len(build.page.entries) for build in pages)
-    for _ in workers.batches(partial(_write_pages, str(folder)), portable, units=entries):
+    units = sum(len(build.page.entries) for build in pages) // _ENTRIES_A_UNIT
+    for _ in workers.batches(partial(_write_pages, str(folder)), portable, units=units):
         pass
 
 

@@ -138,8 +138,9 @@ def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
         moment = newest_update(page.entries)
         generator.updated(moment)
         generator.lastBuildDate(moment)
+    host = site.host
     for article in page.entries:
-        has_media = _add_entry(generator, article, site)
+        has_media = _add_entry(generator, article, site, host)
         links.media |= has_media and page.kind == "rss"
     if page.kind == "rss":
         document = generator.rss_str(pretty=True)
@@ -148,10 +149,10 @@ def build_xml(page: FeedPage, site: FeedSite, stylesheet: str | None) -> bytes:
     return _with_stylesheet(document, stylesheet)
 
 
-def _add_entry(generator: FeedGenerator, article: Article, site: FeedSite) -> bool:
+def _add_entry(generator: FeedGenerator, article: Article, site: FeedSite, host: str) -> bool:
     """Add one entry; True where its RSS item carries a media:content element."""
     entry = generator.add_entry(order="append")
-    identifier = entry_id(article, site.host)
+    identifier = entry_id(article, host)
     entry.guid(identifier, permalink=identifier == article.url)
     entry.title(article.title)
     entry.link(href=article.url, rel="alternate", type="text/html")

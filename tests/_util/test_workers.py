@@ -60,3 +60,11 @@ def test_a_worker_that_dies_is_one_clear_error() -> None:
 def test_zero_jobs_is_one_per_core() -> None:
     assert job_count(0) == len(os.sched_getaffinity(0))
     assert Workers(0).jobs == job_count(0) and Workers(3).jobs == 3
+
+
+def test_once_the_workers_run_smaller_work_goes_to_them_too() -> None:
+    with Workers(2, worth_starting=1000) as workers:
+        list(workers.batches(_squares, [1], units=1000))
+        handed = [pid for batch in workers.batches(_squares, list(range(150))) for _, pid in batch]
+        kept = [pid for batch in workers.batches(_squares, list(range(50))) for _, pid in batch]
+    assert os.getpid() not in handed and set(kept) == {os.getpid()}
