@@ -44,7 +44,10 @@ JOBS = [
     Job("stage_feeds", 1_000, ["--entries", "200"]),  # memory against entries per feed
     Job("stage_feeds", 10_000),
     Job("stage_feeds", 100_000, big=True),
-    Job("stage_republish", 10_000),  # after feeds 10k: its median is the floor
+    # Cold publish and build, --jobs 0 against 1, one run each (a run takes minutes).
+    Job("stage_first_build", 10_000, ["--runs", "1"]),
+    Job("stage_first_build", 100_000, ["--runs", "1"], big=True),
+    Job("stage_republish", 10_000),  # after first-build 10k: its --jobs 1 build is the floor
     Job("stage_digest", 10_000, ["--kind", "compile"]),
     Job("stage_digest", 100_000, ["--kind", "compile"], big=True),
     Job("stage_digest", 10_000, ["--kind", "messages"]),
@@ -79,9 +82,9 @@ def run(
     command = [sys.executable, "-m", f"benchmarks.{job.module}", "--size", str(job.size)]
     command += job.options + (["--profile"] if profiling else [])
     if job.module == "stage_republish":
-        full = [r for r in rows if r["stage"] == "feeds" and r["size"] == job.size]
+        full = [r for r in rows if r["stage"] == "first-build" and r["size"] == job.size]
         if full:
-            command += ["--floor-seconds", str(full[0]["seconds"])]
+            command += ["--floor-seconds", str(full[0]["build_seconds_jobs1"])]
     start = time.perf_counter()
     print(f"  {job.label} ...", end="", file=sys.stderr, flush=True)
     done = subprocess.run(
@@ -117,15 +120,22 @@ def notes(result: dict[str, object]) -> str:
     r = result
     stage = str(r["stage"])
     if stage == "load":
-        return f"floor with markdown-it too: {r['floor_md_rate']}/s"
+        workers = f"{r['jobs']} workers; " if "jobs" in r else ""
+        return f"{workers}floor with markdown-it too: {r['floor_md_rate']}/s"
+    if stage.startswith("republish"):
+        return f"{number(r['fraction']) * 100:.1f}% of a cold full build, --jobs 1 (target 5%)"
+    if stage == "first-build":
+        return (
+            f"publish --no-send, cold; --jobs 1: {r['seconds_jobs1']}s; build alone "
+            f"{r['build_seconds']}s (--jobs 1: {r['build_seconds_jobs1']}s); memory "
+            f"{r['memory_ratio']}x one process's {r['pss_mb_jobs1']} MB (PSS, all processes)"
+        )
     if stage == "feeds":
         return (
+            f"{r['jobs']} workers (one process: {r['seconds_jobs1']}s); "
             f"{r['entries_per_feed']} entries/feed: {r['documents']} documents, "
             f"{r['output_mb']} MB; the build holds {r['build_mb']} MB at most"
         )
-    if stage.startswith("republish"):
-        bar = "under 5%" if stage == "republish-unchanged" else "a small fraction"
-        return f"{number(r['fraction']) * 100:.1f}% of a full build (target {bar})"
     languages = r.get("languages")
     spoken = f"in site's, {', '.join(map(str, languages))}: " if isinstance(languages, list) else ""
     if stage.startswith("digest-compile"):
