@@ -7,9 +7,10 @@ and workers started included. Ours: the default `--jobs 0` (one worker per core)
 floor: the same command with `--jobs 1`, everything in one process. Ratio: the
 one-process seconds over ours (2 cores: at most about 2).
 
-Memory: the most that the command and all its processes hold at once (proportional
-set size, sampled every 0.1 s: pages the workers share with their fork server
-counted once), with each `--jobs`; `memory_ratio` is ours over one process's.
+Memory (`peak_rss_mb` here, unlike the other rows): the most that the command and all
+its processes hold at once (proportional set size, sampled every 0.1 s: pages the
+workers share with their fork server counted once), with each `--jobs`;
+`memory_ratio` is ours over one process's.
 Also timed: `syndicate build` alone (no validation), with each `--jobs`.
 """
 
@@ -26,6 +27,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import ENV, emit, log, parser, site_copy
+from syndicate._util.workers import job_count
 
 COMMAND = Path(sys.executable).with_name("syndicate")
 
@@ -118,7 +120,7 @@ def main() -> None:
             "floor_rate": round(size / one, 1),
             "ratio": round(one / ours, 3),
             "peak_rss_mb": memory_ours,
-            "jobs": os.cpu_count(),
+            "jobs": job_count(0),
             "seconds_jobs1": round(one, 2),
             "build_seconds": round(build_ours, 2),
             "build_seconds_jobs1": round(build_one, 2),

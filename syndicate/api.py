@@ -20,7 +20,7 @@ from syndicate._store.address import ENVIRONMENT_VARIABLE, parse_address
 from syndicate._store.copy import CopiedStore, copy_store
 from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
-from syndicate._util.workers import Workers, WorkersBroken
+from syndicate._util.workers import UNGUARDED, Workers, WorkersBroken, starting_a_worker
 from syndicate._version import __version__
 from syndicate.config import LoadedConfig, load_config
 from syndicate.digests.edition import DigestEdition, since_start
@@ -79,6 +79,7 @@ def build(
     """Load, normalise and build every feed into the staging folder; publish nothing.
     One build or publish runs at a time: another one fails at once, unless `wait`.
     `jobs`: worker processes (0: one per core; by default `[build] jobs`)."""
+    _not_in_a_starting_worker()
     config = load_config(locate_records(_site_folder(target)).site_root, environ)
     with (
         site_lock(config.paths.lock, config.store, wait=wait),
@@ -101,6 +102,11 @@ def _site_folder(target: Path) -> Path:
 
 # What worker processes run: imported once in their fork server.
 _WORKER_MODULES = ("syndicate.site.loaders", "syndicate.feeds.publish", "syndicate.validate.staged")
+
+
+def _not_in_a_starting_worker() -> None:
+    if starting_a_worker():  # an unguarded script, run again: it must not build again
+        raise WorkerError(UNGUARDED)
 
 
 @contextmanager
@@ -179,6 +185,7 @@ def publish(
     warning) in what was built: the report says why and `blocked` is set. One build
     or publish runs at a time: another one fails at once, unless `wait`. `jobs`:
     worker processes for the build (0: one per core; by default `[build] jobs`)."""
+    _not_in_a_starting_worker()
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
     config = load_config(locate_records(_site_folder(target)).site_root, environ)
@@ -194,6 +201,7 @@ def publish(
         listed = sync_subscriber_file(config)
         prepared = _due_edition(site, since=since, force=force)
         checked = tuple(_validate(built.feeds, config, prepared, workers))
+        workers.close()  # the rest is one process's work: give back what they hold
         if not all(report.passes(strict=strict) for report in checked):
             return PublishReport(site, PublishedFeeds(), listed, validation=checked, blocked=True)
         # Feeds no longer built are removed only after a clean run: a run that lost

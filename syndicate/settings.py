@@ -250,8 +250,10 @@ class DispatchSettings(_Table):
 
 
 class BuildSettings(_Table):
-    # Worker processes that parse records and build feed documents (0: one per core,
-    # 1: all in the command's own process). The files are the same bytes either way.
+    """How a build runs: `jobs`, the worker processes that parse records, build feed
+    documents and check them (0: one per core; 1: all in the command's own process).
+    The files are the same bytes either way."""
+
     jobs: int = Field(default=0, ge=0, le=256)
 
 

@@ -6,14 +6,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import syndicate._util.workers as workers_module
+import syndicate.feeds.publish as feeds_publish
 import syndicate.site.loaders as loaders
 from syndicate import api
 from syndicate.errors import ConfigError, WorkerError
+from syndicate.validate import staged
 from tests.commands import invoke
 from tests.factories import copy_example_site, markdown_record, scraped_page, write_site
 
@@ -61,14 +66,31 @@ def _staged(built: api.BuiltSite) -> list[tuple[str, bytes]]:
     return [(path, (folder / path).read_bytes()) for path in built.feeds.paths]
 
 
+def _handed_over(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the work functions whose batches go to worker processes, as runs
+    hand them over (work under the bar stays in this process and is not listed)."""
+    handed: list[str] = []
+    real = workers_module.Workers._ordered
+
+    def spying(self: workers_module.Workers, work: Any, chunks: Any) -> Any:
+        handed.append(getattr(work, "func", work).__name__)
+        return real(self, work, chunks)
+
+    monkeypatch.setattr(workers_module.Workers, "_ordered", spying)
+    return handed
+
+
 def _compare_builds(root: Path, monkeypatch: pytest.MonkeyPatch) -> api.BuiltSite:
     """Build with one process, then (caches dropped: cold again) with two workers,
     every piece of work handed to them; the second build is returned."""
+    handed = _handed_over(monkeypatch)
     serial = api.build(root, {}, jobs=1)
     staged = _staged(serial)
     shutil.rmtree(serial.site.config.paths.caches.site.parent, ignore_errors=True)
+    assert handed == []
     monkeypatch.setattr(workers_module, "WORTH_STARTING", 1)
     parallel = api.build(root, {}, jobs=2)
+    assert handed == ["_load_batch", "_write_pages"]
     assert _staged(parallel) == staged
     assert parallel.site.errors == serial.site.errors
     assert parallel.site.warnings == serial.site.warnings
@@ -95,7 +117,9 @@ def test_a_publish_in_workers_publishes_what_one_process_builds(
 ) -> None:
     root = _generated_site(tmp_path)
     monkeypatch.setattr(workers_module, "WORTH_STARTING", 1)
+    handed = _handed_over(monkeypatch)
     report = api.publish(root, {}, jobs=2, send=False)
+    assert handed == ["_load_batch", "_write_pages", "_check_batch"]
     assert report.feed_counts()["written"] > 20
     feeds = root / "feeds"
     published = {
@@ -110,26 +134,80 @@ def _dying_batch(*args: object) -> None:
     os._exit(9)  # as a worker killed for memory would
 
 
+@pytest.mark.parametrize(
+    ("module", "work"),
+    [(loaders, "_load_batch"), (feeds_publish, "_write_pages"), (staged, "_check_batch")],
+    ids=["parsing", "building", "checking"],
+)
 def test_a_worker_that_dies_fails_the_publish_with_one_error(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, module: object, work: str
 ) -> None:
     root = _generated_site(tmp_path)
     monkeypatch.setattr(workers_module, "WORTH_STARTING", 1)
-    monkeypatch.setattr(loaders, "_load_batch", _dying_batch)
+    monkeypatch.setattr(module, work, _dying_batch)
     with pytest.raises(WorkerError, match="worker process ended abruptly"):
         api.publish(root, {}, jobs=2, send=False)
     assert not (root / "feeds").exists()
     status, _, err = invoke("publish", str(root), "--jobs", "2")
     assert status == 1 and "worker process ended abruptly" in err
-    assert "Traceback" not in err
+    assert "Traceback" not in err  # (the command's own; a dead worker says nothing)
+    assert not (root / "feeds").exists()
 
 
-def test_jobs_in_the_config_and_on_the_command_line(tmp_path: Path) -> None:
+def test_jobs_in_the_config_and_on_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = _generated_site(tmp_path, count=8)
+    monkeypatch.setattr(workers_module, "WORTH_STARTING", 1)
+    handed = _handed_over(monkeypatch)
     (root / "syndicate.toml").write_text(CONFIG + "\n[build]\njobs = 2\n", "utf-8")
     assert invoke("build", str(root), "--quiet", "--jobs", "1")[0] == 1  # two bad records
+    assert handed == []  # --jobs 1 wins over the file
+    assert invoke("build", str(root), "--quiet")[0] == 1
+    assert handed == ["_load_batch", "_write_pages"]  # the file's 2
+    (root / "syndicate.toml").write_text(CONFIG + "\n[build]\njobs = 1\n", "utf-8")
+    assert invoke("build", str(root), "--quiet")[0] == 1
+    assert len(handed) == 2
     status, _, err = invoke("build", str(root), "--jobs", "-1")
     assert status == 2 and "--jobs" in err
     (root / "syndicate.toml").write_text(CONFIG + "\n[build]\njobs = -3\n", "utf-8")
     with pytest.raises(ConfigError, match=r"build\.jobs"):
         api.build(root, {})
+
+
+SCRIPT = """
+import sys
+from pathlib import Path
+
+import syndicate
+import syndicate._util.workers
+
+syndicate._util.workers.WORTH_STARTING = 1  # a small site, handed to workers all the same
+print("top level run", flush=True)
+{call}
+"""
+
+
+@pytest.mark.parametrize("guarded", [True, False], ids=["guarded", "unguarded"])
+def test_a_script_builds_once_and_an_unguarded_one_is_told_why_it_cannot(
+    tmp_path: Path, guarded: bool
+) -> None:
+    root = _generated_site(tmp_path / "site", count=12)
+    call = "syndicate.build(Path(sys.argv[1]), {}, jobs=2)"
+    if guarded:
+        call = f'if __name__ == "__main__":\n    {call}'
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT.format(call=call), "utf-8")
+    done = subprocess.run(
+        [sys.executable, str(script), str(root)], capture_output=True, text=True, timeout=120
+    )
+    if guarded:
+        assert done.returncode == 0, done.stderr
+        assert (root / ".syndicate" / "build" / "feeds" / "rss.xml").is_file()
+    else:
+        # The workers ran the script's top level again and refused to build there.
+        assert done.returncode != 0
+        assert "worker process ended abruptly" in done.stderr
+        assert 'put the call under `if __name__ == "__main__":`' in done.stderr
+    # Each worker ran the top level again (a print there prints again); no build did.
+    assert done.stdout.count("top level run") >= 2

@@ -4,15 +4,23 @@ other processes, each batch's results taken back in the order it was asked for.
 The workers are forks of a fork server (multiprocessing's "forkserver"), never of the
 command itself: a command runs threads (the progress bar, the store's), and a child
 forked from a process with threads can inherit a lock no thread will ever release.
-The server imports the modules the workers run once (`preload`), so each worker
+The server imports the modules the workers run once (`preload`: the first pool of a
+process sets them, as the server lives as long as the process), so each worker
 starts in milliseconds; the pool itself is started only when a run has enough work
 for it.
+
+A worker starts by importing the command's main module again, as `__mp_main__`
+(multiprocessing's rule): a script that builds without `if __name__ == "__main__":`
+would build again in each worker. `starting_a_worker()` tells the library's face to
+refuse that at once.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.process
 import os
+import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -32,6 +40,11 @@ R = TypeVar("R")
 WORTH_STARTING = 2500
 WORTH_USING = 100
 MAX_JOBS = 256
+UNGUARDED = (
+    "a build was started by a script's top level as a worker process imported it: "
+    'put the call under `if __name__ == "__main__":` (worker processes import the '
+    "main module again), or pass jobs=1"
+)
 BROKEN = (
     "a worker process ended abruptly (killed, out of memory, or started from a script "
     'without `if __name__ == "__main__":`, which worker processes need); '
@@ -42,6 +55,12 @@ BROKEN = (
 class WorkersBroken(RuntimeError):
     """A worker process ended before its work was done (the library's face turns this
     into a WorkerError)."""
+
+
+def starting_a_worker() -> bool:
+    """Whether this process is a worker still importing the main module: code that runs
+    now is a script's top level, run again (a worker's, not the script's, work)."""
+    return bool(getattr(multiprocessing.process.current_process(), "_inheriting", False))
 
 
 def cores() -> int:
@@ -114,20 +133,18 @@ class Workers:
     def _ordered(self, work: Callable[[list[T]], R], chunks: Iterable[list[T]]) -> Iterator[R]:
         """Results in order, with at most two batches a worker in flight: results that
         come back early wait here, so the window bounds the memory they take."""
-        pool = self._started()
         pending = iter(chunks)
-        window: deque[Future[R]] = deque(
-            pool.submit(work, chunk) for chunk in islice(pending, self.jobs * 2)
-        )
+        window: deque[Future[R]] = deque()
         try:
+            pool = self._started()
+            window.extend(pool.submit(work, chunk) for chunk in islice(pending, self.jobs * 2))
             while window:
-                try:
-                    result = window.popleft().result()
-                except BrokenProcessPool:
-                    raise WorkersBroken(BROKEN) from None
+                result = window.popleft().result()
                 for chunk in islice(pending, 1):
                     window.append(pool.submit(work, chunk))
                 yield result
+        except BrokenProcessPool as exc:  # from submit() too, once a worker has died
+            raise WorkersBroken(f"{BROKEN} ({exc})") from None
         finally:
             for future in window:
                 future.cancel()
@@ -141,5 +158,11 @@ class Workers:
                 context = server
             else:  # Windows: each worker a fresh interpreter
                 context = multiprocessing.get_context("spawn")
-            self._pool = ProcessPoolExecutor(self.jobs, mp_context=context)
+            # Ctrl-C reaches every process of the group: the command's own handles it.
+            self._pool = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=context,
+                initializer=signal.signal,
+                initargs=(signal.SIGINT, signal.SIG_IGN),
+            )
         return self._pool

@@ -98,7 +98,7 @@ IMAGE_TYPES = {
 }  # fmt: skip
 
 
-@lru_cache(maxsize=4096)  # a story's image is looked up in each feed that carries it
+@lru_cache(maxsize=256)  # a story's image, looked up for its page in each format
 def image_type(url: str) -> str | None:
     """The media type of an image URL by its extension; None where it is not known."""
     path = urlsplit(url).path.lower()

@@ -70,8 +70,9 @@ def stage_feeds(
 
     A planned file for which `reusable(path, key)` holds is not built nor written:
     the published file is already those bytes. With `workers` of more than one job,
-    the feed documents are built and written by worker processes, once the plan is
-    read (the paths keep the plan's order)."""
+    the feed documents are built once the whole plan is read (the plan holds a
+    reference to each page's entries meanwhile, not their bytes), by the workers when
+    they are worth it (Workers.worth_it), else here; the paths keep the plan's order."""
     if folder.exists():
         shutil.rmtree(folder)
     staged = StagedFeeds(folder)
@@ -98,8 +99,9 @@ def stage_feeds(
 
 
 def _build_pages(pages: list[PageBuild], folder: Path, workers: Workers) -> None:
-    """Build and write `pages` in batches, each batch the same pages of a scope in every
-    format (their entries are the same articles: sent to a worker once, not thrice)."""
+    """Build and write `pages` in batches, in the order of their scope and number: the
+    same page in every format mostly falls in one batch, and their entries (the same
+    articles) are then sent to a worker once, not thrice."""
     pages.sort(key=lambda build: (build.page.scope.key, build.page.number))
     scopes: dict[str, FeedScope] = {}
     portable = [build.portable(scopes) for build in pages]

@@ -17,7 +17,7 @@ from typing import Protocol
 
 from syndicate._store.identities import in_memory
 from syndicate._store.store import StateStore
-from syndicate._util.workers import Workers, WorkersBroken
+from syndicate._util.workers import UNGUARDED, Workers, WorkersBroken, starting_a_worker
 from syndicate.config import LoadedConfig, load_config
 from syndicate.errors import Problem, SiteError, WorkerError
 from syndicate.paths import SitePaths
@@ -164,6 +164,8 @@ def load_site(
 
     Record files are parsed in `workers`, else in as many processes as `[build] jobs`
     asks for."""
+    if starting_a_worker():  # an unguarded script run again by a worker: not again
+        raise WorkerError(UNGUARDED)
     location = locate_records(target)
     config = load_config(location.site_root, environ)
     if workers is None:
