@@ -5,8 +5,8 @@ Like the CLI commands, it never prints; unlike them, it never exits.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,14 +20,14 @@ from syndicate._store.address import ENVIRONMENT_VARIABLE, parse_address
 from syndicate._store.copy import CopiedStore, copy_store
 from syndicate._store.lock import site_lock
 from syndicate._store.store import StateStore
-from syndicate._util.workers import UNGUARDED, Workers, WorkersBroken, starting_a_worker
+from syndicate._util.workers import Workers
 from syndicate._version import __version__
 from syndicate.config import LoadedConfig, load_config
 from syndicate.digests.edition import DigestEdition, since_start
 from syndicate.digests.plan import PreparedEdition, plan_edition
 from syndicate.digests.publish import Preview, commit_edition, preview_edition
 from syndicate.digests.variants import ALL_SECTIONS, variant_label
-from syndicate.errors import ConfigError, Problem, SiteError, WorkerError
+from syndicate.errors import ConfigError, Problem, SiteError
 from syndicate.feeds import FeedSite, feed_site, plan_extras, plan_feeds
 from syndicate.feeds.publish import PublishedFeeds, StagedFeeds, publish_staged, stage_feeds
 from syndicate.feeds.websub import ping_hubs
@@ -38,7 +38,15 @@ from syndicate.mail.subscribers import (
 )
 from syndicate.mail.walk import SendProgress
 from syndicate.reports import PublishReport
-from syndicate.site.load import LoadedSite, OnFile, count_record_files, load_site, locate_records
+from syndicate.site.load import (
+    LoadedSite,
+    OnFile,
+    build_workers,
+    count_record_files,
+    load_site,
+    locate_records,
+    refuse_a_rerun,
+)
 from syndicate.validate import FileReport, validate_outputs
 from syndicate.validate.paths import ValidationRun, validate_paths
 from syndicate.validate.staged import StagedFeed, validate_staged_feeds
@@ -79,7 +87,7 @@ def build(
     """Load, normalise and build every feed into the staging folder; publish nothing.
     One build or publish runs at a time: another one fails at once, unless `wait`.
     `jobs`: worker processes (0: one per core; by default `[build] jobs`)."""
-    _not_in_a_starting_worker()
+    refuse_a_rerun()  # before the site lock: a rerun waiting on it would hang
     config = load_config(locate_records(_site_folder(target)).site_root, environ)
     with (
         site_lock(config.paths.lock, config.store, wait=wait),
@@ -104,20 +112,9 @@ def _site_folder(target: Path) -> Path:
 _WORKER_MODULES = ("syndicate.site.loaders", "syndicate.feeds.publish", "syndicate.validate.staged")
 
 
-def _not_in_a_starting_worker() -> None:
-    if starting_a_worker():  # an unguarded script, run again: it must not build again
-        raise WorkerError(UNGUARDED)
-
-
-@contextmanager
-def _workers(config: LoadedConfig, jobs: int | None) -> Iterator[Workers]:
+def _workers(config: LoadedConfig, jobs: int | None) -> AbstractContextManager[Workers]:
     """The worker processes of one build or publish (`jobs`, else `[build] jobs`)."""
-    count = config.settings.build.jobs if jobs is None else jobs
-    with Workers(count, preload=_WORKER_MODULES) as workers:
-        try:
-            yield workers
-        except WorkersBroken as exc:
-            raise WorkerError(str(exc)) from None
+    return build_workers(config.settings.build.jobs if jobs is None else jobs, _WORKER_MODULES)
 
 
 def _build(
@@ -185,7 +182,7 @@ def publish(
     warning) in what was built: the report says why and `blocked` is set. One build
     or publish runs at a time: another one fails at once, unless `wait`. `jobs`:
     worker processes for the build (0: one per core; by default `[build] jobs`)."""
-    _not_in_a_starting_worker()
+    refuse_a_rerun()  # before the site lock: a rerun waiting on it would hang
     if since is not None:
         since_start(since, datetime.now(UTC))  # a bad --since stops the run before it starts
     config = load_config(locate_records(_site_folder(target)).site_root, environ)

@@ -4,6 +4,7 @@ errors and warnings of a build in one process."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -118,8 +119,16 @@ def test_a_publish_in_workers_publishes_what_one_process_builds(
     root = _generated_site(tmp_path)
     monkeypatch.setattr(workers_module, "WORTH_STARTING", 1)
     handed = _handed_over(monkeypatch)
+    real_commit, alive = api.commit_edition, []
+
+    def commit(*args: Any) -> Any:
+        alive.extend(multiprocessing.active_children())
+        return real_commit(*args)
+
+    monkeypatch.setattr(api, "commit_edition", commit)
     report = api.publish(root, {}, jobs=2, send=False)
     assert handed == ["_load_batch", "_write_pages", "_check_batch"]
+    assert alive == []  # the workers stopped once the feeds were checked
     assert report.feed_counts()["written"] > 20
     feeds = root / "feeds"
     published = {

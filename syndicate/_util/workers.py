@@ -1,5 +1,6 @@
-"""Worker processes for a full build: record files parsed, feed documents built, in
-other processes, each batch's results taken back in the order it was asked for.
+"""Worker processes for a full build: record files parsed, feed documents built and
+checked, in other processes, each batch's results taken back in the order it was
+asked for.
 
 The workers are forks of a fork server (multiprocessing's "forkserver"), never of the
 command itself: a command runs threads (the progress bar, the store's), and a child
@@ -11,8 +12,8 @@ for it.
 
 A worker starts by importing the command's main module again, as `__mp_main__`
 (multiprocessing's rule): a script that builds without `if __name__ == "__main__":`
-would build again in each worker. `starting_a_worker()` tells the library's face to
-refuse that at once.
+would build again in each worker. `starting_a_worker()` lets loading refuse that at
+once (site/load.py's `refuse_a_rerun`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,8 @@ nothing it was made from changed, and otherwise loads only the files that change
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
@@ -121,6 +122,24 @@ def locate_records(target: Path) -> RecordLocation:
     return RecordLocation(target, articles)
 
 
+def refuse_a_rerun() -> None:
+    """Refuse to build in a worker process that is still importing the main module: it
+    is an unguarded script's top level, run again (see _util/workers.py)."""
+    if starting_a_worker():
+        raise WorkerError(UNGUARDED)
+
+
+@contextmanager
+def build_workers(jobs: int, preload: Sequence[str]) -> Iterator[Workers]:
+    """The worker processes of one command, running the modules `preload` names; a
+    worker that dies is one WorkerError."""
+    with Workers(jobs, preload=preload) as workers:
+        try:
+            yield workers
+        except WorkersBroken as exc:
+            raise WorkerError(str(exc)) from None
+
+
 def count_record_files(target: Path) -> int:
     location = locate_records(target)
     return len(location.files or find_record_files(location.articles_dir).paths)
@@ -164,16 +183,12 @@ def load_site(
 
     Record files are parsed in `workers`, else in as many processes as `[build] jobs`
     asks for."""
-    if starting_a_worker():  # an unguarded script run again by a worker: not again
-        raise WorkerError(UNGUARDED)
+    refuse_a_rerun()
     location = locate_records(target)
     config = load_config(location.site_root, environ)
     if workers is None:
-        with Workers(config.settings.build.jobs, preload=[__name__]) as own:
-            try:
-                return load_site(target, environ, now=now, on_file=on_file, make=make, workers=own)
-            except WorkersBroken as exc:
-                raise WorkerError(str(exc)) from None
+        with build_workers(config.settings.build.jobs, [__name__]) as own:
+            return load_site(target, environ, now=now, on_file=on_file, make=make, workers=own)
     moment = (now or datetime.now(UTC)).replace(microsecond=0)
     if location.keeps_state:
         with StateStore(config.store) as store:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -103,11 +105,20 @@ def test_a_forgotten_subscriber_s_id_is_never_given_again(
         assert store.subscribers.get(forgotten.id) is None
 
 
+@contextmanager
+def store_at_version(path: Path, version: int) -> Iterator[sqlite3.Connection]:
+    """A SQLite store as a build of schema `version` left it, to fill before it is
+    opened by this one (which migrates it)."""
+    with sqlite3.connect(path) as db:
+        for migration in MIGRATIONS[:version]:
+            db.executescript(migration)
+        yield db
+        db.execute(f"PRAGMA user_version = {version}")
+
+
 def test_a_version_6_store_keeps_its_subscriber_ids_and_references(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    with sqlite3.connect(path) as db:
-        for migration in MIGRATIONS[:6]:
-            db.executescript(migration)
+    with store_at_version(path, 6) as db:
         db.execute(
             "INSERT INTO subscriber (id, email, status, created_at, updated_at) VALUES"
             " (7, 'a@example.com', 'active', ?, ?), (9, 'b@example.com', 'active', ?, ?)",
@@ -118,7 +129,6 @@ def test_a_version_6_store_keeps_its_subscriber_ids_and_references(tmp_path: Pat
             "INSERT INTO send (edition_id, subscriber_id, variant, status, updated_at)"
             " VALUES ('2026-12-01', 9, 'all', 'sent', 'x')"
         )
-        db.execute("PRAGMA user_version = 6")
     with StateStore(path) as store:
         assert [(s.id, s.email) for s in store.subscribers.all()] == [
             (7, "a@example.com"),
@@ -156,15 +166,12 @@ def test_an_import_in_chunks_counts_as_one_row_at_a_time(
 
 def test_subscribers_from_before_languages_read_the_sites(tmp_path: Path) -> None:
     path = tmp_path / "state.db"
-    with sqlite3.connect(path) as db:
-        for migration in MIGRATIONS[:8]:
-            db.executescript(migration)
+    with store_at_version(path, 8) as db:
         db.execute(
             "INSERT INTO subscriber (email, status, created_at, updated_at)"
             " VALUES ('a@example.com', 'active', ?, ?)",
             (NOW.isoformat(),) * 2,
         )
-        db.execute("PRAGMA user_version = 8")
     with StateStore(path) as store:
         [subscriber] = store.subscribers.all()
         assert subscriber.language == ""

@@ -4,6 +4,7 @@ dies is one clear error."""
 from __future__ import annotations
 
 import os
+import signal
 from functools import partial
 
 import pytest
@@ -19,6 +20,10 @@ def _fails_on(bad: int, batch: list[int]) -> list[int]:
     if bad in batch:
         raise ValueError(f"bad item {bad}")
     return batch
+
+
+def _interrupt_handler(batch: list[int]) -> list[bool]:
+    return [signal.getsignal(signal.SIGINT) == signal.SIG_IGN for _ in batch]
 
 
 def _dies(batch: list[int]) -> list[int]:
@@ -68,3 +73,11 @@ def test_once_the_workers_run_smaller_work_goes_to_them_too() -> None:
         handed = [pid for batch in workers.batches(_squares, list(range(150))) for _, pid in batch]
         kept = [pid for batch in workers.batches(_squares, list(range(50))) for _, pid in batch]
     assert os.getpid() not in handed and set(kept) == {os.getpid()}
+
+
+def test_ctrl_c_is_left_to_the_command_not_its_workers() -> None:
+    # A terminal's Ctrl-C reaches the whole process group: only the command answers it.
+    with Workers(2, worth_starting=1) as workers:
+        ignored = [i for batch in workers.batches(_interrupt_handler, [1, 2]) for i in batch]
+    assert ignored == [True, True]
+    assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN

@@ -5,24 +5,20 @@ DNS); a change to the message breaks both signatures; bad keys are one clear err
 
 from __future__ import annotations
 
-import base64
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 
-from syndicate import api
 from syndicate.config import load_config
 from syndicate.errors import ConfigError
 from syndicate.mail.dkim import dkim_signer, read_key, signer_for
-from tests.mail.smtp_server import smtp_server
-from tests.mail.smtp_site import ENV, HOST, arrived_once, crowd, news_site, tally, write_subscribers
+from tests.mail.dkim_publish import Keys, Published, pem, rsa_record
+from tests.mail.smtp_site import HOST
 
 PERL_VERIFIER = r"""
 use strict; use warnings;
@@ -52,31 +48,6 @@ needs_mail_dkim = pytest.mark.skipif(
 )
 
 
-def pem(key: rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey, path: Path) -> Path:
-    path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return path
-
-
-def rsa_record(key: rsa.RSAPrivateKey) -> bytes:
-    public = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return b"v=DKIM1; k=rsa; p=" + base64.b64encode(public)
-
-
-def ed25519_record(key: ed25519.Ed25519PrivateKey) -> bytes:
-    public = key.public_key().public_bytes(
-        serialization.Encoding.Raw, serialization.PublicFormat.Raw
-    )
-    return b"v=DKIM1; k=ed25519; p=" + base64.b64encode(public)
-
-
 def verifies(message: bytes, index: int, dns: object) -> bool:
     """dkimpy's verdict on the message's `index`th signature."""
     try:
@@ -98,87 +69,31 @@ def mail_dkim(message: bytes, record: bytes) -> list[str]:
     return done.stdout.decode().split("\n")[:-1]
 
 
-@pytest.fixture(scope="module")
-def keys() -> tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]:
-    return rsa.generate_private_key(public_exponent=65537, key_size=2048), (
-        ed25519.Ed25519PrivateKey.generate()
-    )
-
-
-@dataclass(frozen=True)
-class Published:
-    """A publish over SMTP signed with both keys: what arrived, and the DNS records."""
-
-    received: list[bytes]
-    records: dict[bytes, bytes]
-    rsa_record: bytes
-
-    def dns(self, name: bytes, timeout: int = 5) -> bytes | None:
-        return self.records.get(name)
-
-    def tampered(self) -> list[bytes]:
-        """The first message with one letter of its body, or of its Subject, changed."""
-        content = self.received[0]
-        body = content.index(b"\r\n\r\n") + 4
-        return [
-            content[:body] + content[body:].replace(b"Hello", b"Jello", 1),
-            content.replace(b"Subject: ", b"Subject: X", 1),
-        ]
-
-
-@pytest.fixture(scope="module")
-def published(
-    tmp_path_factory: pytest.TempPathFactory,
-    keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey],
-) -> Published:
-    rsa_key, ed_key = keys
-    folder = tmp_path_factory.mktemp("dkim")
-    people = crowd(8, statuses=False, suppress=False)
-    with smtp_server() as (port, mailbox):
-        dkim_table = f'\n[dkim]\nselector = "s1"\ndomain = "{HOST}"\ned25519_selector = "e1"\n'
-        root = news_site(folder / "site", port, extra=dkim_table)
-        write_subscribers(root, people)
-        environ = {
-            **ENV,
-            "SYNDICATE_DKIM_KEY": str(pem(rsa_key, folder / "rsa.pem")),
-            "SYNDICATE_DKIM_ED25519_KEY": str(pem(ed_key, folder / "ed.pem")),
-        }
-        report = api.publish(root, environ)
-        arrived_once(mailbox, people)
-        received = [r.content for r in mailbox.received]
-    assert tally(report)["sent"] == len(received) > 0
-    records = {
-        f"s1._domainkey.{HOST}.".encode(): rsa_record(rsa_key),
-        f"e1._domainkey.{HOST}.".encode(): ed25519_record(ed_key),
-    }
-    return Published(received, records, rsa_record(rsa_key))
-
-
-def test_each_message_verifies_with_dkimpy(published: Published) -> None:
-    for content in published.received:
+def test_each_message_verifies_with_dkimpy(signed_publish: Published) -> None:
+    for content in signed_publish.received:
         assert content.count(b"DKIM-Signature:") == 2
         assert b"a=rsa-sha256; c=relaxed/simple" in content
         assert b"a=ed25519-sha256; c=relaxed/simple" in content
         for index in (0, 1):  # the RSA signature, then the Ed25519 one
-            assert verifies(content, index, published.dns)
+            assert verifies(content, index, signed_publish.dns)
     # One changed letter of the body, or of a signed header: neither signature holds.
-    for changed in published.tampered():
-        assert not any(verifies(changed, i, published.dns) for i in (0, 1))
+    for changed in signed_publish.tampered():
+        assert not any(verifies(changed, i, signed_publish.dns) for i in (0, 1))
 
 
 @needs_mail_dkim
-def test_each_message_verifies_with_mail_dkim(published: Published) -> None:
+def test_each_message_verifies_with_mail_dkim(signed_publish: Published) -> None:
     # Debian's Mail::DKIM (1.20230212) knows no Ed25519: only RSA is asked of it.
-    for content in published.received:
-        assert "rsa-sha256 pass" in mail_dkim(content, published.rsa_record)
-    for changed in published.tampered():
-        assert "rsa-sha256 fail" in mail_dkim(changed, published.rsa_record)
+    for content in signed_publish.received:
+        assert "rsa-sha256 pass" in mail_dkim(content, signed_publish.rsa_record)
+    for changed in signed_publish.tampered():
+        assert "rsa-sha256 fail" in mail_dkim(changed, signed_publish.rsa_record)
 
 
 def test_a_message_with_bare_line_feeds_is_signed_as_it_is_sent(
-    tmp_path: Path, keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]
+    tmp_path: Path, dkim_keys: Keys
 ) -> None:
-    rsa_key, _ = keys
+    rsa_key, _ = dkim_keys
     key = read_key(pem(rsa_key, tmp_path / "rsa.pem"), "s1", rsa.RSAPrivateKey)
     sign = dkim_signer(HOST, [key], clock=lambda: 1_796_000_000)
     signed = sign(b"From: a@news.example.com\nSubject: x\n\nHello\nthere\n")
@@ -187,9 +102,9 @@ def test_a_message_with_bare_line_feeds_is_signed_as_it_is_sent(
 
 
 def test_a_header_folded_differently_by_a_relay_still_verifies(
-    tmp_path: Path, keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]
+    tmp_path: Path, dkim_keys: Keys
 ) -> None:
-    rsa_key, _ = keys
+    rsa_key, _ = dkim_keys
     key = read_key(pem(rsa_key, tmp_path / "rsa.pem"), "s1", rsa.RSAPrivateKey)
     sign = dkim_signer(HOST, [key], clock=lambda: 1_796_000_000)  # 2026-11-30
     message = (
@@ -208,10 +123,8 @@ def test_a_header_folded_differently_by_a_relay_still_verifies(
     assert dkim.verify(refolded, dnsfunc=dns)  # relaxed headers: as the RFC means
 
 
-def test_bad_keys_are_one_clear_error(
-    tmp_path: Path, keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]
-) -> None:
-    rsa_key, ed_key = keys
+def test_bad_keys_are_one_clear_error(tmp_path: Path, dkim_keys: Keys) -> None:
+    rsa_key, ed_key = dkim_keys
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("hello")
     with pytest.raises(ConfigError, match="not a usable DKIM private key"):
@@ -232,13 +145,11 @@ def test_bad_keys_are_one_clear_error(
         read_key(tmp_path / "missing.pem", "s1", rsa.RSAPrivateKey)
 
 
-def test_ed25519_alone_is_refused(
-    tmp_path: Path, keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey]
-) -> None:
+def test_ed25519_alone_is_refused(tmp_path: Path, dkim_keys: Keys) -> None:
     (tmp_path / "syndicate.toml").write_text(
         f'[dkim]\ndomain = "{HOST}"\ned25519_selector = "e1"\n', "utf-8"
     )
-    environ = {"SYNDICATE_DKIM_ED25519_KEY": str(pem(keys[1], tmp_path / "ed.pem"))}
+    environ = {"SYNDICATE_DKIM_ED25519_KEY": str(pem(dkim_keys[1], tmp_path / "ed.pem"))}
     with pytest.raises(ConfigError) as raised:
         signer_for(load_config(tmp_path, environ))
     assert raised.value.problem.field == "dkim.ed25519_selector"
@@ -256,15 +167,15 @@ def test_ed25519_alone_is_refused(
 )
 def test_half_an_ed25519_setup_is_an_error(
     tmp_path: Path,
-    keys: tuple[rsa.RSAPrivateKey, ed25519.Ed25519PrivateKey],
+    dkim_keys: Keys,
     table: str,
     with_key: bool,
     field: str,
 ) -> None:
     (tmp_path / "syndicate.toml").write_text(f'[dkim]\ndomain = "{HOST}"\n{table}\n', "utf-8")
-    environ = {"SYNDICATE_DKIM_KEY": str(pem(keys[0], tmp_path / "rsa.pem"))}
+    environ = {"SYNDICATE_DKIM_KEY": str(pem(dkim_keys[0], tmp_path / "rsa.pem"))}
     if with_key:
-        environ["SYNDICATE_DKIM_ED25519_KEY"] = str(pem(keys[1], tmp_path / "ed.pem"))
+        environ["SYNDICATE_DKIM_ED25519_KEY"] = str(pem(dkim_keys[1], tmp_path / "ed.pem"))
     with pytest.raises(ConfigError) as raised:
         signer_for(load_config(tmp_path, environ))
     assert raised.value.problem.field == field

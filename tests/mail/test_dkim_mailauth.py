@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.mail.test_dkim import Published, keys, published  # noqa: F401 (fixtures)
+from tests.mail.dkim_publish import Published
 
 TESTS = Path(__file__).resolve().parents[1]
 SCRIPT = Path(__file__).with_name("mailauth_verify.cjs")
@@ -41,23 +41,23 @@ def mailauth(
 
 
 def test_each_message_verifies_with_mailauth_rsa_and_ed25519(
-    published: Published,  # noqa: F811
+    signed_publish: Published,
     tmp_path: Path,
 ) -> None:
-    for content in published.received:
-        results = mailauth(content, published.records, tmp_path)
+    for content in signed_publish.received:
+        results = mailauth(content, signed_publish.records, tmp_path)
         assert [(algo, result) for algo, result, _ in results] == [
             ("rsa-sha256", "pass"),
             ("ed25519-sha256", "pass"),
         ]
-    body, subject = published.tampered()
+    body, subject = signed_publish.tampered()
     # A changed body: mailauth says neutral, naming the body hash (RFC 6376 6.1.3 leaves
     # the word to the verifier); a changed signed header: the signature fails.
-    assert mailauth(body, published.records, tmp_path) == [
+    assert mailauth(body, signed_publish.records, tmp_path) == [
         ("rsa-sha256", "neutral", "body hash did not verify"),
         ("ed25519-sha256", "neutral", "body hash did not verify"),
     ]
-    results = mailauth(subject, published.records, tmp_path)
+    results = mailauth(subject, signed_publish.records, tmp_path)
     assert [(algo, result) for algo, result, _ in results] == [
         ("rsa-sha256", "fail"),
         ("ed25519-sha256", "fail"),
@@ -65,10 +65,12 @@ def test_each_message_verifies_with_mailauth_rsa_and_ed25519(
 
 
 def test_mailauth_fails_a_signature_made_with_another_key(
-    published: Published,  # noqa: F811
+    signed_publish: Published,
     tmp_path: Path,
 ) -> None:
     # The records swapped round: neither signature matches the key it names.
-    swapped = dict(zip(published.records, reversed(published.records.values()), strict=True))
-    results = mailauth(published.received[0], swapped, tmp_path)
+    swapped = dict(
+        zip(signed_publish.records, reversed(signed_publish.records.values()), strict=True)
+    )
+    results = mailauth(signed_publish.received[0], swapped, tmp_path)
     assert len(results) == 2 and "pass" not in [result for _, result, _ in results]
