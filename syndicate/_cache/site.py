@@ -11,7 +11,7 @@ parts that hold them and copies the others' bytes from the file it read.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -48,15 +48,18 @@ _ORDER, _FIRST_SHARD, _DRAFTS = 0, 1, 1 + SHARDS
 
 # Articles by id, each with its fingerprint: what feed documents are keyed by.
 Fingerprinted = dict[str, tuple[Article, bytes]]
-Made = Mapping[DraftKey, tuple[Article, tuple[Problem, ...]]]
 
 
 @dataclass(frozen=True)
 class _DraftList:
-    """Each article's draft key and the warnings its making gave (its id is the key's)."""
+    """Each article's draft key and the warnings its making gave (its id is the key's);
+    the ids in the order the articles were made, and the warnings their related posts
+    gave (site/related.py's EarlierLinks)."""
 
     basis: str  # the code and settings, which are not in a draft's key
     entries: tuple[tuple[DraftKey, tuple[Problem, ...]], ...]
+    made: tuple[str, ...]
+    related_notes: dict[str, tuple[Problem, ...]]
 
 
 def stored_body(cached: StoredCache) -> SiteBody:
@@ -80,6 +83,8 @@ class Previous:
     articles: Fingerprinted = field(default_factory=dict)
     drafts: dict[DraftKey, tuple[Article, tuple[Problem, ...]]] = field(default_factory=dict)
     file: StoredCache | None = None
+    made: tuple[Article, ...] = ()  # with the drafts: the articles in the order made
+    related_notes: dict[str, tuple[Problem, ...]] = field(default_factory=dict)
 
 
 def read_previous(path: Path, basis: str) -> Previous:
@@ -96,9 +101,10 @@ def read_previous(path: Path, basis: str) -> Previous:
         if drafts.basis != basis:
             return Previous(articles, {}, cached)
         taken = {key: (articles[key[1]][0], notes) for key, notes in drafts.entries}
+        made = tuple(articles[article_id][0] for article_id in drafts.made)
     except Exception:  # a damaged cache is only one that gives nothing
         return Previous()
-    return Previous(articles, taken, cached)
+    return Previous(articles, taken, cached, made, drafts.related_notes)
 
 
 def write_snapshot(
@@ -106,14 +112,15 @@ def write_snapshot(
     key: str,
     head: SiteHead,
     body: SiteBody,
-    made: Made,
+    drafts: Drafts,
     basis: str,
     previous: Previous,
 ) -> None:
     rows = {a.id: (a, body.fingerprints[a.id]) for a in body.articles}
-    entries = tuple((key, notes) for key, (_, notes) in made.items() if key[1] in rows)
+    entries = tuple((key, notes) for key, (_, notes) in drafts.made.items() if key[1] in rows)
+    listed = _DraftList(basis, entries, tuple(drafts.made_order), drafts.related_notes)
     shards = shard_parts(rows, previous.articles, previous.file, _FIRST_SHARD)
-    write_cache(path, key, head, tuple(rows), *shards, _DraftList(basis, entries))
+    write_cache(path, key, head, tuple(rows), *shards, listed)
 
 
 def fingerprints(articles: Sequence[Article], previous: Fingerprinted) -> dict[str, bytes]:
@@ -167,7 +174,7 @@ def reuse_site(
     loaded = load_records(location, config, on_file, records, found, workers)
     basis = key_of(code_stamp(), settings)
     previous = read_previous(path, basis)
-    drafts = Drafts(loaded.origins, previous.drafts)
+    drafts = Drafts(loaded.origins, previous.drafts, previous.made, previous.related_notes)
     identities = partial(store.identities.settle, now=moment)
     result = normalise(loaded.records, config.settings.site, identities, drafts)
     made = made_site(loaded, result, fingerprints(result.articles, previous.articles))
@@ -176,7 +183,7 @@ def reuse_site(
     # Keyed by the identities as this run left them: the next run finds them so. A run
     # with a file changed just now is no site to take whole, but its drafts still are.
     key = key_of(*inputs, store.identities.stamp()) if stamped else "(none)"
-    write_snapshot(path, key, made.head, made.body(), drafts.made, basis, previous)
+    write_snapshot(path, key, made.head, made.body(), drafts, basis, previous)
     return replace(made, key=key if stamped else None)
 
 

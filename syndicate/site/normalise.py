@@ -20,7 +20,7 @@ from syndicate._util.urls import encode_url, is_web_url
 from syndicate.errors import Problem, RecordError
 from syndicate.settings import SiteSettings
 from syndicate.site.records import Article, Image, RawArticle
-from syndicate.site.related import resolve_related
+from syndicate.site.related import EarlierLinks, resolve_related
 from syndicate.site.sanitise import first_paragraph_text, sanitise_html, shorten
 
 _HOSTNAME = re.compile(
@@ -46,11 +46,26 @@ class Drafts:
     """Articles the last run made from the same records, to be taken again: making
     one costs more than looking it up. `origins` gives the place of each record that
     is known to be as it was (its file, the file's stamp, its place in the file),
-    by the record's `id()`; records without one are made anew."""
+    by the record's `id()`; records without one are made anew.
+
+    Taken articles keep their related posts where nothing those were found from
+    changed: `earlier_made` is the last run's articles in the order made, and
+    `earlier_notes` the warnings their references gave (see site/related.py). A run
+    leaves its own in `made_order` and `related_notes`, for the next."""
 
     origins: Mapping[int, Hashable]
     previous: Mapping[DraftKey, tuple[Article, tuple[Problem, ...]]]
+    earlier_made: Sequence[Article] = ()
+    earlier_notes: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)
     made: dict[DraftKey, tuple[Article, tuple[Problem, ...]]] = field(default_factory=dict)
+    taken: set[str] = field(default_factory=set)  # the ids of the articles taken
+    made_order: list[str] = field(default_factory=list)
+    related_notes: dict[str, tuple[Problem, ...]] = field(default_factory=dict)
+
+    def earlier_links(self) -> EarlierLinks | None:
+        if not self.earlier_made or not self.taken:
+            return None
+        return EarlierLinks(self.earlier_made, self.earlier_notes, self.taken)
 
 
 def normalise(
@@ -89,9 +104,14 @@ def normalise(
             continue
         made.append((article, raw))
     _warn_duplicate_urls([a for a, _ in made], result.warnings)
-    # (An article taken from `drafts` has the related posts of its last run: they are
-    # made again here from the record, like everyone's.)
-    result.articles = resolve_related(made, result.warnings)
+    # An article taken from `drafts` has the related posts of its last run: kept where
+    # nothing they were found from changed, else found again from the record.
+    earlier = drafts.earlier_links() if drafts is not None else None
+    resolved = resolve_related(made, result.warnings, earlier)
+    if drafts is not None:
+        drafts.made_order = [article.id for article in resolved.articles]
+        drafts.related_notes = resolved.notes
+    result.articles = resolved.articles
     result.articles.sort(key=lambda a: (a.published, a.id), reverse=True)
     result.sections = sections.order([a.section for a in result.articles])
     return result
@@ -109,7 +129,9 @@ def _drafted(
     section = sections.section_of(raw)
     key = (drafts.origins[id(raw)], article_id, identity.slug, identity.first_seen, section)
     found = drafts.previous.get(key)
-    if found is None:
+    if found is not None:
+        drafts.taken.add(article_id)
+    else:
         notes: list[Problem] = []
         article = _article(
             raw, article_id, identity.slug, identity.first_seen, site, sections, notes
