@@ -18,6 +18,7 @@ once (site/load.py's `refuse_a_rerun`).
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import multiprocessing.process
 import os
@@ -159,11 +160,17 @@ class Workers:
                 context = server
             else:  # Windows: each worker a fresh interpreter
                 context = multiprocessing.get_context("spawn")
-            # Ctrl-C reaches every process of the group: the command's own handles it.
             self._pool = ProcessPoolExecutor(
-                self.jobs,
-                mp_context=context,
-                initializer=signal.signal,
-                initargs=(signal.SIGINT, signal.SIG_IGN),
+                self.jobs, mp_context=context, initializer=_worker_started
             )
         return self._pool
+
+
+def _worker_started() -> None:
+    """What a worker does first, just forked from the fork server."""
+    # Ctrl-C reaches every process of the group: the command's own handles it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The modules the server imported, out of the collector's sight: its full passes
+    # would write to every object, and copy the pages the worker shares with the
+    # server (about a sixth of a worker's memory at 10k).
+    gc.freeze()

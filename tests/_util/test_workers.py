@@ -3,6 +3,7 @@ dies is one clear error."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 from functools import partial
@@ -24,6 +25,10 @@ def _fails_on(bad: int, batch: list[int]) -> list[int]:
 
 def _interrupt_handler(batch: list[int]) -> list[bool]:
     return [signal.getsignal(signal.SIGINT) == signal.SIG_IGN for _ in batch]
+
+
+def _frozen(batch: list[int]) -> list[int]:
+    return [gc.get_freeze_count() for _ in batch]
 
 
 def _dies(batch: list[int]) -> list[int]:
@@ -81,3 +86,10 @@ def test_ctrl_c_is_left_to_the_command_not_its_workers() -> None:
         ignored = [i for batch in workers.batches(_interrupt_handler, [1, 2]) for i in batch]
     assert ignored == [True, True]
     assert signal.getsignal(signal.SIGINT) != signal.SIG_IGN
+
+
+def test_what_the_server_imported_is_kept_from_the_collector() -> None:
+    # Its full passes would write to every object the worker shares with the server.
+    with Workers(2, worth_starting=1, preload=["syndicate.site.loaders"]) as workers:
+        frozen = [count for batch in workers.batches(_frozen, [1, 2]) for count in batch]
+    assert min(frozen) > 10_000  # the modules' functions, classes and tables
