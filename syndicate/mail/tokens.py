@@ -2,11 +2,12 @@
 VERP envelope sender (a bounce names its subscriber and edition for certain), and in
 sign-up confirmations.
 
-Unsubscribe and VERP tokens are opaque and short: the subscriber's id (and the
-edition's) sealed with an HMAC of the site's key, in lower-case base32, which survives
-a mail server that folds an address's case. Nobody can read an address out of them,
-and none can be made without the key. Unsubscribe links from before (itsdangerous's
-signed JSON, which carried the address) are still read, never written.
+Every token is opaque: the subscriber's id (and the edition's), or for a sign-up the
+address and the time it was asked for, sealed with an HMAC of the site's key, in
+lower-case base32, which survives a mail server that folds an address's case. Nobody
+can read an address out of them, and none can be made without the key. Unsubscribe and
+confirmation links from before (itsdangerous's signed JSON, which carried the address)
+are still read, never written.
 
 The key is SYNDICATE_SECRET_KEY. A site without one (the demo, a first try) gets a
 random key kept in `.syndicate/secret-key`, readable by its owner only, with a
@@ -23,6 +24,7 @@ import hmac
 import os
 import re
 import secrets
+import time
 from email.parser import BytesParser
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
@@ -73,9 +75,9 @@ def _base32(data: bytes) -> str:
     return base64.b32encode(data).decode("ascii").rstrip("=").lower()
 
 
-def _open(key: str, purpose: str, scope: str, token: str) -> bytes | None:
+def _open(key: str, purpose: str, scope: str, token: str, longest: int = 200) -> bytes | None:
     token = token.lower()  # a server may have folded the case of the address it was in
-    if not token or len(token) > 200 or not _BASE32.fullmatch(token):
+    if not token or len(token) > longest or not _BASE32.fullmatch(token):
         return None
     try:
         raw = base64.b32decode(token.upper() + "=" * (-len(token) % 8))
@@ -160,17 +162,34 @@ def _number(value: int) -> bytes:
 
 _CONFIRM_SALT = "syndicate-confirm"
 CONFIRM_MAX_AGE = 7 * 24 * 3600  # a week to click the confirmation link
+_CONFIRM_SKEW = 300  # a token from a clock up to five minutes ahead (another instance's)
+_TIME_BYTES = 5
+# The MAC, the time and an address of up to 254 characters of four bytes each, in base32.
+_LONGEST_CONFIRM = (_MAC_BYTES + _TIME_BYTES + 254 * 4) * 8 // 5 + 1
 
 
-def confirm_token(key: str, email: str, list_id: str) -> str:
-    serializer = URLSafeTimedSerializer(key, salt=_CONFIRM_SALT)
-    return str(serializer.dumps({"e": email, "l": list_id}))
+def confirm_token(key: str, email: str, list_id: str, now: float | None = None) -> str:
+    """The token of a sign-up's confirmation link: the address and when it was asked
+    for, sealed (nobody who sees the link learns the address)."""
+    issued = int(time.time() if now is None else now).to_bytes(_TIME_BYTES, "big")
+    return _seal(key, "confirm", list_id, issued + email.encode("utf-8"))
 
 
 def read_confirm_token(
-    key: str, token: str, list_id: str, max_age: int = CONFIRM_MAX_AGE
+    key: str, token: str, list_id: str, max_age: int = CONFIRM_MAX_AGE, now: float | None = None
 ) -> str | None:
     """The address a sign-up confirmation names, or None if forged, foreign or expired."""
+    moment = time.time() if now is None else now
+    plain = _open(key, "confirm", list_id, token, _LONGEST_CONFIRM)
+    if plain is not None:
+        issued = int.from_bytes(plain[:_TIME_BYTES], "big")
+        if len(plain) <= _TIME_BYTES or not -_CONFIRM_SKEW <= moment - issued <= max_age:
+            return None
+        try:
+            return plain[_TIME_BYTES:].decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    # A link mailed before confirmation tokens were sealed: good for its week.
     try:
         value = URLSafeTimedSerializer(key, salt=_CONFIRM_SALT).loads(token, max_age=max_age)
     except BadSignature:  # SignatureExpired is one

@@ -38,6 +38,7 @@ from syndicate.serve.webhooks import PROVIDERS, HttpsFetch, webhook
 log = logging.getLogger("syndicate.serve")
 MAX_FORM_BYTES = 8 * 1024
 READS = ("GET", "HEAD")  # a link checker's HEAD must change nothing, as GET does not
+TRAP_FIELD = "website"  # the sign-up form's field that people never see (signup.py)
 SECURITY_HEADERS = [
     (
         b"content-security-policy",
@@ -231,6 +232,7 @@ async def _subscribe(site: Site, request: Request) -> Response:
         "sections": sections,
         "languages": languages if len(languages) > 1 else [],
         "action": f"{site.base}subscribe",
+        "trap": TRAP_FIELD,
     }
     if request.method in READS:
         return site.page(speech, "subscribe", sent=False, **shown)
@@ -238,13 +240,17 @@ async def _subscribe(site: Site, request: Request) -> Response:
     if form is None:
         return _too_large(site, speech)
     client = request.client.host if request.client else "unknown"
-    if not site.limits.allow(f"client:{client}", site.limits.per_client):
+    if not site.limits.allow_client(client):
         return site.notice(
             speech,
             translated(speech, "Too many requests"),
             translated(speech, "Please try again in an hour."),
             429,
         )
+    if form.get(TRAP_FIELD):
+        # Only a robot fills the field nobody sees: the same answer, and nothing sent.
+        log.info("sign-up from %s with the hidden field filled: ignored", client)
+        return site.page(speech, "subscribe", sent=True, **shown)
     chosen = [s for s in form.getlist("sections") if isinstance(s, str) and s in sections]
     try:
         row = check_row(
@@ -261,7 +267,7 @@ async def _subscribe(site: Site, request: Request) -> Response:
     task = None
     allowed = site.limits.allow(f"address:{row.email}", site.limits.per_address)
     if allowed and record_pending(site.config, row):
-        message = confirmation_message(site.config, reader, site.key, row.email, row.name or "")
+        message = confirmation_message(site.config, reader, site.key, row.email)
         task = BackgroundTask(send_confirmation, site.config, row.email, message)
     response = site.page(reader, "subscribe", sent=True, **shown)
     response.background = task

@@ -1,5 +1,11 @@
-"""Sign-up with double opt-in: a pending subscriber, a signed link mailed through the
-configured backend, and a limit on how often one address or one client may ask.
+"""Sign-up with double opt-in: a pending subscriber, a sealed link mailed through the
+configured backend, and limits on how often one address, one client and one network
+may ask.
+
+The form mails whatever address is typed into it, so it must not be a way to mail
+strangers (subscription bombing): the confirmation carries nothing typed into the
+form but the address it goes to, the link names nobody, a field that people never
+see catches the robots that fill every field, and the limits stop floods.
 
 Whatever the address (new, pending, subscribed, suppressed), the answer is the same
 page, and the message goes out after the answer: nobody learns who subscribes. Nor
@@ -9,6 +15,7 @@ pending, so that asking again once the fault is fixed works."""
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import secrets
 from dataclasses import dataclass, replace
@@ -53,17 +60,38 @@ SEND_FAILURES = (
 @dataclass(frozen=True)
 class SignupLimits:
     """At most `per_address` sign-ups an hour for one address, `per_client` for one
-    client address (a form flood), counted in the state store: every `serve` instance
-    that shares it shares the limits."""
+    client address and `per_network` for its network (an IPv4 /24, an IPv6 /48: one
+    machine has many addresses there), counted in the state store: every `serve`
+    instance that shares it shares the limits."""
 
     store: StoreAddress
     per_address: int = 3
     per_client: int = 20
+    per_network: int = 60
     window: float = 3600.0
 
     def allow(self, key: str, limit: int) -> bool:
         with StateStore(self.store) as store:
             return store.rate_counts.allow(key, limit, self.window)
+
+    def allow_client(self, client: str) -> bool:
+        """Whether a client may ask again: under the limit of its own address and of
+        its network (each ask counts against both)."""
+        network = network_of(client)
+        own = self.allow(f"client:{client}", self.per_client)
+        return self.allow(f"network:{network}", self.per_network) and own
+
+
+def network_of(client: str) -> str:
+    """The network a client address is in (itself, if it is no IP address)."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return client
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
 def record_pending(config: LoadedConfig, row: SubscriberRow) -> bool:
@@ -97,10 +125,10 @@ def confirm(config: LoadedConfig, email: str) -> bool:
         return True
 
 
-def confirmation_message(
-    config: LoadedConfig, speech: Speech, key: str, email: str, name: str
-) -> bytes:
-    """The mail that asks to confirm a sign-up, in the language the reader chose."""
+def confirmation_message(config: LoadedConfig, speech: Speech, key: str, email: str) -> bytes:
+    """The mail that asks to confirm a sign-up, in the language the reader chose. Nothing
+    in it comes from the form but the address: not the name typed beside it, which a
+    stranger would choose ("Hello Eve, buy ..." to someone else's inbox)."""
     site = config.settings.site
     token = confirm_token(key, email, list_id(config.settings.site.host))
     # An internationalised address is written as it is, in a UTF-8 header (RFC 6532):
@@ -116,7 +144,6 @@ def confirmation_message(
     message["Auto-Submitted"] = "auto-generated"
     body = speech.texts.get_template("serve/confirm.txt.j2").render(
         site={"title": config.title, "url": site.base_url},
-        name=header_text(name),
         confirm_url=f"{site.base_url}confirm/{token}",
     )
     message.set_content(body)

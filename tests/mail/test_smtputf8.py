@@ -82,5 +82,5 @@ def test_the_sign_up_confirmation_keeps_the_address_whole(tmp_path: Path) -> Non
     root = tmp_path / "site"
     news_site(root, 25)
     config = load_config(root, ENV)
-    message = confirmation_message(config, speeches_for(config)["en"], "k" * 32, ZOE, "")
+    message = confirmation_message(config, speeches_for(config)["en"], "k" * 32, ZOE)
     assert f"To: {ZOE}".encode() in message  # UTF-8 (RFC 6532), not an encoded word

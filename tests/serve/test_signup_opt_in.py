@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from itsdangerous import URLSafeTimedSerializer
 from itsdangerous.timed import TimestampSigner
 from starlette.testclient import TestClient
 
 from syndicate._store.address import StoreAddress
 from syndicate._store.store import StateStore
 from syndicate.digests.headers import list_id
+from syndicate.mail import tokens
 from syndicate.mail.tokens import confirm_token, unsubscribe_token
-from syndicate.serve.signup import SignupLimits
+from syndicate.serve.signup import SignupLimits, network_of
 from tests.serve.published import (
     ACTIVE,
     EXAMPLE_BASE,
@@ -54,8 +58,18 @@ def test_the_sign_up_form(reader: TestClient) -> None:
     assert response.status_code == 200
     (form,) = page(response).xpath("//form")
     assert form.get("method") == "post" and form.get("action") == "/subscribe"
-    assert {i.get("name") for i in form.xpath(".//input")} == {"email", "name", "sections"}
+    assert {i.get("name") for i in form.xpath(".//input")} == {
+        "email",
+        "name",
+        "sections",
+        "website",
+    }
     assert form.xpath(".//input[@name='sections']/@value") == ["World", "Business", "Culture"]
+    # The field only robots fill: out of sight, out of the tab order, unread by readers.
+    (trap,) = form.xpath(".//*[@class='trap']")
+    assert trap.get("aria-hidden") == "true"
+    assert trap.xpath(".//input/@tabindex") == ["-1"]
+    assert ".trap { position: absolute; left: -10000px;" in response.text
 
 
 def test_signing_up_records_pending_and_mails_a_confirmation_link(
@@ -70,7 +84,48 @@ def test_signing_up_records_pending_and_mails_a_confirmation_link(
     assert message["Auto-Submitted"] == "auto-generated"
     assert message["From"] is not None and message["Message-ID"] is not None
     assert confirm_url(message).startswith(f"{EXAMPLE_BASE}confirm/")
-    assert "Nell Quarry" in texts(message)["text/plain"]
+
+
+HOSTILE_NAMES = [
+    "Eve Bcc: x@evil.org",
+    "Eve\r\nBcc: x@evil.org",
+    "WIN A PRIZE at https://evil.example/claim",
+    "<a href='https://evil.example'>Nell</a>",
+]
+
+
+@pytest.mark.parametrize("name", HOSTILE_NAMES)
+def test_nothing_typed_into_the_form_but_the_address_reaches_the_mail(
+    client: TestClient, site: Path, name: str
+) -> None:
+    # The form mails whatever address is typed: what else was typed would go with it to
+    # a stranger's inbox (subscription bombing). Only the address is used.
+    assert sign_up(client, SIGNED_UP, name=name).status_code == 200
+    (message,) = confirmations(site, SIGNED_UP)
+    whole = message.as_bytes().decode("utf-8", "replace")
+    for piece in ("Eve", "evil", "PRIZE", "Nell"):
+        assert piece not in whole
+    assert texts(message)["text/plain"].startswith("Hello,\n")
+    assert message.get_all("Bcc") is None and message.get_all("To") == [SIGNED_UP]
+
+
+def test_the_confirmation_link_names_nobody(client: TestClient, site: Path) -> None:
+    sign_up(client)
+    token = path_of(confirm_url(confirmations(site, SIGNED_UP)[0])).rsplit("/", 1)[1]
+    sealed = base64.b32decode(token.upper() + "=" * (-len(token) % 8))
+    local = SIGNED_UP.split("@")[0].encode()
+    assert local not in sealed and local not in token.encode()
+    assert "." not in token  # no readable payload beside a signature, as itsdangerous's
+
+
+def test_a_robot_that_fills_the_hidden_field_is_told_the_same_and_mailed_nothing(
+    client: TestClient, site: Path
+) -> None:
+    person = sign_up(client, "a.person@example.net")
+    robot = sign_up(client, SIGNED_UP, website="https://spam.example/")
+    assert robot.status_code == 200 and robot.text == person.text
+    assert SIGNED_UP not in statuses(site)
+    assert confirmations(site, SIGNED_UP) == []
 
 
 def test_the_confirmation_link_shows_a_button_and_only_a_post_activates(
@@ -163,6 +218,35 @@ def test_one_client_gets_429_after_twenty_sign_ups(site: Path) -> None:
     assert len(confirmations(site, "reader21@example.net")) == 1
 
 
+def test_one_network_gets_429_after_sixty_sign_ups_from_any_of_its_addresses(
+    site: Path,
+) -> None:
+    # One machine holds a whole IPv6 /64 (and often a /48): a new address per sign-up
+    # must not get round the limit of one client.
+    app = app_for(site)
+    for number in range(60):
+        host = f"2001:db8:7:{number % 4}::{number + 1:x}"
+        flood = TestClient(app, client=(host, 40000))
+        assert sign_up(flood, f"reader{number}@example.net").status_code == 200
+    refused = sign_up(TestClient(app, client=("2001:db8:7:ff::99", 40000)), "late@example.net")
+    assert refused.status_code == 429 and confirmations(site, "late@example.net") == []
+    elsewhere = TestClient(app, client=("2001:db8:8::1", 40000))  # another /48
+    assert sign_up(elsewhere, "other@example.net").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("client", "network"),
+    [
+        ("203.0.113.9", "203.0.113.0/24"),
+        ("::ffff:203.0.113.9", "203.0.113.0/24"),
+        ("2001:db8:7:1::5", "2001:db8:7::/48"),
+        ("testclient", "testclient"),
+    ],
+)
+def test_the_network_of_a_client(client: str, network: str) -> None:
+    assert network_of(client) == network
+
+
 def test_a_rate_limit_forgets_within_two_windows(store_target: Path | StoreAddress) -> None:
     # The window slides: the period before counts for the part of it still inside.
     address = store_target if isinstance(store_target, StoreAddress) else None
@@ -181,10 +265,10 @@ def test_a_bad_address_is_refused_and_nothing_is_sent(client: TestClient, site: 
 
 
 def shift_clock(monkeypatch: pytest.MonkeyPatch, days: float) -> None:
-    real = TimestampSigner.get_timestamp
-    monkeypatch.setattr(
-        TimestampSigner, "get_timestamp", lambda self: real(self) + int(days * 86400)
-    )
+    """The tokens' clock `days` ahead (and itsdangerous's, which read the old ones)."""
+    ahead = time.time() + days * 86400
+    monkeypatch.setattr(tokens, "time", SimpleNamespace(time=lambda: ahead))
+    monkeypatch.setattr(TimestampSigner, "get_timestamp", lambda self: int(ahead))
 
 
 def test_a_confirmation_link_works_for_a_week_and_not_after(
@@ -200,8 +284,24 @@ def test_a_confirmation_link_works_for_a_week_and_not_after(
     assert statuses(site)[SIGNED_UP] == "pending"
 
 
+def test_a_link_mailed_before_tokens_were_sealed_works_for_its_week(
+    client: TestClient, site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sign_up(client)
+    listed = list_id(config_of(site).settings.site.host)
+    old = URLSafeTimedSerializer(SECRET, salt="syndicate-confirm").dumps(
+        {"e": SIGNED_UP, "l": listed}
+    )
+    shift_clock(monkeypatch, 7.1)
+    assert client.post(f"/confirm/{old}").status_code == 400
+    monkeypatch.undo()
+    assert client.post(f"/confirm/{old}").status_code == 200
+    assert statuses(site)[SIGNED_UP] == "active"
+
+
 @pytest.mark.parametrize(
-    "kind", ["other site's key", "other list", "an unsubscribe token", "tampered"]
+    "kind",
+    ["other site's key", "other list", "an unsubscribe token", "tampered", "cut short"],
 )
 def test_a_bad_confirmation_token_is_refused(client: TestClient, site: Path, kind: str) -> None:
     sign_up(client)
@@ -211,7 +311,8 @@ def test_a_bad_confirmation_token_is_refused(client: TestClient, site: Path, kin
         "other site's key": confirm_token("another site's secret key", SIGNED_UP, listed),
         "other list": confirm_token(SECRET, SIGNED_UP, "digest.other.example"),
         "an unsubscribe token": unsubscribe_token(SECRET, 1, listed),
-        "tampered": tampered(real.rsplit(".", 1)[0]) + "." + real.rsplit(".", 1)[1],
+        "tampered": tampered(real),
+        "cut short": real[:-3],
     }[kind]
     before = subscriber_rows(site)
     assert client.get(f"/confirm/{token}").status_code == 400
