@@ -8,6 +8,8 @@ from pathlib import Path
 CONFIG_NAME = "syndicate.toml"
 STATE_FOLDER = ".syndicate"
 
+DIGEST_FEED = "feed.xml"  # the digest archive's Atom feed, in digests/
+
 
 @dataclass(frozen=True)
 class CacheFiles:
@@ -84,6 +86,11 @@ class SitePaths:
     def archive_page(self) -> Path:
         """digests/index.html: every edition, newest first."""
         return self.digests / "index.html"
+
+    @property
+    def digest_feed(self) -> Path:
+        """digests/feed.xml: the newest editions as an Atom feed."""
+        return self.digests / DIGEST_FEED
 
     @property
     def outbox(self) -> Path:

@@ -14,6 +14,7 @@ from syndicate._store.store import StateStore
 from syndicate._util.files import replace_file
 from syndicate._util.language import long_date
 from syndicate.config import LoadedConfig
+from syndicate.digests.archive_feed import ArchivedEdition, archive_feed
 from syndicate.digests.edition import DigestEdition
 from syndicate.digests.plan import PlannedSends, PreparedEdition, next_edition, prepare_edition
 from syndicate.digests.render import (
@@ -74,19 +75,33 @@ def write_files(folder: Path, files: dict[str, bytes]) -> None:
 def write_archive(
     config: LoadedConfig, renderer: DigestRenderer, records: list[EditionRecord]
 ) -> None:
-    """digests/index.html: every recorded edition, newest first."""
+    """digests/index.html, every recorded edition newest first, and digests/feed.xml,
+    the newest of them as an Atom feed (once there is one)."""
     site = digest_site(config)
-    editions = [
-        {
-            "id": record.edition_id,
-            "date_label": long_date(record.created_at, site.zone, site.language),
-            "story_count": len(record.article_ids),
-            "url": edition_url(site, record.edition_id),
-            "preheader": "",
-        }
+    archived = [
+        ArchivedEdition(
+            record.edition_id,
+            record.created_at,
+            long_date(record.created_at, site.zone, site.language),
+            len(record.article_ids),
+            edition_url(site, record.edition_id),
+        )
         for record in records
     ]
+    editions = [
+        {
+            "id": edition.edition_id,
+            "date_label": edition.date_label,
+            "story_count": edition.story_count,
+            "url": edition.url,
+            "preheader": "",
+        }
+        for edition in archived
+    ]
     page = renderer.render_archive(editions)
+    feed = archive_feed(site, archived, renderer.messages)
+    if feed is not None:
+        replace_file(config.paths.digest_feed, feed)
     replace_file(config.paths.archive_page, page.encode("utf-8"))
 
 

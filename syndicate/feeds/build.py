@@ -40,6 +40,7 @@ def feed_site(config: LoadedConfig) -> FeedSite:
         hubs=tuple(settings.feeds.hubs),
         generator="syndicate",
         version=__version__,
+        digest_title=f"{config.title}: {config.messages().gettext('Email digest archive')}",
     )
 
 

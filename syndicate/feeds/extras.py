@@ -11,6 +11,7 @@ from lxml import etree
 from syndicate._util.language import writing_direction
 from syndicate._util.templating import default_templates_dir
 from syndicate.feeds.model import MEDIA_TYPES, FeedFile, FeedScope, FeedSite
+from syndicate.paths import DIGEST_FEED
 
 KIND_NAMES = {"rss": "RSS", "atom": "Atom", "json": "JSON Feed"}
 
@@ -35,15 +36,28 @@ def feed_links(scope: FeedScope, site: FeedSite) -> list[FeedLink]:
     ]
 
 
+def digest_link(site: FeedSite) -> FeedLink:
+    """The digest archive's Atom feed (digests/feed.xml, written with each edition)."""
+    return FeedLink(
+        title=f"{site.digest_title} (Atom)",
+        url=f"{site.base_url}digests/{DIGEST_FEED}",
+        media_type=MEDIA_TYPES["atom"],
+        home_url=f"{site.base_url}digests/",
+    )
+
+
 def build_opml(scopes: list[FeedScope], site: FeedSite) -> FeedFile:
     """OPML 2.0 listing every feed, for readers that import a list of subscriptions."""
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
     etree.SubElement(head, "title").text = f"{site.title} feeds"
     body = etree.SubElement(opml, "body")
-    for scope in scopes:
-        group = etree.SubElement(body, "outline", text=scope.title, title=scope.title)
-        for link in feed_links(scope, site):
+    groups = [(scope.title, feed_links(scope, site)) for scope in scopes]
+    if site.digest_title:
+        groups.append((site.digest_title, [digest_link(site)]))
+    for title, links in groups:
+        group = etree.SubElement(body, "outline", text=title, title=title)
+        for link in links:
             etree.SubElement(
                 group,
                 "outline",
@@ -60,7 +74,10 @@ def build_opml(scopes: list[FeedScope], site: FeedSite) -> FeedFile:
 def build_link_tags(scope: FeedScope, site: FeedSite, environment: jinja2.Environment) -> FeedFile:
     """`links.html`: the <link rel="alternate"> tags of one scope's feeds."""
     template = environment.get_template("feeds/links.html")
-    text = template.render(links=feed_links(scope, site))
+    links = feed_links(scope, site)
+    if not scope.key and site.digest_title:
+        links.append(digest_link(site))
+    text = template.render(links=links)
     path = "links.html" if not scope.key else f"{scope.key}/links.html"
     return FeedFile(path, text.encode("utf-8"), "text/html", is_feed=False)
 

@@ -36,6 +36,9 @@ class FeedSite:
     hubs: tuple[str, ...]
     generator: str
     version: str
+    # The title of the digest archive's feed (digests/feed.xml), in the site's language:
+    # the OPML and the site's <link> tags list it beside the feeds.
+    digest_title: str = ""
 
     @property
     def host(self) -> str:

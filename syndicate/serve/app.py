@@ -24,6 +24,7 @@ from syndicate.digests.headers import list_id
 from syndicate.mail.bounces.webhooks import Fetch
 from syndicate.mail.subscribers import RowError, check_row
 from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, signing_key
+from syndicate.paths import DIGEST_FEED
 from syndicate.serve.files import PublishedFiles
 from syndicate.serve.signup import (
     SignupLimits,
@@ -160,10 +161,14 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
 
 
 async def _index(site: Site, request: Request) -> Response:
+    speech = speech_of(site.speeches, request)
     feeds = []
     root = site.config.paths.feeds
-    # In the site's section order (folders are the sections' slugs), the rest A-Z.
-    order = [slugify(name) for name in site.config.settings.site.sections]
+    # In the site's section order (folders are the sections' slugs), the rest A-Z; each
+    # named as the site names it.
+    configured = site.config.settings.site.sections
+    names = {slugify(name): name for name in configured}
+    order = [slugify(name) for name in configured]
     sections = sorted(
         (p for p in root.iterdir() if p.is_dir() and p.name != "archive"),
         key=lambda p: (order.index(p.name) if p.name in order else len(order), p.name),
@@ -171,13 +176,22 @@ async def _index(site: Site, request: Request) -> Response:
     folders = [root, *sections]
     for folder in folders:
         scope = "" if folder == site.config.paths.feeds else f"{folder.name}/"
-        label = site.config.title + (f": {folder.name}" if scope else "")
+        label = site.config.title + (f": {names.get(folder.name, folder.name)}" if scope else "")
         for name, (media_type, kind) in FEED_TYPES.items():
             if (folder / name).is_file():
                 url = f"{site.base}feeds/{scope}{name}"
                 feeds.append({"url": url, "type": media_type, "title": f"{label} ({kind})"})
+    if site.config.paths.digest_feed.is_file():
+        heading = translated(speech, "Email digest archive")
+        feeds.append(
+            {
+                "url": f"{site.base}digests/{DIGEST_FEED}",
+                "type": "application/atom+xml",
+                "title": f"{site.config.title}: {heading} (Atom)",
+            }
+        )
     return site.page(
-        speech_of(site.speeches, request),
+        speech,
         "index",
         feeds=feeds,
         archive_url=f"{site.base}digests/",

@@ -18,6 +18,7 @@ _TYPES = (
     (re.compile(r"(^|/)rss(-\d+)?\.xml$"), "application/rss+xml; charset=utf-8"),
     (re.compile(r"(^|/)atom(-\d+)?\.xml$"), "application/atom+xml; charset=utf-8"),
     (re.compile(r"(^|/)(feed|json-\d+)\.json$"), "application/feed+json; charset=utf-8"),
+    (re.compile(r"(^|/)digests/feed\.xml$"), "application/atom+xml; charset=utf-8"),
     (re.compile(r"\.opml$"), "text/x-opml; charset=utf-8"),
     (re.compile(r"\.xsl$"), "text/xsl; charset=utf-8"),
     (re.compile(r"\.html$"), "text/html; charset=utf-8"),

@@ -47,3 +47,12 @@ def test_every_command_is_shown() -> None:
     assert commands() <= listed
     for group in GROUPS:
         assert commands(group) <= {sub for command, sub, _ in shown() if command == group}
+
+
+def test_a_flag_shows_no_value_to_give() -> None:
+    # `--version <bool>` reads as if the option wanted a value (typer 0.29 wrote that).
+    pages = [(), *((command,) for command in commands())]
+    pages += [(group, sub) for group in GROUPS for sub in commands(group)]
+    for words in pages:
+        _, out, _ = invoke(*words, "--help")
+        assert "<bool>" not in out, f"syndicate {' '.join(words)} --help"

@@ -71,6 +71,7 @@ def test_the_index_links_every_feed_and_the_archive(reader: TestClient, shared: 
         if f.name in FEED_TYPES and "archive" not in f.relative_to(feeds).parts
     }
     assert len(expected) == 12  # the whole site and three sections, three formats each
+    expected.add(("application/atom+xml", "/digests/feed.xml"))  # the digest archive's
     assert alternates == expected
     anchors = {a.get("href") for a in document.xpath("//body//a")}
     assert {href for _, href in expected} <= anchors
@@ -294,6 +295,8 @@ def test_a_base_url_with_a_path_is_served_under_that_path(news: Path) -> None:
     assert client.get("/news").headers["location"].endswith("/news/")
     document = page(client.get("/news/"))
     hrefs = document.xpath("/html/head/link[@rel='alternate']/@href")
+    assert "/news/digests/feed.xml" in hrefs  # the digest archive's
+    hrefs.remove("/news/digests/feed.xml")
     assert len(hrefs) == 12 and all(h.startswith("/news/feeds/") for h in hrefs)
     assert "/news/digests/" in document.xpath("//body//a/@href")
     status, _ = asgi_get(app_for(news), "/news/feeds/../syndicate.toml")

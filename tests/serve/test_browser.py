@@ -184,7 +184,8 @@ def test_the_index_page_offers_the_feeds(browser: Browser, served: tuple[Path, s
         "[...document.head.querySelectorAll('link[rel=alternate]')]"
         ".map(link => [link.type, link.href, link.title])"
     )
-    assert len(alternates) == 12
+    assert len(alternates) == 13  # 4 scopes of 3 formats, and the digest archive's feed
+    assert f"{base}/digests/feed.xml" in {href for _, href, _ in alternates}
     assert {kind for kind, _, _ in alternates} == FEED_TYPES
     assert all(title for _, _, title in alternates)
     for kind, href, _ in alternates:  # what the browser resolved, fetched as a reader would
