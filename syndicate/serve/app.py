@@ -6,8 +6,9 @@ import logging
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+import anyio
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
 from starlette.middleware import Middleware
@@ -18,6 +19,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syndicate._store.store import StateStore
+from syndicate._util.language import short_date
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import list_id
@@ -25,7 +27,8 @@ from syndicate.mail.bounces.webhooks import Fetch
 from syndicate.mail.subscribers import RowError, check_row
 from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, signing_key
 from syndicate.paths import DIGEST_FEED
-from syndicate.serve.files import PublishedFiles
+from syndicate.serve.feed_page import READERS, read_feed
+from syndicate.serve.files import FeedFiles, PublishedFiles
 from syndicate.serve.signup import (
     SignupLimits,
     confirm,
@@ -79,13 +82,23 @@ class SecurityHeaders:
                     (n, b"W/" + v if n == b"etag" and not v.startswith(b"W/") else v)
                     for n, v in headers
                 ]
-                if message["status"] == 304 and b"vary" not in present:
-                    headers.append((b"vary", b"Accept-Encoding"))  # as its 200 has it
+                if message["status"] == 304:  # the Vary of its 200, which gzip gives
+                    headers = _varying_on_encoding(headers)
                 headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
                 message["headers"] = headers
             await send(message)
 
         await self.app(scope, receive, with_headers)
+
+
+def _varying_on_encoding(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """`headers` with Accept-Encoding in their Vary (added, or added to)."""
+    varies = [value for name, value in headers if name == b"vary"]
+    if any(b"accept-encoding" in value.lower() for value in varies):
+        return headers
+    if not varies:
+        return [*headers, (b"vary", b"Accept-Encoding")]
+    return [(n, v + b", Accept-Encoding" if n == b"vary" else v) for n, v in headers]
 
 
 @dataclass
@@ -128,7 +141,7 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
     fetcher = fetch or HttpsFetch()
     routes: list[BaseRoute] = [
         Route("/", partial(_index, site)),
-        Mount("/feeds", PublishedFiles(directory=config.paths.feeds, check_dir=False)),
+        Mount("/feeds", FeedFiles(directory=config.paths.feeds, page=partial(_feed_page, site))),
         Mount(
             "/digests", PublishedFiles(directory=config.paths.digests, html=True, check_dir=False)
         ),
@@ -197,6 +210,44 @@ async def _index(site: Site, request: Request) -> Response:
         archive_url=f"{site.base}digests/",
         subscribe_url=f"{site.base}subscribe",
     )
+
+
+async def _feed_page(site: Site, scope: Scope, path: str, content: bytes) -> Response | None:
+    """The page of a feed document, for a browser (serve/feed_page.py); None if the
+    document cannot be read, and it is served as it is."""
+    view = await anyio.to_thread.run_sync(read_feed, content)
+    if view is None:
+        return None
+    speech = speech_of(site.speeches, Request(scope))
+    settings = site.config.settings.site
+    url = f"{settings.base_url}feeds/{quote(path)}"
+    kind = next(label for name, (_, label) in FEED_TYPES.items() if _kind_of(path) == name)
+    stories = [
+        {
+            "title": story.title,
+            "link": story.link,
+            "summary": story.summary,
+            "date": short_date(story.published, settings.zone, speech.language)
+            if story.published
+            else "",
+            "datetime": story.published.isoformat() if story.published else "",
+        }
+        for story in view.stories
+    ]
+    readers = [{"name": reader.name, "url": reader.link(url)} for reader in READERS]
+    page = site.page(
+        speech, "feed", view=view, kind=kind, url=url, stories=stories, readers=readers
+    )
+    page.headers["cache-control"] = "public, max-age=300"  # as the file itself
+    return page
+
+
+def _kind_of(path: str) -> str:
+    """The FEED_TYPES name of a document's format: archive pages are named by page."""
+    name = path.rsplit("/", 1)[-1]
+    if name.startswith("rss"):
+        return "rss.xml"
+    return "atom.xml" if name.startswith("atom") else "feed.json"
 
 
 async def _unsubscribe(site: Site, request: Request) -> Response:

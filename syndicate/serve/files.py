@@ -1,4 +1,5 @@
-"""Published files over HTTP: feeds with their own content types, the digest archive.
+"""Published files over HTTP: feeds with their own content types (and a page for a
+browser that asks for HTML first), the digest archive.
 
 Starlette's StaticFiles gives ETag, Last-Modified and 304 on conditional requests,
 refuses paths that leave the folder (symlinks too), and lists no folder.
@@ -8,10 +9,21 @@ from __future__ import annotations
 
 import os
 import re
+import stat
+from collections.abc import Awaitable, Callable
+from pathlib import Path
 
+import anyio
+from starlette.datastructures import Headers
 from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
+
+from syndicate.serve.feed_page import DOCUMENT, prefers_html
+
+# Makes the page of a feed document for a browser: the request's scope, the document's
+# path under feeds/ and its bytes; None to serve the file as it is.
+FeedPage = Callable[[Scope, str, bytes], Awaitable[Response | None]]
 
 # By name, as the feeds stage writes them: rss.xml, atom-3.xml, feed.json, feed-2.json.
 _TYPES = (
@@ -43,3 +55,31 @@ class PublishedFiles(StaticFiles):
                 break
         response.headers.setdefault("cache-control", "public, max-age=300")
         return response
+
+
+class FeedFiles(PublishedFiles):
+    """feeds/: each document as it is for a feed reader; for a browser that ranks HTML
+    first (feed_page.py), the page `page` makes of it. Both answers say `Vary: Accept`,
+    so that no cache gives one the other's."""
+
+    def __init__(self, *, directory: Path, page: FeedPage) -> None:
+        super().__init__(directory=directory, check_dir=False)
+        self._page = page
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        wanted = Headers(scope=scope).get("accept")
+        if scope["method"] in ("GET", "HEAD") and DOCUMENT.search(path) and prefers_html(wanted):
+            full_path, found = await anyio.to_thread.run_sync(self.lookup_path, path)
+            if found is not None and stat.S_ISREG(found.st_mode):
+                content = await anyio.Path(full_path).read_bytes()
+                page = await self._page(scope, path, content)
+                if page is not None:
+                    page.headers["vary"] = _vary(page.headers.get("vary"))
+                    return page
+        response = await super().get_response(path, scope)
+        response.headers["vary"] = _vary(response.headers.get("vary"))
+        return response
+
+
+def _vary(current: str | None) -> str:
+    return "Accept" if not current else f"{current}, Accept"
