@@ -176,7 +176,11 @@ def notes(result: dict[str, object]) -> str:
     if stage.startswith("queue"):
         return f"import {r['import_seconds']}s, then plan and queue"
     if stage == "serve":
-        return f"all-304: {r['rate_304']}/s vs floor {r['floor_rate_304']}/s"
+        return (
+            f"all-304: {r['rate_304']}/s vs floor {r['floor_rate_304']}/s; "
+            f"with a share of {r['browser_share']} from browsers: "
+            f"{r['rate_mixed']}/s vs floor {r['floor_rate_mixed']}/s"
+        )
     return ""
 
 

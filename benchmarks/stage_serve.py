@@ -8,7 +8,10 @@ sections, three formats) in turn with `Accept-Encoding: gzip`, every other reque
 conditional (`If-None-Match` with the feed's ETag: a 304), as feed readers poll.
 Size: requests per run. Peak RSS: the server process's. Also reported: `rate_304`
 and `floor_rate_304`, as many requests all conditional (where a 200's gzip,
-the same for both, no longer hides the per-request cost).
+the same for both, no longer hides the per-request cost); `rate_mixed` and
+`floor_rate_mixed`, the same with one request in BROWSER_SHARE from a browser
+(`Accept: text/html` first: ours answers a page made of the feed, the floor the
+file).
 
 Floor: the bare libraries serving the same folder to the same client: Starlette's
 StaticFiles under GZipMiddleware, in uvicorn with the same settings
@@ -37,6 +40,8 @@ SITE_ARTICLES = 1_000
 CLIENTS = 4
 FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
 CONDITIONAL_SHARE = 5  # the all-304 runs make this many times the requests: they are quick
+BROWSER_SHARE = 20  # in the mixed runs, one request in this many is a browser's
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 def free_port() -> int:
@@ -117,21 +122,32 @@ def etags(port: int, paths: list[str]) -> dict[str, str]:
     return found
 
 
-def drive(port: int, paths: list[str], tags: dict[str, str], requests: int, every: int = 2) -> None:
+def drive(
+    port: int,
+    paths: list[str],
+    tags: dict[str, str],
+    requests: int,
+    every: int = 2,
+    browsers: int = 0,
+) -> None:
     """`requests` requests over CLIENTS keep-alive connections; every `every`th one
-    plain, the others conditional (0: all conditional)."""
-    asyncio.run(_drive(port, paths, tags, requests, every))
+    plain, the others conditional (0: all conditional); with `browsers`, one in that
+    many a browser's instead (HTML first)."""
+    asyncio.run(_drive(port, paths, tags, requests, every, browsers))
 
 
 async def _drive(
-    port: int, paths: list[str], tags: dict[str, str], requests: int, every: int
+    port: int, paths: list[str], tags: dict[str, str], requests: int, every: int, browsers: int
 ) -> None:
     plan = []
     for index in range(requests):
         path = paths[(index // max(every, 1)) % len(paths)]
+        head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n"
+        if browsers and index % browsers == browsers - 1:
+            plan.append(((head + f"Accept: {BROWSER_ACCEPT}\r\n\r\n").encode(), 200))
+            continue
         conditional = not every or index % every != 0
         condition = f"If-None-Match: {tags[path]}\r\n" if conditional else ""
-        head = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: gzip\r\n"
         plan.append(((head + condition + "\r\n").encode(), 304 if conditional else 200))
 
     async def client(number: int) -> None:
@@ -188,6 +204,8 @@ def measure(site: Path, requests: int, runs: int) -> tuple[dict[str, float], flo
             many = requests * CONDITIONAL_SHARE
             contenders[name] = timer(partial(drive, port, paths, tags, requests))
             contenders[f"{name} 304"] = timer(partial(drive, port, paths, tags, many, 0))
+            mixed = partial(drive, port, paths, tags, many, 0, BROWSER_SHARE)
+            contenders[f"{name} mixed"] = timer(mixed)
         return interleaved(contenders, runs), servers["ours"].peak_mb()
     finally:
         for server in servers.values():
@@ -209,6 +227,7 @@ def main() -> None:
         medians, peak = measure(site, requests, args.runs)
         seconds, conditional = medians["ours"], medians["ours 304"]
         floor, floor_conditional = medians["floor"], medians["floor 304"]
+        mixed, floor_mixed = medians["ours mixed"], medians["floor mixed"]
         kilobytes = sum(
             (site / path.lstrip("/")).stat().st_size for path in feed_paths(site)
         ) / len(feed_paths(site))
@@ -219,6 +238,9 @@ def main() -> None:
             "conditional": 0.5,
             "rate_304": round(requests * CONDITIONAL_SHARE / conditional, 1),
             "floor_rate_304": round(requests * CONDITIONAL_SHARE / floor_conditional, 1),
+            "rate_mixed": round(requests * CONDITIONAL_SHARE / mixed, 1),
+            "floor_rate_mixed": round(requests * CONDITIONAL_SHARE / floor_mixed, 1),
+            "browser_share": round(1 / BROWSER_SHARE, 3),
             "feed_kb": round(kilobytes / 1024, 1),
             "target": None,
         }

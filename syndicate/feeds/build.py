@@ -20,7 +20,12 @@ from syndicate._util.keys import code_stamp, key_of
 from syndicate._util.text import slugify, unique_slug
 from syndicate._version import __version__
 from syndicate.config import LoadedConfig
-from syndicate.feeds.extras import build_link_tags, build_opml, stylesheet_file
+from syndicate.feeds.extras import (
+    build_feed_index,
+    build_link_tags,
+    build_opml,
+    stylesheet_file,
+)
 from syndicate.feeds.jsonfeed import build_json
 from syndicate.feeds.model import MEDIA_TYPES, FeedFile, FeedPage, FeedScope, FeedSite
 from syndicate.feeds.paging import feed_order, paginate
@@ -171,6 +176,7 @@ def _site_extras(
     scopes: list[FeedScope], site: FeedSite, templates: jinja2.Environment
 ) -> Iterator[PlannedFeed]:
     yield _always(partial(build_opml, scopes, site))
+    yield _always(partial(build_feed_index, scopes, site, templates))
     yield _always(partial(stylesheet_file, site, templates))
 
 

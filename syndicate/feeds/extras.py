@@ -82,6 +82,22 @@ def build_link_tags(scope: FeedScope, site: FeedSite, environment: jinja2.Enviro
     return FeedFile(path, text.encode("utf-8"), "text/html", is_feed=False)
 
 
+def build_feed_index(
+    scopes: list[FeedScope], site: FeedSite, environment: jinja2.Environment
+) -> FeedFile:
+    """`index.html`: every feed of the site, its sections' and the digest archive's,
+    each address in a box to copy into a feed reader. The page a site's "Subscribe"
+    link can point to where another server serves feeds/ as files."""
+    groups = [{"title": scope.title, "links": feed_links(scope, site)} for scope in scopes]
+    if site.digest_title:
+        groups.append({"title": site.digest_title, "links": [digest_link(site)]})
+    page = {"title": site.title, "url": site.base_url, "language": site.language}
+    text = environment.get_template("feeds/index.html.j2").render(
+        site=page | writing_direction(site.language), groups=groups
+    )
+    return FeedFile("index.html", text.encode("utf-8"), "text/html", is_feed=False)
+
+
 def stylesheet_file(site: FeedSite, environment: jinja2.Environment) -> FeedFile:
     """feed.xsl: ours in the site's language; a site's own (templates/feeds/feed.xsl)
     as it is, since it was written as XSLT, not as a template."""

@@ -63,7 +63,8 @@ class FeedFiles(PublishedFiles):
     so that no cache gives one the other's."""
 
     def __init__(self, *, directory: Path, page: FeedPage) -> None:
-        super().__init__(directory=directory, check_dir=False)
+        # html: /feeds/ is the page of every feed that publish writes (index.html).
+        super().__init__(directory=directory, html=True, check_dir=False)
         self._page = page
 
     async def get_response(self, path: str, scope: Scope) -> Response:

@@ -4,6 +4,7 @@ validator read, listed wherever the site's feeds are."""
 from __future__ import annotations
 
 import gettext
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,9 +17,9 @@ from syndicate import api
 from syndicate._util.language import catalogue
 from syndicate.config import load_config
 from syndicate.digests.archive_feed import ARCHIVE_FEED_ENTRIES, ArchivedEdition, archive_feed
-from syndicate.digests.render import DigestSite
 from syndicate.serve.app import create_app
 from syndicate.validate import validate_feed
+from tests.digests import builders
 from tests.factories import NOW, markdown_record, write_site
 
 CONFIG = """\
@@ -27,13 +28,7 @@ title = "Harbour <Courier> & Co"
 base_url = "https://news.example.com/"
 sections = ["World", "Business"]
 """
-SITE = DigestSite(
-    title="Harbour <Courier> & Co",
-    url="https://news.example.com/",
-    host="news.example.com",
-    language="en",
-    zone=ZoneInfo("UTC"),
-)
+SITE = replace(builders.SITE, title="Harbour <Courier> & Co", zone=ZoneInfo("UTC"))
 
 
 def editions(count: int) -> list[ArchivedEdition]:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lxml import etree
+from lxml import etree, html
 
 from syndicate._util.language import catalogue
 from syndicate._util.templating import template_environment
@@ -32,6 +32,24 @@ def test_opml_lists_every_feed_of_every_scope() -> None:
     )
     assert urls == expected
     assert root.findtext("head/title") == 'Harbour "Courier" & <Co> feeds'
+
+
+def test_the_feeds_page_offers_every_feed_in_a_labelled_box() -> None:
+    files = sample()
+    document = html.fromstring(files["index.html"])
+    boxes = document.xpath("//input[@readonly]")
+    expected = sorted(
+        f"https://news.example.com/feeds/{scope}{name}"
+        for scope in ("", "world/", "business/")
+        for name in ("rss.xml", "atom.xml", "feed.json")
+    )
+    assert sorted(box.get("value") for box in boxes) == expected
+    for box in boxes:  # each named by its label, for people and screen readers alike
+        (label,) = document.xpath(f"//label[@for='{box.get('id')}']")
+        assert label.text_content().endswith(("(RSS)", "(Atom)", "(JSON Feed)"))
+    assert document.xpath("string(//h2[1])") == 'Harbour "Courier" & <Co>'
+    assert "<Co>" not in files["index.html"].decode()
+    assert len(document.xpath("/html/head/link[@rel='alternate']")) == len(expected)
 
 
 def test_link_tags_are_escaped_html() -> None:

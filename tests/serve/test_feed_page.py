@@ -92,6 +92,14 @@ def test_a_feed_reader_gets_the_file_and_its_304(reader: TestClient, shared: Pat
     assert media_type(browser) == "text/html" and "etag" not in browser.headers
 
 
+def test_the_feeds_folder_is_the_page_of_every_feed(reader: TestClient) -> None:
+    response = reader.get("/feeds/")
+    assert response.status_code == 200 and media_type(response) == "text/html"
+    boxes = page(response).xpath("//input[@readonly]/@value")
+    assert f"{EXAMPLE_BASE}feeds/rss.xml" in boxes
+    assert f"{EXAMPLE_BASE}digests/feed.xml" in boxes  # the digest archive's, too
+
+
 def test_other_files_are_never_pages(reader: TestClient) -> None:
     for name in ("feeds.opml", "links.html", "feed.xsl"):
         response = reader.get(f"/feeds/{name}", headers={"accept": CHROMIUM})

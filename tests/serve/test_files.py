@@ -153,13 +153,13 @@ def test_a_304_keeps_the_vary_of_its_200(reader: TestClient) -> None:
 def test_no_folder_is_listed(client: TestClient, site: Path) -> None:
     (site / "digests" / "drafts").mkdir()
     (site / "digests" / "drafts" / "notes.txt").write_text("not for readers")
-    for path in (
-        "/feeds/", "/feeds/world/", "/feeds/archive/", "/feeds/archive/site/", "/digests/drafts/",
-    ):  # fmt: skip
+    for path in ("/feeds/world/", "/feeds/archive/", "/feeds/archive/site/", "/digests/drafts/"):
         response = client.get(path)
         assert response.status_code == 404, path
         for name in ("rss.xml", "atom.xml", "feed.json", "notes.txt", "rss-1.xml"):
             assert name not in response.text
+    # /feeds/ is the page of every feed that publish wrote, not a listing.
+    assert client.get("/feeds/").content == (site / "feeds" / "index.html").read_bytes()
 
 
 SECRETS = (b"base_url", b"SQLite format", b"root:x:", b"hana.lowry", b"Velmar")

@@ -34,7 +34,7 @@ from tests.factories import (
 from tests.feeds.checks import build
 
 FEED_NAMES = ("rss.xml", "atom.xml", "feed.json")
-NOT_FEEDS = ("links.html", "feeds.opml", "feed.xsl")
+NOT_FEEDS = ("links.html", "feeds.opml", "feed.xsl", "index.html")
 
 # The warnings a feed of ours may carry, and when (checked in `unearned_warnings`):
 # - implausible-date: the records' own dates, which may be anything from 1900 to
