@@ -27,7 +27,7 @@ from syndicate.mail.bounces.webhooks import Fetch
 from syndicate.mail.subscribers import RowError, check_row
 from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, signing_key
 from syndicate.paths import DIGEST_FEED
-from syndicate.serve.feed_page import READERS, read_feed
+from syndicate.serve.feed_page import READERS, read_feed_cached
 from syndicate.serve.files import FeedFiles, PublishedFiles
 from syndicate.serve.signup import (
     SignupLimits,
@@ -215,7 +215,7 @@ async def _index(site: Site, request: Request) -> Response:
 async def _feed_page(site: Site, scope: Scope, path: str, content: bytes) -> Response | None:
     """The page of a feed document, for a browser (serve/feed_page.py); None if the
     document cannot be read, and it is served as it is."""
-    view = await anyio.to_thread.run_sync(read_feed, content)
+    view = await anyio.to_thread.run_sync(read_feed_cached, content)
     if view is None:
         return None
     speech = speech_of(site.speeches, Request(scope))

@@ -81,6 +81,14 @@ def test_a_browser_gets_a_page_of_the_feed(reader: TestClient, shared: Path, nam
         assert stories == [entry.title for entry in feedparser.parse(source).entries]
 
 
+def test_a_changed_document_gives_a_new_page(client: TestClient, site: Path) -> None:
+    before = page(client.get("/feeds/rss.xml", headers={"accept": CHROMIUM}))
+    document = site / "feeds" / "rss.xml"
+    document.write_bytes(document.read_bytes().replace(b"<title>", b"<title>Changed ", 1))
+    after = page(client.get("/feeds/rss.xml", headers={"accept": CHROMIUM}))
+    assert after.xpath("string(//h1)") == "Changed " + before.xpath("string(//h1)")
+
+
 def test_a_feed_reader_gets_the_file_and_its_304(reader: TestClient, shared: Path) -> None:
     response = reader.get("/feeds/rss.xml")
     assert media_type(response) == "application/rss+xml"
