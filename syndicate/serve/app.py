@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from typing import Any
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 import anyio
 from starlette.applications import Starlette
@@ -19,7 +21,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from syndicate._store.store import StateStore
-from syndicate._util.language import short_date
+from syndicate._util.language import short_date, writing_direction
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import list_id
@@ -227,19 +229,37 @@ async def _feed_page(site: Site, scope: Scope, path: str, content: bytes) -> Res
             "title": story.title,
             "link": story.link,
             "summary": story.summary,
-            "date": short_date(story.published, settings.zone, speech.language)
-            if story.published
-            else "",
+            "date": _shown_date(story.published, settings.zone, speech.language),
             "datetime": story.published.isoformat() if story.published else "",
         }
         for story in view.stories
     ]
     readers = [{"name": reader.name, "url": reader.link(url)} for reader in READERS]
+    feed = {"language": settings.language, **writing_direction(settings.language)}
+    media_type = next(media for name, (media, _) in FEED_TYPES.items() if _kind_of(path) == name)
     page = site.page(
-        speech, "feed", view=view, kind=kind, url=url, stories=stories, readers=readers
+        speech,
+        "feed",
+        view=view,
+        kind=kind,
+        url=url,
+        stories=stories,
+        readers=readers,
+        feed=feed,
+        media_type=media_type,
     )
     page.headers["cache-control"] = "public, max-age=300"  # as the file itself
     return page
+
+
+def _shown_date(moment: datetime | None, zone: ZoneInfo, language: str) -> str:
+    """A story's date as the page shows it; none for one at the calendar's very ends."""
+    if moment is None:
+        return ""
+    try:
+        return short_date(moment, zone, language)
+    except (OverflowError, ValueError):
+        return ""
 
 
 def _kind_of(path: str) -> str:

@@ -70,16 +70,25 @@ class FeedFiles(PublishedFiles):
     async def get_response(self, path: str, scope: Scope) -> Response:
         wanted = Headers(scope=scope).get("accept")
         if scope["method"] in ("GET", "HEAD") and DOCUMENT.search(path) and prefers_html(wanted):
-            full_path, found = await anyio.to_thread.run_sync(self.lookup_path, path)
-            if found is not None and stat.S_ISREG(found.st_mode):
-                content = await anyio.Path(full_path).read_bytes()
-                page = await self._page(scope, path, content)
-                if page is not None:
-                    page.headers["vary"] = _vary(page.headers.get("vary"))
-                    return page
+            page = await self._page_of(path, scope)
+            if page is not None:
+                page.headers["vary"] = _vary(page.headers.get("vary"))
+                return page
         response = await super().get_response(path, scope)
         response.headers["vary"] = _vary(response.headers.get("vary"))
         return response
+
+    async def _page_of(self, path: str, scope: Scope) -> Response | None:
+        """The page of the document at `path`; None where there is none to make (no
+        such file, a path no file can have): the file's own answer is given then."""
+        try:
+            full_path, found = await anyio.to_thread.run_sync(self.lookup_path, path)
+            if found is None or not stat.S_ISREG(found.st_mode):
+                return None
+            content = await anyio.Path(full_path).read_bytes()
+        except (OSError, ValueError):  # a name too long, a NUL byte, unreadable
+            return None
+        return await self._page(scope, path, content)
 
 
 def _vary(current: str | None) -> str:

@@ -108,6 +108,21 @@ def test_the_feeds_folder_is_the_page_of_every_feed(reader: TestClient) -> None:
     assert f"{EXAMPLE_BASE}digests/feed.xml" in boxes  # the digest archive's, too
 
 
+@pytest.mark.parametrize("path", ["/feeds/%00/rss.xml", "/feeds/" + "a" * 300 + "/rss.xml"])
+def test_a_path_no_file_can_have_is_a_404_for_browsers_too(reader: TestClient, path: str) -> None:
+    assert reader.get(path, headers={"accept": CHROMIUM}).status_code == 404
+
+
+def test_the_page_points_back_at_its_feed_in_the_sites_language(reader: TestClient) -> None:
+    document = page(reader.get("/feeds/atom.xml", headers={"accept": CHROMIUM}))
+    (link,) = document.xpath("/html/head/link[@rel='alternate']")
+    assert (link.get("type"), link.get("href")) == (
+        "application/atom+xml",
+        f"{EXAMPLE_BASE}feeds/atom.xml",
+    )
+    assert document.xpath("//ol[@class='stories']/@lang") == ["en"]
+
+
 def test_other_files_are_never_pages(reader: TestClient) -> None:
     for name in ("feeds.opml", "links.html", "feed.xsl"):
         response = reader.get(f"/feeds/{name}", headers={"accept": CHROMIUM})

@@ -69,7 +69,7 @@ def test_the_sign_up_form(reader: TestClient) -> None:
     (trap,) = form.xpath(".//*[@class='trap']")
     assert trap.get("aria-hidden") == "true"
     assert trap.xpath(".//input/@tabindex") == ["-1"]
-    assert ".trap { position: absolute; left: -10000px;" in response.text
+    assert ".trap { position: absolute; width: 1px; height: 1px; overflow: hidden;" in response.text
 
 
 def test_signing_up_records_pending_and_mails_a_confirmation_link(
