@@ -18,7 +18,7 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from syndicate._store.store import StateStore
 from syndicate._util.language import short_date, writing_direction
@@ -31,6 +31,7 @@ from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, si
 from syndicate.paths import DIGEST_FEED
 from syndicate.serve.feed_page import READERS, read_feed_cached
 from syndicate.serve.files import FeedFiles, PublishedFiles
+from syndicate.serve.headers import SecurityHeaders
 from syndicate.serve.signup import (
     SignupLimits,
     confirm,
@@ -45,62 +46,11 @@ log = logging.getLogger("syndicate.serve")
 MAX_FORM_BYTES = 8 * 1024
 READS = ("GET", "HEAD")  # a link checker's HEAD must change nothing, as GET does not
 TRAP_FIELD = "website"  # the sign-up form's field that people never see (signup.py)
-SECURITY_HEADERS = [
-    (
-        b"content-security-policy",
-        b"default-src 'none'; img-src https: http: data:; style-src 'self' 'unsafe-inline'; "
-        b"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    ),
-    (b"x-content-type-options", b"nosniff"),
-    (b"referrer-policy", b"no-referrer"),  # unsubscribe and confirm URLs carry tokens
-    (b"x-frame-options", b"DENY"),
-]
 FEED_TYPES = {
     "rss.xml": ("application/rss+xml", "RSS"),
     "atom.xml": ("application/atom+xml", "Atom"),
     "feed.json": ("application/feed+json", "JSON Feed"),
 }
-
-
-class SecurityHeaders:
-    """Every response, pages and files alike, carries the same strict headers."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = [(n.lower(), v) for n, v in message.get("headers", [])]
-                present = {name for name, _ in headers}
-                # Weak tags: a gzip body and the plain one are the same content, and
-                # a strong tag may not name both (RFC 9110 8.8.3); If-None-Match
-                # compares weakly, so conditional requests work the same.
-                headers = [
-                    (n, b"W/" + v if n == b"etag" and not v.startswith(b"W/") else v)
-                    for n, v in headers
-                ]
-                if message["status"] == 304:  # the Vary of its 200, which gzip gives
-                    headers = _varying_on_encoding(headers)
-                headers += [(n, v) for n, v in SECURITY_HEADERS if n not in present]
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, with_headers)
-
-
-def _varying_on_encoding(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
-    """`headers` with Accept-Encoding in their Vary (added, or added to)."""
-    varies = [value for name, value in headers if name == b"vary"]
-    if any(b"accept-encoding" in value.lower() for value in varies):
-        return headers
-    if not varies:
-        return [*headers, (b"vary", b"Accept-Encoding")]
-    return [(n, v + b", Accept-Encoding" if n == b"vary" else v) for n, v in headers]
 
 
 @dataclass
