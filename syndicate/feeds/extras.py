@@ -46,16 +46,22 @@ def digest_link(site: FeedSite) -> FeedLink:
     )
 
 
+def _feed_groups(scopes: list[FeedScope], site: FeedSite) -> list[tuple[str, list[FeedLink]]]:
+    """Each scope's title and feeds, then the digest archive's: what the OPML and the
+    feeds page list."""
+    groups = [(scope.title, feed_links(scope, site)) for scope in scopes]
+    if site.digest_title:
+        groups.append((site.digest_title, [digest_link(site)]))
+    return groups
+
+
 def build_opml(scopes: list[FeedScope], site: FeedSite) -> FeedFile:
     """OPML 2.0 listing every feed, for readers that import a list of subscriptions."""
     opml = etree.Element("opml", version="2.0")
     head = etree.SubElement(opml, "head")
     etree.SubElement(head, "title").text = f"{site.title} feeds"
     body = etree.SubElement(opml, "body")
-    groups = [(scope.title, feed_links(scope, site)) for scope in scopes]
-    if site.digest_title:
-        groups.append((site.digest_title, [digest_link(site)]))
-    for title, links in groups:
+    for title, links in _feed_groups(scopes, site):
         group = etree.SubElement(body, "outline", text=title, title=title)
         for link in links:
             etree.SubElement(
@@ -88,9 +94,7 @@ def build_feed_index(
     """`index.html`: every feed of the site, its sections' and the digest archive's,
     each address in a box to copy into a feed reader. The page a site's "Subscribe"
     link can point to where another server serves feeds/ as files."""
-    groups = [{"title": scope.title, "links": feed_links(scope, site)} for scope in scopes]
-    if site.digest_title:
-        groups.append({"title": site.digest_title, "links": [digest_link(site)]})
+    groups = [{"title": title, "links": links} for title, links in _feed_groups(scopes, site)]
     page = {"title": site.title, "url": site.base_url, "language": site.language}
     text = environment.get_template("feeds/index.html.j2").render(
         site=page | writing_direction(site.language), groups=groups

@@ -173,7 +173,7 @@ async def _feed_page(site: Site, scope: Scope, path: str, content: bytes) -> Res
     speech = speech_of(site.speeches, Request(scope))
     settings = site.config.settings.site
     url = f"{settings.base_url}feeds/{quote(path)}"
-    kind = next(label for name, (_, label) in FEED_TYPES.items() if _kind_of(path) == name)
+    media_type, kind = FEED_TYPES[_kind_of(path)]
     stories = [
         {
             "title": story.title,
@@ -186,7 +186,6 @@ async def _feed_page(site: Site, scope: Scope, path: str, content: bytes) -> Res
     ]
     readers = [{"name": reader.name, "url": reader.link(url)} for reader in READERS]
     feed = {"language": settings.language, **writing_direction(settings.language)}
-    media_type = next(media for name, (media, _) in FEED_TYPES.items() if _kind_of(path) == name)
     page = site.page(
         speech,
         "feed",

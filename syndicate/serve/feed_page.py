@@ -76,12 +76,11 @@ class FeedView:
 
     title: str
     description: str
-    home: str
     stories: tuple[Story, ...]
 
 
 def read_feed(content: bytes) -> FeedView | None:
-    """The feed's title, description, home page and stories; None if it cannot be
+    """The feed's title, description and stories; None if it cannot be
     read (the file is served as it is then)."""
     if content.lstrip()[:1] in (b"{", b"["):
         return _json_feed(content)
@@ -98,9 +97,7 @@ def read_feed(content: bytes) -> FeedView | None:
         )
         for entry in parsed.entries
     )
-    return FeedView(
-        _field(feed, "title"), _field(feed, "subtitle"), _web_link(feed.get("link", "")), stories
-    )
+    return FeedView(_field(feed, "title"), _field(feed, "subtitle"), stories)
 
 
 def _field(parsed: Mapping[str, Any], name: str) -> str:
@@ -141,10 +138,7 @@ def _json_feed(content: bytes) -> FeedView | None:
         if isinstance(item, dict)
     )
     return FeedView(
-        _text(_string(document.get("title"))),
-        _text(_string(document.get("description"))),
-        _web_link(_string(document.get("home_page_url"))),
-        stories,
+        _text(_string(document.get("title"))), _text(_string(document.get("description"))), stories
     )
 
 
