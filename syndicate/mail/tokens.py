@@ -25,6 +25,8 @@ import os
 import re
 import secrets
 import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.parser import BytesParser
 
 from itsdangerous import BadSignature, URLSafeSerializer, URLSafeTimedSerializer
@@ -175,10 +177,18 @@ def confirm_token(key: str, email: str, list_id: str, now: float | None = None) 
     return _seal(key, "confirm", list_id, issued + email.encode("utf-8"))
 
 
+@dataclass(frozen=True)
+class Confirmation:
+    """What a sign-up's confirmation link says: the address, and when it was asked for."""
+
+    email: str
+    issued: datetime
+
+
 def read_confirm_token(
     key: str, token: str, list_id: str, max_age: int = CONFIRM_MAX_AGE, now: float | None = None
-) -> str | None:
-    """The address a sign-up confirmation names, or None if forged, foreign or expired."""
+) -> Confirmation | None:
+    """The sign-up a confirmation link names, or None if forged, foreign or expired."""
     moment = time.time() if now is None else now
     plain = _open(key, "confirm", list_id, token, _LONGEST_CONFIRM)
     if plain is not None:
@@ -186,18 +196,22 @@ def read_confirm_token(
         if len(plain) <= _TIME_BYTES or not -_CONFIRM_SKEW <= moment - issued <= max_age:
             return None
         try:
-            return plain[_TIME_BYTES:].decode("utf-8")
+            return Confirmation(
+                plain[_TIME_BYTES:].decode("utf-8"), datetime.fromtimestamp(issued, UTC)
+            )
         except UnicodeDecodeError:
             return None
     # A link mailed before confirmation tokens were sealed: good for its week.
     try:
-        value = URLSafeTimedSerializer(key, salt=_CONFIRM_SALT).loads(token, max_age=max_age)
+        value, signed = URLSafeTimedSerializer(key, salt=_CONFIRM_SALT).loads(
+            token, max_age=max_age, return_timestamp=True
+        )
     except BadSignature:  # SignatureExpired is one
         return None
     if not isinstance(value, dict) or value.get("l") != list_id:
         return None
     email = value.get("e")
-    return email if isinstance(email, str) else None
+    return Confirmation(email, signed) if isinstance(email, str) else None
 
 
 def unsubscribe_mail_token(message: bytes, key: str, list_id: str) -> int | str | None:

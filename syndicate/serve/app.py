@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import anyio
 from starlette.applications import Starlette
 from starlette.background import BackgroundTask
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Scope
 
@@ -29,9 +30,10 @@ from syndicate.mail.bounces.webhooks import Fetch
 from syndicate.mail.subscribers import RowError, check_row
 from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, signing_key
 from syndicate.paths import DIGEST_FEED
-from syndicate.serve.feed_page import READERS, read_feed_cached
-from syndicate.serve.files import FeedFiles, PublishedFiles
+from syndicate.serve.feed_page import READERS, channel_title, read_feed_cached
+from syndicate.serve.files import ARCHIVE_FEED, FeedFiles
 from syndicate.serve.headers import SecurityHeaders
+from syndicate.serve.pages import Site, error_page, translated
 from syndicate.serve.signup import (
     SignupLimits,
     confirm,
@@ -53,34 +55,6 @@ FEED_TYPES = {
 }
 
 
-@dataclass
-class Site:
-    config: LoadedConfig
-    key: str
-    limits: SignupLimits
-    speeches: dict[str, Speech]  # by language, the site's own first
-
-    @property
-    def base(self) -> str:
-        """The base URL's path: links and forms stay on whatever host serves them."""
-        return urlsplit(self.config.settings.site.base_url).path or "/"
-
-    def page(self, speech: Speech, name: str, status: int = 200, **values: Any) -> HTMLResponse:
-        """One of serve's pages, in `speech`'s language."""
-        site = {"title": self.config.title, "url": self.config.settings.site.base_url}
-        html = speech.pages.get_template(f"serve/{name}.html.j2").render(
-            site=site | speech.context(), **values
-        )
-        headers = {"cache-control": "no-store", "content-language": speech.language}
-        if len(self.speeches) > 1:
-            headers["vary"] = "Accept-Language"
-        return HTMLResponse(html, status_code=status, headers=headers)
-
-    def notice(self, speech: Speech, heading: str, text: str, status: int) -> HTMLResponse:
-        """A page of one heading and one sentence, both already in `speech`'s language."""
-        return self.page(speech, "notice", status, heading=heading, text=text)
-
-
 def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
     """The app for the site that `config` describes; `fetch` reads SNS's certificates
     and confirms its subscriptions (tests point it at a local server)."""
@@ -93,9 +67,17 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
     fetcher = fetch or HttpsFetch()
     routes: list[BaseRoute] = [
         Route("/", partial(_index, site)),
-        Mount("/feeds", FeedFiles(directory=config.paths.feeds, page=partial(_feed_page, site))),
         Mount(
-            "/digests", PublishedFiles(directory=config.paths.digests, html=True, check_dir=False)
+            "/feeds",
+            FeedFiles(directory=config.paths.feeds, page=partial(_feed_page, site, "feeds/")),
+        ),
+        Mount(
+            "/digests",
+            FeedFiles(
+                directory=config.paths.digests,
+                page=partial(_feed_page, site, "digests/"),
+                documents=ARCHIVE_FEED,
+            ),
         ),
         Route(
             "/unsubscribe/{token}",
@@ -113,6 +95,7 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
             for name in PROVIDERS
         ),
     ]
+    error = partial(error_page, site)  # 404, 405 and 500 as the site's own pages
     prefix = site.base.rstrip("/")
     if prefix:
         routes = [
@@ -122,6 +105,7 @@ def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
     return Starlette(
         routes=routes,
         middleware=[Middleware(SecurityHeaders), Middleware(GZipMiddleware, minimum_size=512)],
+        exception_handlers={HTTPException: error, 500: error},
     )
 
 
@@ -130,9 +114,9 @@ async def _index(site: Site, request: Request) -> Response:
     feeds = []
     root = site.config.paths.feeds
     # In the site's section order (folders are the sections' slugs), the rest A-Z; each
-    # named as the site names it.
+    # named as the site names it (scope: the folder's path under feeds/).
     configured = site.config.settings.site.sections
-    names = {slugify(name): name for name in configured}
+    names = {f"{slugify(name)}/": name for name in configured}
     order = [slugify(name) for name in configured]
     sections = sorted(
         (p for p in root.iterdir() if p.is_dir() and p.name != "archive"),
@@ -141,7 +125,11 @@ async def _index(site: Site, request: Request) -> Response:
     folders = [root, *sections]
     for folder in folders:
         scope = "" if folder == site.config.paths.feeds else f"{folder.name}/"
-        label = site.config.title + (f": {names.get(folder.name, folder.name)}" if scope else "")
+        label = site.config.title
+        if scope in names:
+            label = f"{label}: {names[scope]}"
+        elif scope:  # a section the config does not list: as its own feed names it
+            label = _named_in_feed(folder) or f"{label}: {folder.name}"
         for name, (media_type, kind) in FEED_TYPES.items():
             if (folder / name).is_file():
                 url = f"{site.base}feeds/{scope}{name}"
@@ -164,7 +152,16 @@ async def _index(site: Site, request: Request) -> Response:
     )
 
 
-async def _feed_page(site: Site, scope: Scope, path: str, content: bytes) -> Response | None:
+def _named_in_feed(folder: Path) -> str | None:
+    for name in ("rss.xml", "atom.xml"):
+        if (folder / name).is_file():
+            return channel_title(folder / name)
+    return None
+
+
+async def _feed_page(
+    site: Site, folder: str, scope: Scope, path: str, content: bytes
+) -> Response | None:
     """The page of a feed document, for a browser (serve/feed_page.py); None if the
     document cannot be read, and it is served as it is."""
     view = await anyio.to_thread.run_sync(read_feed_cached, content)
@@ -172,7 +169,7 @@ async def _feed_page(site: Site, scope: Scope, path: str, content: bytes) -> Res
         return None
     speech = speech_of(site.speeches, Request(scope))
     settings = site.config.settings.site
-    url = f"{settings.base_url}feeds/{quote(path)}"
+    url = f"{settings.base_url}{folder}{quote(path)}"
     media_type, kind = FEED_TYPES[_kind_of(path)]
     stories = [
         {
@@ -212,11 +209,12 @@ def _shown_date(moment: datetime | None, zone: ZoneInfo, language: str) -> str:
 
 
 def _kind_of(path: str) -> str:
-    """The FEED_TYPES name of a document's format: archive pages are named by page."""
+    """The FEED_TYPES name of a document's format: archive pages are named by page,
+    the digest archive's feed is feed.xml (Atom)."""
     name = path.rsplit("/", 1)[-1]
-    if name.startswith("rss"):
-        return "rss.xml"
-    return "atom.xml" if name.startswith("atom") else "feed.json"
+    if name.endswith(".json"):
+        return "feed.json"
+    return "rss.xml" if name.startswith("rss") else "atom.xml"
 
 
 async def _unsubscribe(site: Site, request: Request) -> Response:
@@ -311,8 +309,8 @@ async def _subscribe(site: Site, request: Request) -> Response:
 async def _confirm(site: Site, request: Request) -> Response:
     speech = speech_of(site.speeches, request)
     token = request.path_params["token"]
-    email = read_confirm_token(site.key, token, list_id(site.config.settings.site.host))
-    if email is None:
+    sign_up = read_confirm_token(site.key, token, list_id(site.config.settings.site.host))
+    if sign_up is None:
         return site.notice(
             speech,
             translated(speech, "This link does not work"),
@@ -325,15 +323,15 @@ async def _confirm(site: Site, request: Request) -> Response:
     action = f"{site.base}confirm/{token}"
     if request.method in READS:
         # A button, not the link itself: mail scanners open links, people press buttons.
-        return site.page(speech, "confirm", email=email, done=False, action=action)
-    if not confirm(site.config, email):
+        return site.page(speech, "confirm", email=sign_up.email, done=False, action=action)
+    if not confirm(site.config, sign_up):
         return site.notice(
             speech,
             translated(speech, "This link does not work"),
             translated(speech, "Sign up again, please."),
             400,
         )
-    return site.page(speech, "confirm", email=email, done=True, action=action)
+    return site.page(speech, "confirm", email=sign_up.email, done=True, action=action)
 
 
 def _language_asked(site: Site, speech: Speech, chosen: object) -> str:
@@ -364,11 +362,6 @@ def _too_large(site: Site, speech: Speech) -> Response:
         translated(speech, "That request is too large."),
         413,
     )
-
-
-def translated(speech: Speech, message: str) -> str:
-    """`message` in `speech`'s language (`make messages` extracts these calls)."""
-    return speech.messages.gettext(message)
 
 
 async def _form(request: Request) -> Any:

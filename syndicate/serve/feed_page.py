@@ -16,10 +16,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import feedparser
+from lxml import etree
 
 from syndicate.site.sanitise import plain_text, shorten
 
@@ -191,3 +193,21 @@ READERS = (
     Reader("NewsBlur", "https://www.newsblur.com/?url={url}"),
     Reader("The Old Reader", "https://theoldreader.com/feeds/subscribe?url={url}"),
 )
+
+
+def channel_title(path: Path) -> str | None:
+    """The title a feed file gives itself (RSS's channel title, Atom's feed title),
+    read up to there and no further; None where it has none or cannot be read."""
+    try:
+        for _, element in etree.iterparse(
+            str(path), events=("end",), resolve_entities=False, no_network=True, huge_tree=False
+        ):
+            parent = element.getparent()
+            if etree.QName(element).localname != "title" or parent is None:
+                continue
+            owner = etree.QName(parent).localname
+            if owner == "channel" or (owner == "feed" and parent.getparent() is None):
+                return " ".join((element.text or "").split()) or None
+    except (OSError, etree.XMLSyntaxError):
+        return None
+    return None

@@ -19,10 +19,13 @@ from starlette.responses import Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from syndicate.paths import DIGEST_FEED
 from syndicate.serve.feed_page import DOCUMENT, prefers_html
 
+# The digest archive's feed, under digests/.
+ARCHIVE_FEED = re.compile(rf"^{re.escape(DIGEST_FEED)}$")
 # Makes the page of a feed document for a browser: the request's scope, the document's
-# path under feeds/ and its bytes; None to serve the file as it is.
+# path under its folder (feeds/, digests/) and its bytes; None to serve the file as it is.
 FeedPage = Callable[[Scope, str, bytes], Awaitable[Response | None]]
 
 # By name, as the feeds stage writes them: rss.xml, atom-3.xml, feed.json, feed-2.json.
@@ -58,18 +61,23 @@ class PublishedFiles(StaticFiles):
 
 
 class FeedFiles(PublishedFiles):
-    """feeds/: each document as it is for a feed reader; for a browser that ranks HTML
-    first (feed_page.py), the page `page` makes of it. Both answers say `Vary: Accept`,
-    so that no cache gives one the other's."""
+    """feeds/ (or digests/, with its one feed): each feed document as it is for a feed
+    reader; for a browser that ranks HTML first (feed_page.py), the page `page` makes
+    of it. Both answers say `Vary: Accept`, so that no cache gives one the other's."""
 
-    def __init__(self, *, directory: Path, page: FeedPage) -> None:
-        # html: /feeds/ is the page of every feed that publish writes (index.html).
+    def __init__(
+        self, *, directory: Path, page: FeedPage, documents: re.Pattern[str] = DOCUMENT
+    ) -> None:
+        # html: /feeds/ is the page of every feed that publish writes (index.html), and
+        # /digests/ the archive's.
         super().__init__(directory=directory, html=True, check_dir=False)
         self._page = page
+        self._documents = documents
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         wanted = Headers(scope=scope).get("accept")
-        if scope["method"] in ("GET", "HEAD") and DOCUMENT.search(path) and prefers_html(wanted):
+        is_document = self._documents.search(path)
+        if scope["method"] in ("GET", "HEAD") and is_document and prefers_html(wanted):
             page = await self._page_of(path, scope)
             if page is not None:
                 page.headers["vary"] = _vary(page.headers.get("vary"))

@@ -39,7 +39,7 @@ from syndicate.mail.backends import (
     TemporaryFailure,
 )
 from syndicate.mail.deliver import envelope_sender, make_backend
-from syndicate.mail.tokens import confirm_token
+from syndicate.mail.tokens import Confirmation, confirm_token
 from syndicate.serve.speech import Speech
 
 log = logging.getLogger(__name__)
@@ -111,14 +111,23 @@ def record_pending(config: LoadedConfig, row: SubscriberRow) -> bool:
         return True
 
 
-def confirm(config: LoadedConfig, email: str) -> bool:
-    """Activate a confirmed sign-up; whether there was one to activate."""
+def confirm(config: LoadedConfig, sign_up: Confirmation) -> bool:
+    """Activate a confirmed sign-up; whether there was one to activate. A link from
+    before someone left (unsubscribed, bounced) does not bring them back: whoever has
+    an old confirmation mail (forwarded, in a shared inbox) could otherwise undo an
+    unsubscribe for its week; a new sign-up mails a new link."""
+    email = sign_up.email
     with StateStore(config.store) as store:
         book = store.subscribers
         if book.is_suppressed(email):
             return False
         known = book.find(email)
         if known is None:
+            return False
+        # Both times are whole seconds of the clock of the instance that wrote them: a
+        # row changed in the second the link was made is not changed after it.
+        left = known.status in ("unsubscribed", "bounced")
+        if left and known.updated_at > sign_up.issued:
             return False
         if known.status != "active":
             book.set_status(email, "active")

@@ -68,7 +68,7 @@ def test_the_stylesheet_turns_a_feed_into_a_readable_page() -> None:
     for path in ("rss.xml", "atom.xml"):
         page = transform(etree.fromstring(files[path]))
         text = str(page)
-        assert "<h2>" in text and "B &lt;&amp;&gt;" in text, path
+        assert "<h3>" in text and "B &lt;&amp;&gt;" in text, path
         assert "https://news.example.com/world/story-1/" in text
 
 

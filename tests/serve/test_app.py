@@ -13,11 +13,14 @@ import pytest
 from itsdangerous import URLSafeSerializer
 from starlette.testclient import TestClient
 
+from syndicate import api
 from syndicate.digests.headers import list_id
 from syndicate.mail.tokens import confirm_token, unsubscribe_token
+from tests.factories import markdown_record
 from tests.serve.conftest import NEWS_BASE
 from tests.serve.published import (
     ACTIVE,
+    ENV,
     EXAMPLE_BASE,
     SECRET,
     SIGNED_UP,
@@ -107,6 +110,16 @@ def answer(kind: str, client: TestClient, site: Path) -> Any:
     }
     method, path, extra = requests[kind]
     return client.request(method, path, **extra)
+
+
+def test_a_section_the_config_does_not_list_is_named_as_its_feed_names_it(site: Path) -> None:
+    front = {"title": "Derby Day", "section": "Sport & Leisure", "published": "2026-12-01"}
+    (site / "articles" / "sport.md").write_text(markdown_record(front), "utf-8")
+    assert not api.publish(site, ENV).errors
+    with TestClient(app_for(site)) as client:
+        titles = page(client.get("/")).xpath("//main//li/a/text()")
+    assert "Harbour Courier: Sport & Leisure (RSS)" in titles
+    assert "Harbour Courier: World (Atom)" in titles  # a listed one, as the config names it
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
-from syndicate.serve.feed_page import prefers_html, read_feed
+from syndicate.serve.feed_page import channel_title, prefers_html, read_feed
 from tests.factories import markdown_record
 from tests.serve.published import EXAMPLE_BASE, app_for
 from tests.serve.server import media_type, page
@@ -72,13 +72,56 @@ def test_a_browser_gets_a_page_of_the_feed(reader: TestClient, shared: Path, nam
     assert document.xpath("//label[@for='feed-url']")  # a label for the copy box
     buttons = document.xpath("//a[@class='button']/@href")
     assert f"https://www.inoreader.com/?add_feed={quote(url, safe='')}" in buttons
-    stories = [link.text_content() for link in document.xpath("//ol[@class='stories']/li/a")]
+    stories = [link.text_content() for link in document.xpath("//ol[@class='stories']/li/h3/a")]
     source = (shared / "feeds" / name).read_bytes()
     view = read_feed(source)
     assert view is not None and view.stories
     assert stories == [story.title for story in view.stories if story.link]
     if not name.endswith(".json"):  # what a feed reader makes of the same document
         assert stories == [entry.title for entry in feedparser.parse(source).entries]
+
+
+def test_the_digest_archives_feed_is_a_page_for_a_browser_too(
+    reader: TestClient, shared: Path
+) -> None:
+    response = reader.get("/digests/feed.xml", headers={"accept": CHROMIUM})
+    assert media_type(response) == "text/html" and "Accept" in varies(response)
+    document = page(response)
+    assert document.xpath("//input[@id='feed-url']/@value") == [f"{EXAMPLE_BASE}digests/feed.xml"]
+    assert document.xpath("string(//p[@class='kicker'])") == "Atom"
+    editions = document.xpath("//ol[@class='stories']/li/h3/a/@href")
+    assert editions and all(link.startswith(f"{EXAMPLE_BASE}digests/") for link in editions)
+    # A feed reader, and the archive's other files, as they are.
+    file = reader.get("/digests/feed.xml")
+    assert media_type(file) == "application/atom+xml"
+    assert file.content == (shared / "digests" / "feed.xml").read_bytes()
+    assert media_type(reader.get("/digests/", headers={"accept": CHROMIUM})) == "text/html"
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        "<rss><channel><image><title>Logo</title></image>"
+        "<title> The  Site </title></channel></rss>",
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>A story</title></entry>'
+        "<title>The Site</title></feed>",
+    ],
+)
+def test_a_feeds_own_title_is_its_channels(tmp_path: Path, document: str) -> None:
+    (tmp_path / "feed.xml").write_text(document, "utf-8")
+    assert channel_title(tmp_path / "feed.xml") == "The Site"
+
+
+def test_a_file_that_is_no_feed_has_no_title(tmp_path: Path) -> None:
+    entities = '<!DOCTYPE r [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]>'
+    for text in (
+        "not xml",
+        "<rss><channel></channel></rss>",
+        entities + "<rss><channel><title>&b;</title></channel></rss>",
+    ):
+        (tmp_path / "feed.xml").write_text(text, "utf-8")
+        assert channel_title(tmp_path / "feed.xml") is None, text
+    assert channel_title(tmp_path / "missing.xml") is None
 
 
 def test_a_changed_document_gives_a_new_page(client: TestClient, site: Path) -> None:
@@ -149,5 +192,5 @@ def test_a_hostile_story_stays_text(tmp_path: Path) -> None:
     assert "<script>" not in response.text and "<b>" not in response.text
     # Shown as the text it is, in the title and in the summary alike.
     shown = page(response).xpath("//ol[@class='stories']/li")[0]
-    assert shown.xpath("string(a)") == hostile
+    assert shown.xpath("string(h3/a)") == hostile
     assert shown.xpath("string(p)") == hostile
