@@ -188,6 +188,11 @@ class Browser:
         features = [{"name": "prefers-color-scheme", "value": scheme}]
         self.tab("Emulation.setEmulatedMedia", features=features)
 
+    def speak(self, accept_language: str) -> None:
+        """The Accept-Language the next requests send (the pages' language)."""
+        agent = self.evaluate("navigator.userAgent")
+        self.tab("Network.setUserAgentOverride", userAgent=agent, acceptLanguage=accept_language)
+
     def overflow(self) -> int:
         """How many CSS pixels the page is wider than its viewport (0: no sideways scroll)."""
         widths = self.evaluate(

@@ -60,6 +60,15 @@ def copy_site(template: Path, into: Path) -> Path:
     return Path(shutil.copytree(template, into / "site", symlinks=True, ignore=skip))
 
 
+def offer_languages(site: Path, *languages: str) -> Path:
+    """The site, offering `languages` besides its own (site.languages)."""
+    config = site / "syndicate.toml"
+    text = config.read_text("utf-8")
+    listed = ", ".join(f'"{language}"' for language in languages)
+    config.write_text(text.replace("[site]\n", f"[site]\nlanguages = [{listed}]\n", 1), "utf-8")
+    return site
+
+
 def config_of(site: Path) -> LoadedConfig:
     return load_config(site, ENV)
 

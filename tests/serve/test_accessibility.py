@@ -27,6 +27,7 @@ from tests.serve.published import (
     copy_site,
     digests,
     edition_of,
+    offer_languages,
     path_of,
     unsubscribe_url,
 )
@@ -119,6 +120,35 @@ def visit(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
             yield Visit(site, f"http://127.0.0.1:{port}", browser)
     finally:
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def arabic(published: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Visit]:
+    """The site offering Arabic too, to a browser that asks for it."""
+    site = offer_languages(copy_site(published, tmp_path_factory.mktemp("arabic-site")), "ar")
+    browser = Browser(tmp_path_factory.mktemp("chromium-profile"))
+    try:
+        browser.speak("ar")
+        with serving(app_for(site)) as port:
+            yield Visit(site, f"http://127.0.0.1:{port}", browser)
+    finally:
+        browser.close()
+
+
+@pytest.mark.parametrize("name", ["front", "sign-up", "feed-rss", "not-found"])
+def test_a_right_to_left_reader_gets_the_pages_mirrored(
+    arabic: Visit, name: str, tmp_path: Path
+) -> None:
+    browser = arabic.browser
+    browser.view(375)
+    PAGES[name](arabic)
+    assert browser.evaluate("[document.documentElement.lang, document.dir]") == ["ar", "rtl"]
+    assert browser.axe() == []
+    assert browser.overflow() == 0
+    # Addresses read left to right inside the right-to-left page.
+    boxes = "[...document.querySelectorAll('input[type=email], input[readonly]')]"
+    assert set(browser.evaluate(f"{boxes}.map(box => getComputedStyle(box).direction)")) <= {"ltr"}
+    browser.screenshot(shots_folder(tmp_path) / f"{name}-375-arabic.png")
 
 
 def test_axe_finds_what_it_should(visit: Visit) -> None:

@@ -13,17 +13,14 @@ from starlette.testclient import TestClient
 
 from syndicate._store.store import StateStore
 from syndicate._util.language import catalogue
-from tests.serve.published import app_for, messages, texts
+from tests.serve.published import app_for, messages, offer_languages, texts
 
 GERMAN = catalogue("de")
 
 
 @pytest.fixture
 def bilingual(site: Path) -> Path:
-    config = site / "syndicate.toml"
-    text = config.read_text("utf-8")
-    config.write_text(text.replace("[site]\n", '[site]\nlanguages = ["de", "he"]\n', 1), "utf-8")
-    return site
+    return offer_languages(site, "de", "he")
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from starlette.testclient import TestClient
 from syndicate import api
 from syndicate._util.language import catalogue
 from syndicate._util.templating import default_templates_dir
-from tests.serve.published import ENV, app_for, copy_site
+from tests.serve.published import ENV, app_for, copy_site, offer_languages
 from tests.serve.server import media_type, page
 
 STYLE = (default_templates_dir() / "style.css").read_text("utf-8")
@@ -40,10 +40,7 @@ def page_of(html: str) -> etree._Element:
 
 @pytest.fixture
 def bilingual(site: Path) -> Path:
-    config = site / "syndicate.toml"
-    text = config.read_text("utf-8")
-    config.write_text(text.replace("[site]\n", '[site]\nlanguages = ["de"]\n', 1), "utf-8")
-    return site
+    return offer_languages(site, "de")
 
 
 @pytest.fixture
