@@ -26,12 +26,14 @@ from syndicate._util.language import short_date, writing_direction
 from syndicate._util.text import slugify
 from syndicate.config import LoadedConfig
 from syndicate.digests.headers import list_id
+from syndicate.feeds.extras import KIND_NAMES
+from syndicate.feeds.model import MEDIA_TYPES
 from syndicate.mail.bounces.webhooks import Fetch
 from syndicate.mail.subscribers import RowError, check_row
 from syndicate.mail.tokens import read_confirm_token, read_unsubscribe_token, signing_key
 from syndicate.paths import DIGEST_FEED
 from syndicate.serve.feed_page import READERS, channel_title, read_feed_cached
-from syndicate.serve.files import ARCHIVE_FEED, FeedFiles
+from syndicate.serve.files import ARCHIVE_FEED, FeedFiles, content_type_of
 from syndicate.serve.headers import SecurityHeaders
 from syndicate.serve.pages import Site, error_page, translated
 from syndicate.serve.signup import (
@@ -48,11 +50,12 @@ log = logging.getLogger("syndicate.serve")
 MAX_FORM_BYTES = 8 * 1024
 READS = ("GET", "HEAD")  # a link checker's HEAD must change nothing, as GET does not
 TRAP_FIELD = "website"  # the sign-up form's field that people never see (signup.py)
+# The subscription feeds of a scope's folder: their media types and kinds' names.
 FEED_TYPES = {
-    "rss.xml": ("application/rss+xml", "RSS"),
-    "atom.xml": ("application/atom+xml", "Atom"),
-    "feed.json": ("application/feed+json", "JSON Feed"),
+    name: (MEDIA_TYPES[kind], KIND_NAMES[kind])
+    for name, kind in (("rss.xml", "rss"), ("atom.xml", "atom"), ("feed.json", "json"))
 }
+KIND_OF_TYPE = dict(FEED_TYPES.values())  # 'application/rss+xml': 'RSS'
 
 
 def create_app(config: LoadedConfig, fetch: Fetch | None = None) -> Starlette:
@@ -139,8 +142,8 @@ async def _index(site: Site, request: Request) -> Response:
         feeds.append(
             {
                 "url": f"{site.base}digests/{DIGEST_FEED}",
-                "type": "application/atom+xml",
-                "title": f"{site.config.title}: {heading} (Atom)",
+                "type": MEDIA_TYPES["atom"],
+                "title": f"{site.config.title}: {heading} ({KIND_NAMES['atom']})",
             }
         )
     return site.page(
@@ -170,7 +173,9 @@ async def _feed_page(
     speech = speech_of(site.speeches, Request(scope))
     settings = site.config.settings.site
     url = f"{settings.base_url}{folder}{quote(path)}"
-    media_type, kind = FEED_TYPES[_kind_of(path)]
+    content_type = content_type_of(f"{folder}{path}") or ""
+    media_type = content_type.split(";")[0]
+    kind = KIND_OF_TYPE[media_type]
     stories = [
         {
             "title": story.title,
@@ -206,15 +211,6 @@ def _shown_date(moment: datetime | None, zone: ZoneInfo, language: str) -> str:
         return short_date(moment, zone, language)
     except (OverflowError, ValueError):
         return ""
-
-
-def _kind_of(path: str) -> str:
-    """The FEED_TYPES name of a document's format: archive pages are named by page,
-    the digest archive's feed is feed.xml (Atom)."""
-    name = path.rsplit("/", 1)[-1]
-    if name.endswith(".json"):
-        return "feed.json"
-    return "rss.xml" if name.startswith("rss") else "atom.xml"
 
 
 async def _unsubscribe(site: Site, request: Request) -> Response:

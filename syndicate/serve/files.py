@@ -33,7 +33,7 @@ _TYPES = (
     (re.compile(r"(^|/)rss(-\d+)?\.xml$"), "application/rss+xml; charset=utf-8"),
     (re.compile(r"(^|/)atom(-\d+)?\.xml$"), "application/atom+xml; charset=utf-8"),
     (re.compile(r"(^|/)(feed|json-\d+)\.json$"), "application/feed+json; charset=utf-8"),
-    (re.compile(r"(^|/)digests/feed\.xml$"), "application/atom+xml; charset=utf-8"),
+    (re.compile(rf"(^|/)digests/{re.escape(DIGEST_FEED)}$"), "application/atom+xml; charset=utf-8"),
     (re.compile(r"\.opml$"), "text/x-opml; charset=utf-8"),
     (re.compile(r"\.xsl$"), "text/xsl; charset=utf-8"),
     (re.compile(r"\.html$"), "text/html; charset=utf-8"),
@@ -51,13 +51,20 @@ class PublishedFiles(StaticFiles):
         status_code: int = 200,
     ) -> Response:
         response = super().file_response(full_path, stat_result, scope, status_code)
-        name = os.fspath(full_path).replace(os.sep, "/")
-        for pattern, media_type in _TYPES:
-            if pattern.search(name):
-                response.headers["content-type"] = media_type
-                break
+        content_type = content_type_of(os.fspath(full_path).replace(os.sep, "/"))
+        if content_type is not None:
+            response.headers["content-type"] = content_type
         response.headers.setdefault("cache-control", "public, max-age=300")
         return response
+
+
+def content_type_of(path: str) -> str | None:
+    """The Content-Type of a published file by its path ('digests/feed.xml', 'rss-2.xml');
+    None where StaticFiles' guess stands."""
+    for pattern, content_type in _TYPES:
+        if pattern.search(path):
+            return content_type
+    return None
 
 
 class FeedFiles(PublishedFiles):
